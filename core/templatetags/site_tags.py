@@ -1,0 +1,47 @@
+"""Template helpers for the site layout."""
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language_info
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context) -> list[dict]:
+    """Links to the current page in every language, for the language switch.
+
+    A view may pass `alternates` ({language code: url}) when its URLs differ per language (an
+    article with a translated slug); otherwise the URL is translated by its route name.
+    """
+    request = context.get("request")
+    alternates = context.get("alternates") or {}
+    current = context.get("LANGUAGE_CODE") or settings.LANGUAGE_CODE
+    links = []
+    for code, _name in settings.LANGUAGES:
+        name = get_language_info(code)["name_local"]
+        if code in alternates:
+            url = alternates[code]
+        elif request is not None:
+            url = translate_url(request.get_full_path(), code)
+        else:
+            url = f"/{code}/"
+        links.append({"code": code, "name": name, "url": url, "current": code == current})
+    return links
+
+
+@register.simple_tag
+def field_widget(field):
+    """Render a form field's widget tied to its help text and errors for assistive technology."""
+    described_by = []
+    if field.help_text:
+        described_by.append(f"{field.auto_id}_help")
+    if field.errors:
+        described_by.append(f"{field.auto_id}_error")
+    attrs = {}
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)

@@ -1,0 +1,44 @@
+"""Site-wide views that belong to no app."""
+
+import logging
+import re
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
+
+# Names and values that are safe inside a CSS declaration: `brand`, `#0b5d4b`.
+COLOUR_RE = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-z][a-z-]{0,30})$")
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers a query, 503 otherwise (for load balancers and monitors)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: database unreachable")
+        return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+def theme_css(request: HttpRequest) -> HttpResponse:
+    """The organisation's colours as CSS custom properties (settings, not code)."""
+    colours = {
+        name: value
+        for name, value in settings.THEME.items()
+        if COLOUR_RE.match(name) and COLOUR_RE.match(value)
+    }
+    body = ":root{" + "".join(f"--{name}:{value};" for name, value in colours.items()) + "}\n"
+    response = HttpResponse(body, content_type="text/css; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
