@@ -1,0 +1,2 @@
+class ObjectionLimitReached(Exception):
+    """This client has pressed "I objected" too often in the current window."""

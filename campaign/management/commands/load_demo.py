@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+
+from campaign.services import demo_content_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo campaign, its objection guide and two more articles (safe to re-run)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--reset", action="store_true", help="Write the demo texts back over edited ones."
+        )
+
+    def handle(self, *args, reset: bool = False, **options) -> None:
+        created = demo_content_load(reset=reset)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo content ready: {campaigns} campaign(s), {articles} article(s) and "
+                "{steps} guide step(s) created.".format(**created)
+            )
+        )

@@ -1,0 +1,149 @@
+"""Campaign content: campaigns, their articles per language, and the objection guide."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+from .markdown import render_markdown
+
+
+class Campaign(models.Model):
+    """One campaign, shared by its articles in every language (and so is its objection count)."""
+
+    key = models.SlugField(_("key"), unique=True, help_text=_("Internal name, used in URLs."))
+    name = models.CharField(_("name"), max_length=200)
+    is_current = models.BooleanField(
+        _("current campaign"), default=False, help_text=_("Shown on the home page.")
+    )
+    objection_count = models.PositiveIntegerField(_("people who objected"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="campaign_single_current",
+                violation_error_message=_("Only one campaign can be the current one."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> "ArticleQuerySet":
+        return self.filter(is_published=True, published_at__lte=timezone.now())
+
+
+class Article(models.Model):
+    """A page of text in one language; a campaign's article is its home page in that language."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        related_name="articles",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text=_("Set for the campaign's main article; leave empty for other articles."),
+    )
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    translation_key = models.SlugField(
+        _("translation key"),
+        help_text=_("The same value for the versions of this article in other languages."),
+    )
+    slug = models.SlugField(_("slug"), max_length=120)
+    title = models.CharField(_("title"), max_length=200)
+    lead = models.TextField(_("lead"), help_text=_("One or two sentences under the title."))
+    body = models.TextField(_("body"), help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, default="")
+    search_text = models.TextField(editable=False, default="")
+    hero_image = models.ImageField(_("hero image"), upload_to="articles/", blank=True)
+    hero_alt = models.CharField(_("hero image alt text"), max_length=250, blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    published_at = models.DateTimeField(_("publication date"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        ordering = ["-published_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["language", "slug"], name="article_unique_slug"),
+            models.UniqueConstraint(
+                fields=["language", "translation_key"], name="article_unique_translation"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "language"],
+                condition=models.Q(campaign__isnull=False),
+                name="article_one_per_campaign_language",
+            ),
+        ]
+        indexes = [models.Index(fields=["language", "is_published", "published_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.body_html = render_markdown(self.body)
+        self.search_text = strip_tags(self.body_html)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "search_text"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        with override(self.language):
+            if self.campaign_id:
+                return reverse("campaign:home")
+            return reverse("campaign:article", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.hero_image and not self.hero_alt.strip():
+            raise ValidationError(
+                {"hero_alt": _("Describe the image for people who cannot see it.")}
+            )
+
+
+class GuideStep(models.Model):
+    """One numbered step of an article's objection guide."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), related_name="steps", on_delete=models.CASCADE
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    instructions = models.TextField(_("instructions"), help_text=_("Markdown."))
+    instructions_html = models.TextField(editable=False, default="")
+    image = models.ImageField(_("image"), upload_to="guide/", blank=True)
+    image_alt = models.CharField(_("image alt text"), max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = _("guide step")
+        verbose_name_plural = _("guide steps")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.instructions_html = render_markdown(self.instructions)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "instructions_html"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.image and not self.image_alt.strip():
+            raise ValidationError(
+                {"image_alt": _("Describe the image for people who cannot see it.")}
+            )

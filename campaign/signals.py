@@ -1,0 +1,15 @@
+"""Invalidate cached public pages whenever campaign content changes."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from core.cache import public_pages_invalidate
+
+from .models import Article, Campaign, GuideStep
+
+
+@receiver([post_save, post_delete], sender=Article)
+@receiver([post_save, post_delete], sender=GuideStep)
+@receiver([post_save, post_delete], sender=Campaign)
+def content_changed(**kwargs) -> None:
+    public_pages_invalidate()

@@ -1,0 +1,160 @@
+"""Public campaign pages. Thin: each view reads through selectors or calls one service."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from core import ratelimit
+from core.cache import public_page
+from core.http import is_same_origin, see_other
+
+from . import selectors, services
+from .exceptions import ObjectionLimitReached
+from .forms import MastodonShareForm
+from .models import Article, Campaign
+
+MAX_QUERY_LENGTH = 200
+
+
+def objection_count_text(count: int) -> str:
+    return ngettext("%(count)d person objected", "%(count)d people objected", count) % {
+        "count": count
+    }
+
+
+def _donate_context() -> dict:
+    return {
+        "preset_amounts": settings.DONATION_PRESET_AMOUNTS,
+        "default_amount": settings.DONATION_DEFAULT_AMOUNT,
+    }
+
+
+def _current_article_or_404() -> Article:
+    article = selectors.current_campaign_article(language=get_language())
+    if article is None:
+        raise Http404(_("There is no campaign running right now."))
+    return article
+
+
+@require_safe
+@public_page
+def home(request: HttpRequest) -> HttpResponse:
+    article = _current_article_or_404()
+    return render(
+        request,
+        "campaign/home.html",
+        {"article": article, "campaign": article.campaign, **_donate_context()},
+    )
+
+
+@require_safe
+@public_page
+def guide(request: HttpRequest) -> HttpResponse:
+    article = _current_article_or_404()
+    return render(request, "campaign/guide.html", {"article": article})
+
+
+@require_safe
+@public_page
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(
+        Article.objects.published().select_related("campaign"), language=get_language(), slug=slug
+    )
+    if article.campaign_id and article.campaign.is_current:
+        return redirect("campaign:home", permanent=False)
+    translations = selectors.article_translations(article=article)
+    alternates = {code: version.get_absolute_url() for code, version in translations.items()}
+    return render(request, "campaign/article.html", {"article": article, "alternates": alternates})
+
+
+@never_cache
+@staff_member_required
+def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff-only view of an article as readers would see it, published or not."""
+    article = get_object_or_404(
+        Article.objects.select_related("campaign").prefetch_related("steps"), pk=pk
+    )
+    return render(
+        request, "campaign/article.html", {"article": article, "preview": True, "show_guide": True}
+    )
+
+
+@require_safe
+@public_page
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        context = {
+            "query": query[:MAX_QUERY_LENGTH],
+            "error": _("Please use at most %(count)d characters.") % {"count": MAX_QUERY_LENGTH},
+        }
+        return render(request, "campaign/search.html", context, status=400)
+    results = list(selectors.article_search(query=query, language=get_language())) if query else []
+    return render(request, "campaign/search.html", {"query": query, "results": results})
+
+
+@require_safe
+@public_page
+def giving_info(request: HttpRequest) -> HttpResponse:
+    return render(request, "campaign/giving.html", _donate_context())
+
+
+@csrf_exempt  # public pages carry no CSRF cookie; the same-origin check below replaces it
+@require_POST
+def objection_create(request: HttpRequest, key: str) -> HttpResponse:
+    """Count one "I objected". Answers JSON to the page's script, a redirect to a form post."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not is_same_origin(request):
+        return _objection_refused(request, wants_json, status=403)
+    campaign = get_object_or_404(Campaign, key=key)
+    try:
+        count = services.objection_record(
+            campaign=campaign, client_key=ratelimit.client_key(request)
+        )
+    except ObjectionLimitReached:
+        return _objection_refused(request, wants_json, status=429)
+    if wants_json:
+        return JsonResponse({"count": count, "text": objection_count_text(count)})
+    return see_other(reverse("campaign:objection_thanks", kwargs={"key": campaign.key}))
+
+
+def _objection_refused(request: HttpRequest, wants_json: bool, status: int) -> HttpResponse:
+    if status == 429:
+        message = _("You have already told us several times. Thank you! Please try again later.")
+    else:
+        message = _("This request did not come from our site, so it was not counted.")
+    if wants_json:
+        return JsonResponse({"error": message}, status=status)
+    return render(request, "campaign/objection_refused.html", {"message": message}, status=status)
+
+
+@never_cache
+@require_safe
+def objection_thanks(request: HttpRequest, key: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, key=key)
+    return render(request, "campaign/objection_thanks.html", {"campaign": campaign})
+
+
+@csrf_exempt  # a cookie-free page; the same-origin check keeps this from being an open redirect
+def share_mastodon(request: HttpRequest) -> HttpResponse:
+    """Ask for the reader's Mastodon server, then send them to its own share screen."""
+    form = MastodonShareForm(request.POST or None, initial={"path": request.GET.get("path", "/")})
+    if request.method == "POST":
+        if not is_same_origin(request):
+            return _objection_refused(request, wants_json=False, status=403)
+        if form.is_valid():
+            page_url = request.build_absolute_uri(form.cleaned_data["path"])
+            text = f"{settings.SITE_NAME}: {page_url}"
+            server = form.cleaned_data["server"]
+            return see_other(f"https://{server}/share?{urlencode({'text': text})}")
+        return render(request, "campaign/share_mastodon.html", {"form": form}, status=400)
+    return render(request, "campaign/share_mastodon.html", {"form": form})
