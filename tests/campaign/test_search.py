@@ -1,0 +1,82 @@
+"""Search: finds by title and body, ranks title matches first, stays in the page's language."""
+
+import pytest
+from django.urls import reverse
+from django.utils.translation import override
+
+from .factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def search(client, query: str, language: str = "en"):
+    with override(language):
+        return client.get(reverse("campaign:search"), {"q": query})
+
+
+@pytest.fixture
+def articles():
+    return {
+        "body_only": make_article(
+            slug="body", title="Weekly notes", body="We write about photographs and privacy."
+        ),
+        "title": make_article(
+            slug="title", title="Photographs and your privacy", body="Short text."
+        ),
+        "other": make_article(slug="other", title="Unrelated", body="Nothing to see."),
+        "dutch": make_article(
+            language="nl", slug="nl", title="Photographs in het Nederlands", body="Tekst."
+        ),
+        "draft": make_article(slug="draft", title="Photographs draft", published=False),
+    }
+
+
+def result_titles(response) -> list[str]:
+    return [article.title for article in response.context["results"]]
+
+
+def test_finds_by_title_and_body_and_ranks_title_first(client, articles):
+    response = search(client, "photographs")
+    assert response.status_code == 200
+    assert result_titles(response) == ["Photographs and your privacy", "Weekly notes"]
+
+
+def test_finds_only_published_articles_in_the_current_language(client, articles):
+    assert result_titles(search(client, "photographs", "nl")) == ["Photographs in het Nederlands"]
+
+
+def test_several_words_must_all_match(client, articles):
+    assert result_titles(search(client, "photographs unrelated")) == []
+    assert result_titles(search(client, "privacy photographs"))[0] == (
+        "Photographs and your privacy"
+    )
+
+
+def test_no_results_state(client, articles):
+    html = search(client, "zebra").content.decode()
+    assert "0 results for “zebra”" in html
+    assert "Nothing matched" in html
+
+
+def test_empty_query_shows_the_form_only(client, articles):
+    response = search(client, "")
+    assert response.status_code == 200
+    assert "results for" not in response.content.decode()
+
+
+def test_overlong_query_gets_a_clear_400(client, articles):
+    response = search(client, "x" * 201)
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.content.decode()
+
+
+def test_odd_input_never_fails(client, articles):
+    for query in ['"', "'; DROP TABLE x; --", "&|!:*", "<script>", "ü ß 你好", "-", "or"]:
+        assert search(client, query).status_code == 200, query
+
+
+def test_postgres_uses_language_stemming(client, on_postgres):
+    make_article(slug="stem", title="Objections", body="People are objecting to training.")
+    make_article(language="nl", slug="stam", title="Bezwaren", body="Wij maken bezwaar.")
+    assert result_titles(search(client, "objection")) == ["Objections"]
+    assert result_titles(search(client, "bezwaar", "nl")) == ["Bezwaren"]

@@ -1,0 +1,128 @@
+"""Site-wide behaviour: settings, health check, error pages, sharing."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.db import DatabaseError
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils.translation import override
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start_django(extra_env: dict) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"PYTEST_VERSION", "SECRET_KEY", "DEBUG"}
+    }
+    env.update(extra_env)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_missing_secret_key_stops_start_up_with_a_clear_message(tmp_path):
+    result = _start_django({"DJANGO_SETTINGS_MODULE": "config.settings"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_or_a_secret_key_lets_it_start():
+    assert _start_django({"DEBUG": "1"}).returncode == 0
+    assert _start_django({"SECRET_KEY": "x" * 50}).returncode == 0
+
+
+@pytest.mark.django_db
+def test_healthz_answers_200_with_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_without_the_database(client):
+    with mock.patch("core.views.connection.cursor", side_effect=DatabaseError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+
+
+@pytest.mark.django_db
+def test_404_page_is_in_the_site_style_and_language(client):
+    response = client.get("/nl/bestaat-niet/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Pagina niet gevonden" in html
+    assert 'class="site-header"' in html
+
+
+def test_500_page_renders_without_a_database_or_context():
+    from django.views.defaults import server_error
+
+    with override("en"):
+        response = server_error(RequestFactory().get("/en/"))
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert b'<html lang="en">' in response.content
+
+
+def test_theme_css_comes_from_settings(client, settings):
+    settings.THEME = {"brand": "#123456", "bad": "red;}</style><script>"}
+    response = client.get("/theme.css")
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/css")
+    assert "--brand:#123456;" in body
+    assert "script" not in body
+
+
+def share_url() -> str:
+    with override("en"):
+        return reverse("campaign:share_mastodon")
+
+
+def test_mastodon_share_sends_the_reader_to_their_own_server(client):
+    page = client.get(share_url() + "?path=/en/guide/")
+    assert page.status_code == 200 and not page.cookies
+    response = client.post(
+        share_url(), {"server": "https://Mastodon.Example/", "path": "/en/guide/"}
+    )
+    assert response.status_code == 303
+    assert response["Location"].startswith("https://mastodon.example/share?text=")
+    assert "testserver%2Fen%2Fguide%2F" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("server", "path"),
+    [
+        ("not a host", "/en/"),
+        ("evil.example/phish?x=", "/en/"),
+        ("mastodon.social", "https://evil.example/"),
+        ("mastodon.social", "//evil.example/"),
+        ("", "/en/"),
+    ],
+)
+def test_mastodon_share_rejects_bad_input_with_a_message(client, server, path):
+    response = client.post(share_url(), {"server": server, "path": path})
+    assert response.status_code == 400
+    assert 'class="field-error"' in response.content.decode() or "cannot be shared" in (
+        response.content.decode()
+    )
+
+
+def test_mastodon_share_refuses_other_sites(client):
+    response = client.post(
+        share_url(),
+        {"server": "mastodon.social", "path": "/en/"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 403
