@@ -1,0 +1,46 @@
+# Two commands get a newcomer going: `make run` (the site with demo content) and `make test`.
+# Both create .venv and install the pinned requirements first. Needs Python 3.11+ and make.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format check-python
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1)). Try: make PYTHON=python3.12 ..."; exit 1; }
+
+$(INSTALLED): requirements.txt requirements-dev.txt | check-python
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+## run: the site with demo content on http://$(HOST):$(PORT) (SQLite, emails in this terminal)
+run: $(INSTALLED)
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "  Site:   http://$(HOST):$(PORT)/nl/  and  http://$(HOST):$(PORT)/en/"
+	@echo "  Admin:  http://$(HOST):$(PORT)/admin/  (create a login: DEBUG=1 $(BIN)/python manage.py createsuperuser)"
+	@echo "  Emails are printed in this terminal. Stop with Ctrl+C."
+	@echo ""
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: the whole test suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
+test: $(INSTALLED)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff's checks and formatting check
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## format: apply ruff's fixes and formatting
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
