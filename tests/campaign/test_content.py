@@ -159,9 +159,7 @@ def test_admin_saves_reordered_steps(staff_client):
             f"steps-{index}-instructions": step.instructions,
             f"steps-{index}-image_alt": "",
         }
-    response = staff_client.post(
-        reverse("admin:campaign_article_change", args=[article.pk]), data
-    )
+    response = staff_client.post(reverse("admin:campaign_article_change", args=[article.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert [s.title for s in article.steps.all()] == ["en step 2", "en step 1"]
 

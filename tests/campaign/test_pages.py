@@ -121,7 +121,9 @@ def test_pages_load_nothing_from_other_hosts(client, public_urls):
 
     for page in public_urls:
         html = client.get(page).content.decode()
-        loaded = re.findall(r'<(?:script|img|link|iframe|source)\b[^>]*(?:src|href)="([^"]+)"', html)
+        loaded = re.findall(
+            r'<(?:script|img|link|iframe|source)\b[^>]*(?:src|href)="([^"]+)"', html
+        )
         assert loaded, page
         assert all(src.startswith("/") and not src.startswith("//") for src in loaded), loaded
         assert "style=" not in html and "<style" not in html, page
