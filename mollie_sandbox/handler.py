@@ -1,0 +1,280 @@
+"""HTTP plumbing: routing, API-key check, Idempotency-Key handling, control endpoints, pages.
+
+Paths:
+  /v2/...          Mollie's API (Bearer test_/live_ key required, JSON, application/hal+json)
+  /checkout/{id}   test checkout page (GET shows it, POST applies the outcome, 303 back)
+  /change-state/{id}  test-mode page for recurring and paid payments
+  /_sandbox/...    control endpoints (no key; form or JSON in, JSON out)
+  /                overview page
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import traceback
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlsplit
+
+from . import api, idempotency, pages
+from .errors import DOCS_AUTH, ApiError, ControlError
+from .render import HAL
+
+_BEARER = re.compile(r"^Bearer ((?:test|live)_\w+)$")
+_CONTROL = [
+    ("POST", re.compile(r"/_sandbox/subscriptions/(\w+)/charge"), "charge"),
+    ("POST", re.compile(r"/_sandbox/clock/advance"), "advance"),
+    ("GET", re.compile(r"/_sandbox/clock"), "clock"),
+    ("POST", re.compile(r"/_sandbox/payments/(\w+)/status"), "status"),
+    ("POST", re.compile(r"/_sandbox/payments/(\w+)/chargeback"), "chargeback"),
+    ("POST", re.compile(r"/_sandbox/reset"), "reset"),
+    ("GET", re.compile(r"/_sandbox/webhooks"), "webhooks"),
+]
+
+
+def _int(params: dict, name: str) -> int:
+    try:
+        return int(params.get(name) or 0)
+    except (TypeError, ValueError):
+        raise ControlError(400, f"{name} must be a whole number.") from None
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "MollieSandbox/1.0"
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    @property
+    def sandbox(self):
+        return self.server.sandbox
+
+    def log_message(self, format, *args):
+        if getattr(self.sandbox, "verbose", False):
+            super().log_message(format, *args)
+
+    def _send(self, status: int, body: bytes, content_type: str, headers=None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, payload, content_type: str = HAL, headers=None) -> None:
+        body = b"" if payload is None else json.dumps(payload).encode()
+        self._send(status, body, content_type, headers)
+
+    def _html(self, status: int, text: str) -> None:
+        self._send(status, text.encode(), "text/html; charset=utf-8")
+
+    def _redirect(self, location: str) -> None:
+        self._send(303, b"", "text/plain", {"Location": location})
+
+    def _read(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _route(self) -> None:
+        try:
+            self._dispatch()
+        except Exception:
+            # Answer like Mollie's own 5xx (JSON with a status) instead of dropping the line.
+            self.log_error("unhandled error for %s %s", self.command, self.path)
+            traceback.print_exc()
+            error = ApiError(500, "The sandbox failed to handle this request.")
+            with contextlib.suppress(OSError):  # the client may be gone already
+                self._json(500, error.body())
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        path = url.path
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        raw = self._read()
+        if path.startswith("/v2/") or path == "/v2":
+            self._api(path, url.query, query, raw)
+        elif path.startswith("/_sandbox/"):
+            self._control(path, query, raw)
+        elif path.startswith(("/checkout/", "/change-state/")):
+            self._test_page(path, raw)
+        elif path == "/" and self.command == "GET":
+            store = self.sandbox.store
+            with store.lock:
+                text = pages.overview_page(store, self.sandbox.webhooks.schedule)
+            self._html(200, text)
+        else:
+            self._send(404, b"Not found\n", "text/plain; charset=utf-8")
+
+    def do_GET(self):
+        self._route()
+
+    def do_POST(self):
+        self._route()
+
+    def do_PATCH(self):
+        self._route()
+
+    def do_DELETE(self):
+        self._route()
+
+    # -- Mollie API --------------------------------------------------------------------------
+
+    def _api(self, path: str, raw_query: str, query: dict, raw: bytes) -> None:
+        match = _BEARER.match(self.headers.get("Authorization", ""))
+        if not match:
+            error = ApiError(
+                401, "Missing authentication, or failed to authenticate", docs=DOCS_AUTH
+            )
+            self._json(401, error.body())
+            return
+        api_key = match.group(1)
+        body = {}  # no body means no fields, so the field rules answer (as on Mollie)
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self._json(400, ApiError(400, "The request body is not valid JSON.").body())
+                return
+        call = api.Call(self.sandbox.store, self.sandbox.base_url, self.command, path, query, body)
+        key = self.headers.get("Idempotency-Key")
+        if self.command != "POST" or not key:
+            # Mollie ignores Idempotency-Key on GET, PATCH and DELETE.
+            status, payload = api.dispatch(call)
+            self._json(status, payload)
+            return
+        print_ = idempotency.fingerprint("POST", path, raw_query, body)
+        self._idempotent(f"{api_key} {key}", print_, call)
+
+    def _idempotent(self, slot: str, print_: str, call) -> None:
+        """Replay, refuse (400/409) or run-and-remember one idempotent POST."""
+        outcome, entry = idempotency.begin(self.sandbox.store, slot, print_)
+        if outcome == idempotency.REPLAY:
+            headers = {"Idempotent-Replayed": "true"}
+            self._send(entry["status"], entry["body"].encode(), HAL, headers)
+            return
+        if outcome == idempotency.MISMATCH:
+            detail = (
+                "This Idempotency-Key has already been used with a different endpoint "
+                "or different parameters."
+            )
+            self._json(400, ApiError(400, detail).body())
+            return
+        if outcome == idempotency.BUSY:
+            detail = "A request with this Idempotency-Key is already being processed."
+            self._json(409, ApiError(409, detail).body())
+            return
+        status, payload = 500, None
+        try:
+            status, payload = api.dispatch(call)
+        finally:
+            idempotency.finish(self.sandbox.store, slot, status, payload)
+        self._json(status, payload)
+
+    # -- control endpoints -------------------------------------------------------------------
+
+    def _params(self, query: dict, raw: bytes) -> dict:
+        params = dict(query)
+        kind = self.headers.get("Content-Type", "")
+        if raw and "json" in kind:
+            try:
+                loaded = json.loads(raw)
+            except ValueError:
+                raise ControlError(400, "The body is not valid JSON.") from None
+            if not isinstance(loaded, dict):
+                raise ControlError(400, "The JSON body must be an object.")
+            params.update(loaded)
+        elif raw:
+            params.update({k: v[0] for k, v in parse_qs(raw.decode()).items()})
+        return params
+
+    def _control(self, path: str, query: dict, raw: bytes) -> None:
+        if path == "/_sandbox/style.css" and self.command == "GET":
+            self._send(200, pages.CSS.encode(), "text/css; charset=utf-8")
+            return
+        try:
+            params = self._params(query, raw)
+            for method, pattern, name in _CONTROL:
+                match = pattern.fullmatch(path)
+                if match and method == self.command:
+                    result = getattr(self, f"_c_{name}")(params, *match.groups())
+                    break
+            else:
+                raise ControlError(404, f"No control endpoint {self.command} {path}.")
+        except ControlError as error:
+            self._json(error.status, {"error": error.message}, "application/json")
+            return
+        target = params.get("next")
+        if isinstance(target, str) and target.startswith("/") and not target.startswith("//"):
+            self._redirect(target)  # browser forms on the sandbox's own pages
+        else:
+            self._json(200, result, "application/json")
+
+    def _c_charge(self, params, sid):
+        return {"payment": self.sandbox.charge_subscription(sid, params.get("outcome") or "paid")}
+
+    def _c_advance(self, params):
+        return self.sandbox.advance_clock(
+            days=_int(params, "days"),
+            months=_int(params, "months"),
+            to=params.get("to") or None,
+            outcome=params.get("outcome") or "paid",
+        )
+
+    def _c_clock(self, params):
+        store = self.sandbox.store
+        return {"today": store.today().isoformat(), "now": store.now_iso()}
+
+    def _c_status(self, params, pid):
+        status = params.get("status")
+        if not status:
+            raise ControlError(400, "status is required.")
+        payment = self.sandbox.set_payment_status(pid, status, params.get("method") or None)
+        return {"payment": payment}
+
+    def _c_chargeback(self, params, pid):
+        return {"chargeback": self.sandbox.chargeback(pid, params.get("amount") or None)}
+
+    def _c_reset(self, params):
+        self.sandbox.reset()
+        return {"reset": True}
+
+    def _c_webhooks(self, params):
+        return {"deliveries": self.sandbox.deliveries, "pending": self.sandbox.webhooks.pending()}
+
+    # -- test pages --------------------------------------------------------------------------
+
+    def _test_page(self, path: str, raw: bytes) -> None:
+        kind, _, pid = path.strip("/").partition("/")
+        store = self.sandbox.store
+        with store.lock:
+            payment = store.payments.get(pid)
+            page = None
+            if payment is not None and self.command == "GET":
+                page = (pages.checkout_page if kind == "checkout" else pages.change_state_page)(
+                    payment
+                )
+        if payment is None:
+            self._send(404, b"Unknown payment\n", "text/plain; charset=utf-8")
+            return
+        if self.command == "GET":
+            self._html(200, page)
+            return
+        if self.command != "POST":
+            self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8")
+            return
+        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        try:
+            if kind == "checkout":
+                target = self.sandbox.checkout(
+                    pid, form.get("status", ""), form.get("method") or None
+                )
+            else:
+                self.sandbox.set_payment_status(pid, form.get("status", ""))
+                target = f"/change-state/{pid}"
+        except ControlError as error:
+            self._send(error.status, f"{error.message}\n".encode(), "text/plain; charset=utf-8")
+            return
+        self._redirect(target)

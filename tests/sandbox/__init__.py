@@ -1,0 +1,1 @@
+"""Tests for the local Mollie sandbox (mollie_sandbox), driven through the official client."""
