@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SANDBOX_PORT ?= 8001
 
 .PHONY: run test lint format check-python
 
@@ -20,16 +21,12 @@ $(INSTALLED): requirements.txt requirements-dev.txt | check-python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-## run: the site with demo content on http://$(HOST):$(PORT) (SQLite, emails in this terminal)
+## run: the site with demo content and the Mollie sandbox on http://$(HOST):$(PORT)
+##      (SQLite, emails printed in this terminal; with MOLLIE_API_KEY set, no sandbox)
 run: $(INSTALLED)
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py load_demo
-	@echo ""
-	@echo "  Site:   http://$(HOST):$(PORT)/nl/  and  http://$(HOST):$(PORT)/en/"
-	@echo "  Admin:  http://$(HOST):$(PORT)/admin/  (create a login: DEBUG=1 $(BIN)/python manage.py createsuperuser)"
-	@echo "  Emails are printed in this terminal. Stop with Ctrl+C."
-	@echo ""
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 $(BIN)/python manage.py run_dev $(HOST):$(PORT) --sandbox-port $(SANDBOX_PORT)
 
 ## test: the whole test suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 test: $(INSTALLED)

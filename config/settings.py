@@ -109,8 +109,16 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once when two requests write together.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Two requests writing at once (a webhook and the return page) must wait for each other
+    # rather than fail: take the write lock when a transaction starts, wait up to 20 s for it,
+    # and let readers go on during a write (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
@@ -130,6 +138,23 @@ DONATION_PRESET_AMOUNTS = env.list("DONATION_PRESET_AMOUNTS", cast=int, default=
 DONATION_DEFAULT_AMOUNT = env.int("DONATION_DEFAULT_AMOUNT", default=10)
 DONATION_MIN_AMOUNT = env.str("DONATION_MIN_AMOUNT", default="2.00")
 DONATION_MAX_AMOUNT = env.str("DONATION_MAX_AMOUNT", default="5000.00")
+# Donation starts (payment attempts) one client may make per hour: slows down card testing.
+DONATION_START_LIMIT_PER_HOUR = env.int("DONATION_START_LIMIT_PER_HOUR", default=10)
+
+# --- Mollie -----------------------------------------------------------------------------------
+# A test_... or live_... key. `make run` leaves it empty and uses the local Mollie sandbox.
+MOLLIE_API_KEY = env.str("MOLLIE_API_KEY", default="")
+# Empty means Mollie itself (https://api.mollie.com); the sandbox sets its own address here.
+MOLLIE_API_ENDPOINT = env.str("MOLLIE_API_ENDPOINT", default="").rstrip("/")
+MOLLIE_CONNECT_TIMEOUT = env.float("MOLLIE_CONNECT_TIMEOUT", default=2.0)
+MOLLIE_READ_TIMEOUT = env.float("MOLLIE_READ_TIMEOUT", default=10.0)
+# Where Mollie can reach our webhook. Defaults to PUBLIC_BASE_URL; with the sandbox, a local
+# address works too. Empty: no webhook is sent (the return page and `sync_payments` take over).
+MOLLIE_WEBHOOK_BASE_URL = env.str("MOLLIE_WEBHOOK_BASE_URL", default=PUBLIC_BASE_URL).rstrip("/")
+# The donate form redirects the browser to the checkout, so CSP form-action must allow it.
+MOLLIE_CHECKOUT_ORIGIN = env.str(
+    "MOLLIE_CHECKOUT_ORIGIN", default=MOLLIE_API_ENDPOINT or "https://www.mollie.com"
+)
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -199,7 +224,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF],
+        "form-action": [SELF, MOLLIE_CHECKOUT_ORIGIN],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],
@@ -218,7 +243,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # Brand colours, served as CSS custom properties by /theme.css. Keep text contrast at WCAG AA:

@@ -4,18 +4,23 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from core import views as core_views
+from donations import views as donation_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("theme.css", core_views.theme_css, name="theme_css"),
+    # Outside the language prefix, and with or without the slash: Mollie POSTs here and a
+    # redirect would turn the POST into a GET without its body.
+    re_path(r"^mollie/webhook/?$", donation_views.mollie_webhook, name="mollie_webhook"),
     path("admin/", admin.site.urls),
 ]
 
 urlpatterns += i18n_patterns(
     path("", include("donations.urls")),
+    path("supporters/", include("supporters.urls")),
     path("", include("campaign.urls")),
     prefix_default_language=True,
 )

@@ -6,4 +6,5 @@ app_name = "donations"
 
 urlpatterns = [
     path("donate/", views.donate, name="donate"),
+    path("donate/return/<str:token>/", views.donation_return, name="return"),
 ]

@@ -1,18 +1,166 @@
-"""Donation pages. Until payments are wired in, the donate page says it is coming soon."""
+"""Donation pages: the form, the return page after Mollie, and Mollie's webhook."""
+
+import logging
 
 from django.conf import settings
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
+from core import ratelimit
 from core.cache import public_page
+from core.http import is_same_origin, see_other
+
+from . import selectors, services
+from .exceptions import (
+    DonationLimitReached,
+    PaymentNotFound,
+    PaymentProviderError,
+    PaymentProviderRefused,
+    PaymentProviderUnavailable,
+)
+from .forms import OTHER, DonationForm, initial_from_query
+from .models import Donation, PaymentStatus
+
+logger = logging.getLogger(__name__)
+
+STARTED_SESSION_KEY = "donations_started"
+WEBHOOK_ID_MAX_LENGTH = 64
 
 
-@require_safe
+def _form_page(
+    request: HttpRequest, form: DonationForm, status: int = 200, **extra
+) -> HttpResponse:
+    return render(request, "donations/donate.html", {"form": form, **extra}, status=status)
+
+
 @public_page
+def _donate_blank(request: HttpRequest) -> HttpResponse:
+    return _form_page(request, DonationForm(initial=initial_from_query(request.GET)))
+
+
+# The form carries no CSRF token so the page stays cookie-free and cacheable; a POST from
+# another site's page is refused by the same-origin check instead.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def donate(request: HttpRequest) -> HttpResponse:
-    frequency = "oneoff" if request.GET.get("frequency") == "oneoff" else "monthly"
-    amount = request.GET.get("amount", "")
-    if amount not in {str(a) for a in settings.DONATION_PRESET_AMOUNTS}:
-        amount = ""
-    return render(request, "donations/coming_soon.html", {"frequency": frequency, "amount": amount})
+    if request.method != "POST":
+        retry = request.GET.get("retry")
+        if retry:
+            return _donate_retry(request, retry)
+        return _donate_blank(request)
+    return _donate_submit(request)
+
+
+@never_cache  # answers to a submitted form hold what the donor typed: never store them
+def _donate_submit(request: HttpRequest) -> HttpResponse:
+    if not is_same_origin(request):
+        return render(request, "donations/refused.html", status=403)
+    form = DonationForm(request.POST)
+    if form.is_bot:
+        return _form_page(request, DonationForm(), status=400, general_error=_bot_message())
+    if not form.is_valid():
+        return _form_page(request, form, status=400)
+    try:
+        donation, checkout_url = services.donation_start(
+            amount=form.cleaned_data["amount_value"],
+            frequency=form.cleaned_data["frequency"],
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            language=get_language(),
+            site_url=f"{request.scheme}://{request.get_host()}",
+            client_key=ratelimit.client_key(request),
+        )
+    except DonationLimitReached:
+        message = _("You have started several gifts in a short time. Please try again later.")
+        return _form_page(request, form, status=429, general_error=message)
+    except PaymentProviderUnavailable:
+        logger.warning("Mollie unreachable while starting a donation", exc_info=True)
+        return _form_page(request, form, status=503, unavailable=True)
+    except PaymentProviderRefused as error:
+        logger.error("Mollie refused a donation start: %s (field %s)", error, error.field)
+        message = _("The payment provider did not accept this gift. Please check the amount.")
+        return _form_page(request, form, status=400, general_error=message)
+    # Remember, in this browser only, which donations it started: the success page may then
+    # offer direct entry to the supporter area (see supporters).
+    started = request.session.get(STARTED_SESSION_KEY, [])
+    request.session[STARTED_SESSION_KEY] = [*started[-9:], donation.public_token]
+    return see_other(checkout_url)
+
+
+def _bot_message() -> str:
+    return _("Something went wrong with the form. Please fill it in again.")
+
+
+@never_cache
+def _donate_retry(request: HttpRequest, token: str) -> HttpResponse:
+    """The form again after a failed payment, filled in with what the donor typed before."""
+    donation = Donation.objects.filter(public_token=token).select_related("supporter").first()
+    if donation is None:
+        return _donate_blank(request)
+    amount = f"{donation.amount:.2f}".removesuffix(".00")
+    presets = {str(a) for a in settings.DONATION_PRESET_AMOUNTS}
+    initial = {
+        "frequency": donation.frequency,
+        "amount": amount if amount in presets else OTHER,
+        "other_amount": "" if amount in presets else amount.replace(".", ","),
+        "name": donation.supporter.name,
+        "email": donation.supporter.email,
+    }
+    return _form_page(request, DonationForm(initial=initial))
+
+
+@never_cache
+def donation_return(request: HttpRequest, token: str) -> HttpResponse:
+    """Where Mollie sends the donor back. Works without a session (bank apps switch browsers).
+
+    Syncs the payment when it is not final yet, then shows success, failure or processing.
+    """
+    donation = get_object_or_404(Donation.objects.select_related("supporter"), public_token=token)
+    payment = selectors.donation_latest_payment(donation=donation)
+    if payment is not None and not payment.is_final:
+        try:
+            payment = services.payment_sync(mollie_id=payment.mollie_id).payment or payment
+        except (PaymentProviderError, OperationalError):
+            logger.warning("Could not sync %s on the return page", payment.mollie_id, exc_info=True)
+    context = {"donation": donation, "payment": payment}
+    if payment is not None and payment.status == PaymentStatus.PAID:
+        return render(request, "donations/success.html", context)
+    if payment is None or payment.status in (
+        PaymentStatus.FAILED,
+        PaymentStatus.CANCELED,
+        PaymentStatus.EXPIRED,
+    ):
+        context["retry_url"] = reverse("donations:donate") + f"?retry={donation.public_token}"
+        return render(request, "donations/failure.html", context)
+    return render(request, "donations/processing.html", context)
+
+
+@csrf_exempt
+@require_POST
+def mollie_webhook(request: HttpRequest) -> HttpResponse:
+    """Mollie's ping: `id=tr_...`. We fetch the payment ourselves; the body is never trusted.
+
+    200 for anything we cannot or need not act on (junk, unknown ids) and after a sync; 503 when
+    Mollie is unreachable or the payment is locked, so Mollie calls again later.
+    """
+    mollie_id = request.POST.get("id", "")
+    if not mollie_id.startswith("tr_") or len(mollie_id) > WEBHOOK_ID_MAX_LENGTH:
+        return HttpResponse(status=200)
+    try:
+        services.payment_sync(mollie_id=mollie_id)
+    except PaymentNotFound:
+        return HttpResponse(status=200)
+    except (PaymentProviderUnavailable, OperationalError):
+        logger.warning("Webhook for %s could not be handled now", mollie_id, exc_info=True)
+        return HttpResponse(status=503)
+    except PaymentProviderRefused:
+        logger.exception("Mollie refused a call while handling the webhook for %s", mollie_id)
+        return HttpResponse(status=200)
+    return HttpResponse(status=200)

@@ -4,6 +4,11 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from mollie_sandbox import start_in_thread
+
+# Webhook retries a fraction of a second apart, so tests of retrying finish quickly.
+SANDBOX_WEBHOOK_SCHEDULE = (0, 0.05, 0.1, 0.2)
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
@@ -17,3 +22,11 @@ def _fresh_cache():
 def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The local Mollie sandbox on a free port, for the whole test session (real HTTP)."""
+    running = start_in_thread(webhook_schedule=SANDBOX_WEBHOOK_SCHEDULE, webhook_timeout=2)
+    yield running
+    running.stop()

@@ -192,10 +192,3 @@ def test_article_in_the_other_language_is_not_served_under_this_one(client):
     make_article(language="nl", slug="alleen-nl")
     assert client.get(url("campaign:article", "en", slug="alleen-nl")).status_code == 404
     assert client.get(url("campaign:article", "nl", slug="alleen-nl")).status_code == 200
-
-
-def test_donate_placeholder_keeps_the_choice(client):
-    response = client.get(url("donations:donate", "en") + "?frequency=oneoff&amount=25")
-    html = response.content.decode()
-    assert "coming soon" in html
-    assert "€ 25 once" in html

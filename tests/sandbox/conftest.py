@@ -1,7 +1,8 @@
 """Fixtures for the Mollie sandbox tests.
 
-`sandbox` runs once per session on a free port with webhook retries shortened to fractions of
-a second; `reset_sandbox` (autouse) empties it before each test so tests are independent.
+`sandbox` (tests/conftest.py) runs once per session on a free port with webhook retries
+shortened to fractions of a second;
+`reset_sandbox` (autouse) empties it before each test so tests are independent.
 `client` is the official mollie-api-python client pointed at it. None of this needs a database.
 """
 
@@ -10,18 +11,7 @@ from __future__ import annotations
 import pytest
 from mollie.api.client import Client
 
-from mollie_sandbox import start_in_thread
-
 from .helpers import REDIRECT, Receiver, amount
-
-WEBHOOK_SCHEDULE = (0, 0.05, 0.1, 0.2)
-
-
-@pytest.fixture(scope="session")
-def sandbox():
-    running = start_in_thread(webhook_schedule=WEBHOOK_SCHEDULE, webhook_timeout=2)
-    yield running
-    running.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,72 @@
+"""`make run`: the development server, with the local Mollie sandbox when no Mollie key is set."""
+
+import atexit
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+SANDBOX_KEY = "test_local_sandbox_key"
+
+
+class Command(BaseCommand):
+    help = "Run the development server; start the Mollie sandbox beside it unless a key is set."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument("--sandbox-port", type=int, default=8001)
+
+    def handle(self, *args, addrport: str, sandbox_port: int, **options) -> None:
+        site_url = f"http://{addrport}"
+        # runserver's autoreloader runs this command again in a child process (RUN_MAIN=true);
+        # the sandbox and the environment it needs are set up once, in the parent.
+        if os.environ.get("RUN_MAIN") != "true":
+            if settings.MOLLIE_API_KEY:
+                mollie = "Mollie with your MOLLIE_API_KEY (no sandbox started)"
+            else:
+                sandbox_url = self._start_sandbox(sandbox_port)
+                os.environ.update(
+                    MOLLIE_API_KEY=SANDBOX_KEY,
+                    MOLLIE_API_ENDPOINT=sandbox_url,
+                    MOLLIE_WEBHOOK_BASE_URL=site_url,
+                )
+                mollie = f"the local Mollie sandbox, overview at {sandbox_url}/"
+            os.environ.setdefault("PUBLIC_BASE_URL", site_url)
+            self.stdout.write(
+                "\n"
+                f"  Site:      {site_url}/nl/  and  {site_url}/en/\n"
+                f"  Admin:     {site_url}/admin/  (make a login with: "
+                "DEBUG=1 .venv/bin/python manage.py createsuperuser)\n"
+                f"  Payments:  {mollie}\n"
+                "  Emails are printed in this terminal. Stop with Ctrl+C.\n"
+            )
+        call_command("runserver", addrport)
+
+    def _start_sandbox(self, port: int) -> str:
+        url = f"http://127.0.0.1:{port}"
+        state = settings.BASE_DIR / ".sandbox-state.json"
+        process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
+            [
+                *(sys.executable, "-m", "mollie_sandbox", "--host", "127.0.0.1"),
+                *("--port", str(port), "--state", str(state), "--quiet"),
+            ],
+        )
+        atexit.register(process.terminate)
+        for _ in range(50):
+            if process.poll() is not None:
+                raise CommandError(
+                    f"The Mollie sandbox could not start on port {port} (is it in use?). "
+                    "Choose another with: make run SANDBOX_PORT=8011"
+                )
+            try:
+                with urllib.request.urlopen(f"{url}/_sandbox/clock", timeout=1):  # noqa: S310
+                    return url
+            except OSError:
+                time.sleep(0.1)
+        process.terminate()
+        raise CommandError("The Mollie sandbox did not answer within 5 seconds.")

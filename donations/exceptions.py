@@ -1,0 +1,30 @@
+"""Errors the donations services raise; the gateway turns Mollie's client errors into these."""
+
+
+class PaymentProviderError(Exception):
+    """Base for every problem talking to the payment provider."""
+
+
+class PaymentProviderUnavailable(PaymentProviderError):
+    """A temporary failure: network error, timeout or a 5xx. Trying again later may work."""
+
+
+class PaymentProviderRefused(PaymentProviderError):
+    """The provider refused the request (a 4xx). Trying again unchanged will not help.
+
+    `message` is the provider's explanation, `field` the request field it names (if any).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.field = field
+
+
+class PaymentNotFound(PaymentProviderRefused):
+    """The provider does not know this id (or it is malformed)."""
+
+
+class DonationLimitReached(Exception):
+    """This client has started too many donations in the current window."""

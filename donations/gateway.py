@@ -1,0 +1,210 @@
+"""The one module that talks to Mollie (through the official `mollie-api-python` client).
+
+Services call these functions with plain Python values and get Mollie's JSON objects back as
+dicts. Every client error is turned into one of our exceptions:
+
+- PaymentProviderUnavailable: network error, timeout, 5xx or a non-JSON answer (try again later);
+- PaymentProviderRefused: a 4xx with Mollie's message and field; PaymentNotFound for unknown ids.
+
+Switching to another client (Mollie's generated SDK, say) means changing only this module.
+"""
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from functools import cache
+
+from django.conf import settings
+from mollie.api.client import Client
+from mollie.api.error import (
+    Error,
+    IdentifierError,
+    NotFoundError,
+    RequestError,
+    RequestSetupError,
+    ResponseError,
+    ResponseHandlingError,
+)
+from mollie.api.objects.customer import Customer
+from mollie.api.objects.payment import Payment as MolliePayment
+from mollie.api.objects.subscription import Subscription as MollieSubscription
+from mollie.api.resources import CustomerSubscriptions, PaymentRefunds, SubscriptionPayments
+
+from .exceptions import PaymentNotFound, PaymentProviderRefused, PaymentProviderUnavailable
+
+CURRENCY = "EUR"
+MOLLIE_LOCALES = {"nl": "nl_NL", "en": "en_GB"}
+
+
+def money(amount: Decimal) -> dict:
+    """Mollie's amount object: the value is a string with exactly two decimals."""
+    return {"currency": CURRENCY, "value": f"{amount:.2f}"}
+
+
+@cache
+def _client(api_key: str, endpoint: str, timeout: tuple[float, float]) -> Client:
+    client = Client(api_endpoint=endpoint, timeout=timeout)
+    client.set_api_key(api_key)
+    return client
+
+
+def client() -> Client:
+    """The configured client (one per settings combination, reused between requests)."""
+    if not settings.MOLLIE_API_KEY:
+        raise PaymentProviderUnavailable("No MOLLIE_API_KEY is configured.")
+    timeout = (settings.MOLLIE_CONNECT_TIMEOUT, settings.MOLLIE_READ_TIMEOUT)
+    return _client(settings.MOLLIE_API_KEY, settings.MOLLIE_API_ENDPOINT, timeout)
+
+
+class _translated_errors:
+    """Context manager turning the client's exceptions into ours."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None or not isinstance(exc, Error):
+            return False
+        if isinstance(exc, IdentifierError | NotFoundError):
+            raise PaymentNotFound(str(exc), status=404) from exc
+        if isinstance(exc, RequestSetupError):
+            # Our own mistake building the request (bad key, unencodable data).
+            raise PaymentProviderRefused(str(exc)) from exc
+        if isinstance(exc, RequestError | ResponseHandlingError):
+            raise PaymentProviderUnavailable(str(exc)) from exc
+        if isinstance(exc, ResponseError):
+            if exc.status is None or exc.status >= 500 or exc.status == 429:
+                raise PaymentProviderUnavailable(str(exc)) from exc
+            raise PaymentProviderRefused(str(exc), status=exc.status, field=exc.field) from exc
+        raise PaymentProviderUnavailable(str(exc)) from exc
+
+
+def _customer_stub(customer_id: str) -> Customer:
+    # The client's nested resources only need the parent's id; skip fetching the customer.
+    return Customer({"id": customer_id}, client())
+
+
+def payment_create(
+    *,
+    amount: Decimal,
+    description: str,
+    redirect_url: str,
+    webhook_url: str | None,
+    metadata: dict,
+    language: str,
+    idempotency_key: str,
+    customer_id: str | None = None,
+    first_of_subscription: bool = False,
+) -> dict:
+    """Create a one-off payment, or the first payment of a monthly gift (needs `customer_id`)."""
+    data = {
+        "amount": money(amount),
+        "description": description,
+        "redirectUrl": redirect_url,
+        "metadata": metadata,
+        "locale": MOLLIE_LOCALES.get(language, "nl_NL"),
+    }
+    if webhook_url:
+        data["webhookUrl"] = webhook_url
+    if first_of_subscription:
+        data["sequenceType"] = "first"
+        data["customerId"] = customer_id
+    with _translated_errors():
+        return dict(client().payments.create(data, idempotency_key=idempotency_key))
+
+
+def payment_get(mollie_id: str) -> dict:
+    with _translated_errors():
+        return dict(client().payments.get(mollie_id))
+
+
+def payment_refunds(mollie_id: str) -> list[dict]:
+    with _translated_errors():
+        payment = MolliePayment({"id": mollie_id}, client())
+        return [dict(refund) for refund in PaymentRefunds(client(), payment).list(limit=250)]
+
+
+def refund_create(
+    *, mollie_id: str, amount: Decimal, description: str, idempotency_key: str
+) -> dict:
+    with _translated_errors():
+        payment = MolliePayment({"id": mollie_id}, client())
+        refund = PaymentRefunds(client(), payment).create(
+            {"amount": money(amount), "description": description},
+            idempotency_key=idempotency_key,
+        )
+        return dict(refund)
+
+
+def customer_create(*, name: str, email: str, language: str, idempotency_key: str) -> dict:
+    with _translated_errors():
+        customer = client().customers.create(
+            {"name": name, "email": email, "locale": MOLLIE_LOCALES.get(language, "nl_NL")},
+            idempotency_key=idempotency_key,
+        )
+        return dict(customer)
+
+
+def subscription_create(
+    *,
+    customer_id: str,
+    amount: Decimal,
+    interval: str,
+    start_date: date,
+    description: str,
+    webhook_url: str | None,
+    metadata: dict,
+    idempotency_key: str,
+) -> dict:
+    data = {
+        "amount": money(amount),
+        "interval": interval,
+        "startDate": start_date.isoformat(),
+        "description": description,
+        "metadata": metadata,
+    }
+    if webhook_url:
+        data["webhookUrl"] = webhook_url
+    with _translated_errors():
+        resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
+        return dict(resource.create(data, idempotency_key=idempotency_key))
+
+
+def subscription_get(*, customer_id: str, mollie_id: str) -> dict:
+    with _translated_errors():
+        resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
+        return dict(resource.get(mollie_id))
+
+
+def subscriptions_of_customer(customer_id: str) -> list[dict]:
+    with _translated_errors():
+        resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
+        return [dict(item) for item in _all_pages(resource.list(limit=250))]
+
+
+def subscription_update_amount(*, customer_id: str, mollie_id: str, amount: Decimal) -> dict:
+    with _translated_errors():
+        resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
+        return dict(resource.update(mollie_id, {"amount": money(amount)}))
+
+
+def subscription_cancel(*, customer_id: str, mollie_id: str) -> dict:
+    with _translated_errors():
+        resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
+        return dict(resource.delete(mollie_id))
+
+
+def subscription_payments(*, customer_id: str, mollie_id: str) -> list[dict]:
+    """Every payment Mollie made for a subscription (all pages)."""
+    with _translated_errors():
+        subscription = MollieSubscription({"id": mollie_id}, client())
+        resource = SubscriptionPayments(client(), _customer_stub(customer_id), subscription)
+        return [dict(item) for item in _all_pages(resource.list(limit=250))]
+
+
+def _all_pages(page) -> Iterator:
+    while True:
+        yield from page
+        if not page.has_next():
+            return
+        page = page.get_next()

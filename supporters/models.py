@@ -1,0 +1,84 @@
+"""Supporters: the people who give. Separate from staff users; they never get a password."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+def normalise_email(email: str) -> str:
+    """The form in which addresses are stored and compared: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+class Supporter(models.Model):
+    email = models.EmailField(_("email address"), max_length=254)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=settings.LANGUAGES, default="nl"
+    )
+    mollie_customer_id = models.CharField(
+        _("Mollie customer id"), max_length=40, blank=True, default=""
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="supporter_email_unique_ci"),
+            models.UniqueConstraint(
+                fields=["mollie_customer_id"],
+                condition=~models.Q(mollie_customer_id=""),
+                name="supporter_customer_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class EmailLog(models.Model):
+    """One row per email we send a supporter, so each event's email goes out exactly once.
+
+    `event_key` names the event (for example `payment-paid:tr_abc`); the unique constraint makes a
+    second attempt for the same event fail inside its transaction instead of sending twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    supporter = models.ForeignKey(
+        Supporter,
+        verbose_name=_("supporter"),
+        related_name="emails",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    event_key = models.CharField(_("event"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    to = models.CharField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=250)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to}"

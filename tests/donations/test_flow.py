@@ -1,0 +1,215 @@
+"""The donation flows end to end against the sandbox: one-off, monthly, and what can go wrong."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from donations import services
+from donations.models import Donation, Payment, Subscription
+from supporters.models import Supporter
+
+from .conftest import donate_url, pay, return_path, start, subjects, webhook
+
+# Real commits, so emails queued with on_commit are sent as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_one_off_paid_shows_success_and_thanks_once(client, mollie):
+    donation, mollie_id = start(client)
+    assert donation.amount == 25 and donation.frequency == "oneoff"
+    response = pay(client, mollie, donation, mollie_id, "paid")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Thank you!" in html and "login code" in html
+    payment = Payment.objects.get(mollie_id=mollie_id)
+    assert payment.status == "paid" and payment.paid_at is not None
+    assert subjects() == ["Thank you for your gift"]
+    assert mail.outbox[0].to == ["ann@example.org"]
+    # The webhook and a second visit change nothing and send nothing more.
+    assert webhook(client, mollie_id).status_code == 200
+    client.get(return_path(donation))
+    assert subjects() == ["Thank you for your gift"]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "text"),
+    [
+        ("failed", "The payment failed."),
+        ("canceled", "The payment was canceled."),
+        ("expired", "has expired"),
+    ],
+)
+def test_unsuccessful_payment_shows_failure_with_try_again(client, mollie, outcome, text):
+    donation, mollie_id = start(client, frequency="monthly", amount="other", other_amount="7,50")
+    response = pay(client, mollie, donation, mollie_id, outcome)
+    html = response.content.decode()
+    assert "did not go through" in html and text in html
+    assert Payment.objects.get(mollie_id=mollie_id).status == outcome
+    assert not Subscription.objects.exists()
+    assert mail.outbox == []
+    retry = client.get(response.context["retry_url"])
+    assert retry.context["form"].initial["frequency"] == "monthly"
+    assert retry.context["form"].initial["other_amount"] == "7,50"
+    html = retry.content.decode()
+    assert 'value="7,50"' in html
+    assert 'value="Ann Example"' in html and 'value="ann@example.org"' in html
+
+
+def test_retry_form_is_prefilled_with_everything(client, mollie):
+    donation, mollie_id = start(client, frequency="oneoff", amount="50", name="Bo Tester")
+    pay(client, mollie, donation, mollie_id, "failed")
+    response = client.get(donate_url() + f"?retry={donation.public_token}")
+    form = response.context["form"]
+    assert form.initial == {
+        "frequency": "oneoff",
+        "amount": "50",
+        "other_amount": "",
+        "name": "Bo Tester",
+        "email": "ann@example.org",
+    }
+    assert "private" in response["Cache-Control"]
+
+
+def test_open_then_paid_shows_processing_then_success(client, mollie):
+    donation, mollie_id = start(client)
+    response = pay(client, mollie, donation, mollie_id, "open")
+    html = response.content.decode()
+    assert "being processed" in html
+    assert '<meta http-equiv="refresh" content="5">' in html
+    mollie.set_payment_status(mollie_id, "pending")
+    assert "being processed" in client.get(return_path(donation)).content.decode()
+    mollie.set_payment_status(mollie_id, "paid")
+    assert webhook(client, mollie_id).status_code == 200
+    assert Payment.objects.get(mollie_id=mollie_id).status == "paid"
+    assert "Thank you!" in client.get(return_path(donation)).content.decode()
+    assert subjects() == ["Thank you for your gift"]
+
+
+def test_return_page_works_in_a_browser_without_the_session(client, mollie, django_user_model):
+    from django.test import Client
+
+    donation, mollie_id = start(client)
+    mollie.checkout(mollie_id, "paid")
+    other_browser = Client()
+    response = other_browser.get(return_path(donation))
+    assert response.status_code == 200
+    assert "Thank you!" in response.content.decode()
+
+
+def test_monthly_first_paid_creates_exactly_one_subscription_a_month_later(client, mollie):
+    donation, mollie_id = start(client, frequency="monthly", amount="10")
+    pay(client, mollie, donation, mollie_id, "paid")
+    for _ in range(3):
+        webhook(client, mollie_id)
+        client.get(return_path(donation))
+    subscription = Subscription.objects.get()
+    first = Payment.objects.get(mollie_id=mollie_id)
+    assert first.sequence_type == "first"
+    expected_start = timezone.localdate(first.paid_at).replace(day=1) + datetime.timedelta(days=32)
+    assert subscription.start_date.month == expected_start.month
+    assert subscription.start_date.day == min(
+        timezone.localdate(first.paid_at).day, subscription.start_date.day
+    )
+    assert subscription.start_date > timezone.localdate(first.paid_at)
+    assert subscription.amount == 10 and subscription.status == "active"
+    assert subscription.supporter.mollie_customer_id.startswith("cst_")
+    at_mollie = mollie.store.subscriptions
+    assert len(at_mollie) == 1
+    only = next(iter(at_mollie.values()))
+    assert only["startDate"] == subscription.start_date.isoformat()
+    assert subjects() == ["Welcome as a monthly supporter"]
+
+
+def test_start_date_is_one_calendar_month_after_the_first_payment():
+    assert services.add_months(datetime.date(2026, 1, 31), 1) == datetime.date(2026, 2, 28)
+    assert services.add_months(datetime.date(2026, 12, 15), 1) == datetime.date(2027, 1, 15)
+    assert services.add_months(datetime.date(2028, 1, 30), 1) == datetime.date(2028, 2, 29)
+
+
+def test_monthly_first_failed_creates_nothing(client, mollie):
+    donation, mollie_id = start(client, frequency="monthly")
+    pay(client, mollie, donation, mollie_id, "failed")
+    webhook(client, mollie_id)
+    assert not Subscription.objects.exists()
+    assert mollie.store.subscriptions == {}
+    assert mail.outbox == []
+
+
+@pytest.fixture
+def monthly(client, mollie):
+    donation, mollie_id = start(client, frequency="monthly", amount="10")
+    pay(client, mollie, donation, mollie_id, "paid")
+    mail.outbox.clear()
+    return Subscription.objects.get(donation=donation)
+
+
+def test_recurring_charges_become_rows_with_the_right_emails(client, mollie, monthly):
+    charged = []
+    for outcome in ("paid", "failed", "paid"):
+        payment = mollie.charge_subscription(monthly.mollie_id, outcome)
+        charged.append(payment["id"])
+        assert webhook(client, payment["id"]).status_code == 200
+        webhook(client, payment["id"])  # Mollie may call twice; nothing doubles
+    rows = Payment.objects.filter(subscription=monthly, sequence_type="recurring")
+    assert sorted(rows.values_list("mollie_id", flat=True)) == sorted(charged)
+    assert [p.status for p in rows.order_by("created_at", "pk")] == ["paid", "failed", "paid"]
+    assert all(p.supporter_id == monthly.supporter_id for p in rows)
+    assert subjects() == ["Your monthly gift could not be collected"]
+
+
+def test_amount_change_applies_to_the_next_charge_and_is_confirmed(client, mollie, monthly):
+    from decimal import Decimal
+
+    services.subscription_update_amount(subscription=monthly, amount=Decimal("15.00"))
+    monthly.refresh_from_db()
+    assert monthly.amount == Decimal("15.00")
+    assert mollie.store.subscriptions[monthly.mollie_id]["amount"]["value"] == "15.00"
+    payment = mollie.charge_subscription(monthly.mollie_id, "paid")
+    webhook(client, payment["id"])
+    assert Payment.objects.get(mollie_id=payment["id"]).amount == Decimal("15.00")
+    assert subjects() == ["Your monthly gift has changed"]
+
+
+def test_cancel_stops_the_gift_at_mollie_and_is_confirmed_once(client, mollie, monthly):
+    from mollie_sandbox import ControlError
+
+    services.subscription_cancel(subscription=monthly)
+    services.subscription_cancel(subscription=monthly)
+    monthly.refresh_from_db()
+    assert monthly.status == "canceled" and monthly.canceled_at is not None
+    assert mollie.store.subscriptions[monthly.mollie_id]["status"] == "canceled"
+    with pytest.raises(ControlError):
+        mollie.charge_subscription(monthly.mollie_id, "paid")
+    assert subjects() == ["Your monthly gift has stopped"]
+
+
+def test_refund_and_chargeback_are_recorded_and_status_stays_paid(client, mollie):
+    from decimal import Decimal
+
+    donation, mollie_id = start(client, amount="50")
+    pay(client, mollie, donation, mollie_id, "paid")
+    payment = Payment.objects.get(mollie_id=mollie_id)
+    payment = services.payment_refund(payment=payment, amount=Decimal("10.00"))
+    assert payment.amount_refunded == Decimal("10.00") and payment.status == "paid"
+    mollie.chargeback(mollie_id, "5.00")
+    webhook(client, mollie_id)
+    payment.refresh_from_db()
+    assert payment.amount_charged_back == Decimal("5.00")
+    assert payment.status == "paid"
+    assert payment.net_amount == Decimal("35.00")
+    with pytest.raises(services.PaymentProviderRefused):
+        services.payment_refund(payment=payment, amount=Decimal("40.00"))
+
+
+def test_supporter_is_found_by_email_in_any_case_and_never_changed(client, mollie):
+    start(client, email="Ann@Example.org", name="Ann")
+    start(client, email="ann@example.ORG ", name="Someone Else")
+    supporter = Supporter.objects.get()
+    assert supporter.email == "ann@example.org" and supporter.name == "Ann"
+    assert Donation.objects.filter(supporter=supporter).count() == 2
+    assert list(Donation.objects.order_by("pk").values_list("created_supporter", flat=True)) == [
+        True,
+        False,
+    ]

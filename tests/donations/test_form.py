@@ -1,0 +1,132 @@
+"""The donate form: pre-filling, every bad amount and email, honeypot, limits, other sites."""
+
+import pytest
+from django.test import override_settings
+from hypothesis import HealthCheck, given, settings, strategies
+
+from donations.forms import parse_amount
+from donations.models import Donation
+
+from .conftest import FORM, donate_url
+
+pytestmark = pytest.mark.django_db
+
+
+def test_form_is_prefilled_from_the_campaign_page(client):
+    response = client.get(donate_url() + "?frequency=oneoff&amount=25")
+    form = response.context["form"]
+    assert form.initial["frequency"] == "oneoff" and form.initial["amount"] == "25"
+    assert not response.cookies
+    custom = client.get(donate_url() + "?frequency=monthly&amount=12,50").context["form"]
+    assert custom.initial["amount"] == "other" and custom.initial["other_amount"] == "12,50"
+
+
+def test_form_has_labelled_radio_groups_in_both_languages(client):
+    html = client.get(donate_url("nl")).content.decode()
+    assert "<legend>Hoe vaak?</legend>" in html
+    assert "<legend>Bedrag</legend>" in html
+    assert '<input type="radio" name="frequency" value="monthly"' in html
+    html = client.get(donate_url("en")).content.decode()
+    assert "<legend>How often?</legend>" in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("10", "10.00"), ("10.50", "10.50"), ("10,50", "10.50"), ("€ 7,5", "7.50"), (" 3 ", "3.00")],
+)
+def test_amounts_people_type_are_understood(typed, expected):
+    assert str(parse_amount(typed)) == expected
+
+
+BAD_AMOUNTS = [
+    ("", "Enter an amount."),
+    ("0", "Enter an amount above zero."),
+    ("0,00", "Enter an amount above zero."),
+    ("-5", "Enter an amount above zero."),
+    ("10.555", "Use at most two decimals"),
+    ("1.000,00", "Enter an amount in euros using digits"),
+    ("ten", "Enter an amount in euros using digits"),
+    ("1e3", "Enter an amount in euros using digits"),
+    ("\u0661\u0660", "Enter an amount in euros using digits"),  # Arabic-Indic digits
+    ("NaN", "Enter an amount in euros using digits"),
+    ("1,5", None),
+    ("1", "The smallest gift we can process is"),
+    ("5000.01", "Online gifts can be at most"),
+    ("99999999999", "Enter an amount in euros using digits"),
+]
+
+
+@pytest.mark.parametrize(("typed", "message"), BAD_AMOUNTS)
+def test_every_bad_amount_gets_a_message_on_its_field(client, typed, message):
+    response = client.post(donate_url(), {**FORM, "amount": "other", "other_amount": typed})
+    if message is None:  # 1,50 is fine but below the minimum of 2,00
+        message = "The smallest gift we can process is"
+    assert response.status_code == 400
+    errors = response.context["form"].errors["other_amount"]
+    assert any(message in error for error in errors), errors
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html and 'id="id_other_amount_error"' in html
+    assert not Donation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "", "Enter your email address."),
+        ("email", "not-an-address", "Enter an email address like name@example.org."),
+        ("email", "a@b", "Enter an email address like name@example.org."),
+        ("name", "   ", "Enter your name."),
+        ("frequency", "weekly", "Select a valid choice"),
+        ("amount", "7", "Choose one of the amounts."),
+        ("amount", "", "Choose an amount."),
+    ],
+)
+def test_bad_fields_get_a_message(client, field, value, message):
+    response = client.post(donate_url(), {**FORM, field: value})
+    assert response.status_code == 400
+    assert any(message in error for error in response.context["form"].errors[field])
+    assert not Donation.objects.exists()
+
+
+def test_honeypot_stops_bots_without_creating_anything(client):
+    response = client.post(donate_url(), {**FORM, "website": "http://spam.example"})
+    assert response.status_code == 400
+    assert not Donation.objects.exists()
+
+
+@override_settings(DONATION_START_LIMIT_PER_HOUR=2)
+def test_start_limit_per_client(client, mollie):
+    codes = [
+        client.post(donate_url(), FORM, REMOTE_ADDR="192.0.2.50").status_code for _ in range(3)
+    ]
+    assert codes == [303, 303, 429]
+    assert Donation.objects.count() == 2
+    assert client.post(donate_url(), FORM, REMOTE_ADDR="192.0.2.51").status_code == 303
+
+
+def test_posts_from_other_sites_are_refused(client):
+    response = client.post(donate_url(), FORM, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    assert not Donation.objects.exists()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=strategies.fixed_dictionaries(
+        {
+            key: strategies.one_of(strategies.text(max_size=40), strategies.just(value))
+            for key, value in FORM.items()
+        }
+    )
+)
+def test_no_input_gives_a_server_error(client, data):
+    clean = {key: value.replace("\x00", "") for key, value in data.items()}
+    response = client.post(donate_url(), clean)
+    assert response.status_code in (303, 400, 429), response.status_code
+
+
+def test_donate_page_query_count(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get(donate_url()).status_code == 200
