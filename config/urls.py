@@ -16,6 +16,7 @@ urlpatterns = [
     # redirect would turn the POST into a GET without its body.
     re_path(r"^mollie/webhook/?$", donation_views.mollie_webhook, name="mollie_webhook"),
     path("admin/", admin.site.urls),
+    path("staff/", include("donations.staff_urls")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -20,11 +20,13 @@ def _euro(value: Decimal) -> str:
     return "€\u00a0" + number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
-def parse_amount(text: str) -> Decimal:
+def parse_amount(
+    text: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None
+) -> Decimal:
     """Turn what a donor typed (`10`, `10.50`, `10,50`, `€ 10`) into euros with two decimals.
 
     Raises ValidationError with a message meant for the donor for anything else, and for
-    amounts outside DONATION_MIN_AMOUNT and DONATION_MAX_AMOUNT.
+    amounts outside `minimum` and `maximum` (by default DONATION_MIN_AMOUNT and _MAX_AMOUNT).
     """
     value = (text or "").strip().removeprefix("€").strip()
     if not value:
@@ -46,8 +48,8 @@ def parse_amount(text: str) -> Decimal:
         raise forms.ValidationError(_("Enter a valid amount."), code="invalid") from None
     if amount <= 0:
         raise forms.ValidationError(_("Enter an amount above zero."), code="zero")
-    minimum = Decimal(settings.DONATION_MIN_AMOUNT)
-    maximum = Decimal(settings.DONATION_MAX_AMOUNT)
+    minimum = Decimal(settings.DONATION_MIN_AMOUNT) if minimum is None else minimum
+    maximum = Decimal(settings.DONATION_MAX_AMOUNT) if maximum is None else maximum
     if amount < minimum:
         raise forms.ValidationError(
             _("The smallest gift we can process is %(minimum)s.") % {"minimum": _euro(minimum)},

@@ -193,6 +193,7 @@ class Payment(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "paid_at"]),
             models.Index(fields=["paid_at"]),
             models.Index(fields=["supporter", "-created_at"]),
         ]

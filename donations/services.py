@@ -184,6 +184,7 @@ class SyncResult:
     payment: Payment | None
     changed: bool = False
     adopted: bool = False
+    subscription_started: bool = False
 
 
 def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
@@ -211,14 +212,20 @@ def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
                 return SyncResult(payment=None)
             adopted = True
         changed = _payment_apply(payment, data)
+    started = False
     if (
         payment.is_paid
         and payment.sequence_type == SequenceType.FIRST
         and payment.donation_id
         and not Subscription.objects.filter(donation_id=payment.donation_id).exists()
     ):
-        subscription_start(donation=payment.donation)
-    return SyncResult(payment=payment, changed=changed or adopted, adopted=adopted)
+        started = subscription_start(donation=payment.donation) is not None
+    return SyncResult(
+        payment=payment,
+        changed=changed or adopted,
+        adopted=adopted,
+        subscription_started=started,
+    )
 
 
 def _payment_adopt(data: dict) -> Payment | None:
@@ -516,6 +523,7 @@ class ReconcileReport:
         self.payments_checked += 1
         self.payments_changed += result.changed and not result.adopted
         self.payments_adopted += result.adopted
+        self.subscriptions_created += result.subscription_started
 
     def merge(self, other: "ReconcileReport") -> None:
         for name in (

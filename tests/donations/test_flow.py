@@ -213,3 +213,10 @@ def test_supporter_is_found_by_email_in_any_case_and_never_changed(client, molli
         True,
         False,
     ]
+
+
+def test_return_page_query_count(client, mollie, django_assert_num_queries):
+    donation, mollie_id = start(client)
+    pay(client, mollie, donation, mollie_id, "paid")
+    with django_assert_num_queries(2):  # the donation with its supporter, its latest payment
+        assert client.get(return_path(donation)).status_code == 200

@@ -1,0 +1,210 @@
+"""Staff admin for gifts. Mollie's data is read-only here; changes go through the services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from supporters.admin import SupporterAdmin
+from supporters.models import Supporter
+
+from . import services
+from .exceptions import PaymentProviderError
+from .forms import parse_amount
+from .models import Donation, Payment, Subscription
+
+MOLLIE_PAYMENT_FIELDS = [
+    "mollie_id",
+    "donation",
+    "subscription",
+    "supporter",
+    "status",
+    "sequence_type",
+    "amount",
+    "amount_refunded",
+    "amount_charged_back",
+    "method",
+    "created_at",
+    "paid_at",
+    "failed_at",
+    "synced_at",
+    "mollie_data",
+]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that mirror Mollie: staff look, and act through the actions, but never edit."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    fk_name = "donation"
+    extra = 0
+    can_delete = False
+    fields = ["mollie_id", "status", "sequence_type", "amount", "amount_refunded", "paid_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Donation)
+class DonationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "supporter", "amount", "frequency", "language", "start_error"]
+    list_filter = ["frequency", "language", "created_at"]
+    search_fields = ["supporter__email", "supporter__name", "public_token"]
+    date_hierarchy = "created_at"
+    list_select_related = ["supporter"]
+    inlines = [PaymentInline]
+
+
+class RefundForm(forms.Form):
+    amount = forms.CharField(
+        label=_("Amount to refund"),
+        required=False,
+        help_text=_("Leave empty to refund everything that is left."),
+    )
+
+    def clean_amount(self) -> Decimal | None:
+        value = self.cleaned_data["amount"]
+        if not value.strip():
+            return None
+        return parse_amount(value, minimum=Decimal("0.01"), maximum=Decimal("999999.99"))
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "mollie_id",
+        "created_at",
+        "supporter",
+        "amount",
+        "status",
+        "sequence_type",
+        "amount_refunded",
+        "amount_charged_back",
+        "paid_at",
+    ]
+    list_filter = ["status", "sequence_type", "created_at", "paid_at"]
+    search_fields = ["mollie_id", "supporter__email", "supporter__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["supporter"]
+    fields = MOLLIE_PAYMENT_FIELDS
+    actions = ["refund"]
+
+    @admin.action(description=_("Refund through Mollie"))
+    def refund(self, request, queryset):
+        payments = list(queryset.select_related("supporter"))
+        form = RefundForm(request.POST if "confirm" in request.POST else None)
+        if "confirm" in request.POST and form.is_valid():
+            amount = form.cleaned_data["amount"]
+            if amount is not None and len(payments) > 1:
+                self.message_user(
+                    request,
+                    _("A partial amount can only be refunded for one payment at a time."),
+                    messages.ERROR,
+                )
+                return None
+            done = 0
+            for payment in payments:
+                try:
+                    services.payment_refund(payment=payment, amount=amount)
+                    done += 1
+                except PaymentProviderError as error:
+                    self.message_user(request, f"{payment.mollie_id}: {error}", messages.ERROR)
+            if done:
+                self.message_user(
+                    request,
+                    ngettext("%d payment refunded.", "%d payments refunded.", done) % done,
+                    messages.SUCCESS,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refund payments"),
+            "payments": payments,
+            "form": form,
+            "action": "refund",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "donations/staff/refund_confirm.html", context)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "mollie_id",
+        "supporter",
+        "amount",
+        "status",
+        "start_date",
+        "next_payment_date",
+        "started_at",
+        "canceled_at",
+    ]
+    list_filter = ["status", "started_at", "canceled_at"]
+    search_fields = ["mollie_id", "supporter__email", "supporter__name", "customer_id"]
+    date_hierarchy = "started_at"
+    list_select_related = ["supporter"]
+    actions = ["cancel"]
+
+    @admin.action(description=_("Stop the monthly gift at Mollie"))
+    def cancel(self, request, queryset):
+        if "confirm" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Stop monthly gifts"),
+                "subscriptions": list(queryset.select_related("supporter")),
+                "action": "cancel",
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "donations/staff/cancel_confirm.html", context)
+        stopped = 0
+        for subscription in queryset:
+            try:
+                services.subscription_cancel(subscription=subscription)
+                stopped += 1
+            except PaymentProviderError as error:
+                self.message_user(request, f"{subscription.mollie_id}: {error}", messages.ERROR)
+        if stopped:
+            self.message_user(
+                request,
+                ngettext("%d monthly gift stopped.", "%d monthly gifts stopped.", stopped)
+                % stopped,
+                messages.SUCCESS,
+            )
+        return None
+
+
+class SupporterDonationInline(admin.TabularInline):
+    model = Donation
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "amount", "frequency", "language", "start_error"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# The supporters app knows nothing of gifts; its admin page shows them from here.
+admin.site.unregister(Supporter)
+
+
+@admin.register(Supporter)
+class SupporterWithGiftsAdmin(SupporterAdmin):
+    inlines = [*SupporterAdmin.inlines, SupporterDonationInline]

@@ -1,0 +1,119 @@
+"""Figures for staff, computed by the database (never by looping over rows in Python)."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from supporters.models import Supporter
+
+from .models import ZERO, Payment, PaymentStatus, SequenceType, Subscription, SubscriptionStatus
+
+NET = ExpressionWrapper(
+    F("amount") - F("amount_refunded") - F("amount_charged_back"),
+    output_field=DecimalField(max_digits=12, decimal_places=2),
+)
+MONTHLY_TYPES = (SequenceType.FIRST, SequenceType.RECURRING)
+CHART_DAYS = 90
+
+
+def month_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """Start of `day`'s month and of the next one, as aware datetimes in the site's zone."""
+    start = datetime.date(day.year, day.month, 1)
+    following = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.datetime.combine(start, datetime.time.min, tzinfo=zone),
+        datetime.datetime.combine(following, datetime.time.min, tzinfo=zone),
+    )
+
+
+def _paid_between(start: datetime.datetime, end: datetime.datetime) -> QuerySet[Payment]:
+    return Payment.objects.filter(status=PaymentStatus.PAID, paid_at__gte=start, paid_at__lt=end)
+
+
+@dataclass
+class MonthTotals:
+    start: datetime.datetime
+    total: Decimal
+    oneoff: Decimal
+    monthly: Decimal
+    gifts: int
+    new_supporters: int
+
+
+def month_totals(day: datetime.date) -> MonthTotals:
+    """Net amounts received in `day`'s month (refunds and chargebacks deducted), two queries."""
+    start, end = month_bounds(day)
+    sums = _paid_between(start, end).aggregate(
+        total=Coalesce(Sum(NET), ZERO),
+        oneoff=Coalesce(Sum(NET, filter=Q(sequence_type=SequenceType.ONEOFF)), ZERO),
+        monthly=Coalesce(Sum(NET, filter=Q(sequence_type__in=MONTHLY_TYPES)), ZERO),
+        gifts=Count("pk"),
+    )
+    new_supporters = Supporter.objects.filter(created_at__gte=start, created_at__lt=end).count()
+    return MonthTotals(start=start, new_supporters=new_supporters, **sums)
+
+
+def monthly_donors() -> dict:
+    """Active monthly gifts: how many supporters, and what they give together each month."""
+    return Subscription.objects.filter(status=SubscriptionStatus.ACTIVE).aggregate(
+        donors=Count("supporter", distinct=True), total=Coalesce(Sum("amount"), ZERO)
+    )
+
+
+def gifts_per_day(today: datetime.date, days: int = CHART_DAYS) -> list[dict]:
+    """One entry per day for the last `days` days (today included), zero for quiet days."""
+    first = today - datetime.timedelta(days=days - 1)
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
+    rows = (
+        Payment.objects.filter(status=PaymentStatus.PAID, paid_at__gte=start)
+        .annotate(day=TruncDate("paid_at", tzinfo=zone))
+        .values("day")
+        .annotate(total=Coalesce(Sum(NET), ZERO), gifts=Count("pk"))
+        .order_by("day")
+    )
+    by_day = {row["day"]: row for row in rows}
+    series = []
+    for offset in range(days):
+        day = first + datetime.timedelta(days=offset)
+        row = by_day.get(day, {})
+        series.append({"day": day, "total": row.get("total", ZERO), "gifts": row.get("gifts", 0)})
+    return series
+
+
+def chart_bars(series: list[dict], *, width: int = 720, height: int = 200) -> dict:
+    """Geometry for the inline SVG bar chart drawn by the template (no JavaScript)."""
+    peak = max((entry["total"] for entry in series), default=ZERO) or Decimal(1)
+    slot = width / max(len(series), 1)
+    bars = []
+    for index, entry in enumerate(series):
+        bar_height = float(entry["total"] / peak) * (height - 20)
+        bars.append(
+            {
+                **entry,
+                "x": round(index * slot + 1, 2),
+                "width": round(max(slot - 2, 1), 2),
+                "y": round(height - bar_height, 2),
+                "height": round(bar_height, 2),
+            }
+        )
+    return {"bars": bars, "width": width, "height": height, "peak": peak}
+
+
+def payments_for_export(start: datetime.date, end: datetime.date) -> QuerySet[Payment]:
+    """Payments created from `start` through `end` (dates in the site's zone), oldest first."""
+    zone = timezone.get_current_timezone()
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
+    until = datetime.datetime.combine(
+        end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+    )
+    return (
+        Payment.objects.filter(created_at__gte=since, created_at__lt=until)
+        .select_related("supporter")
+        .order_by("created_at", "pk")
+    )
