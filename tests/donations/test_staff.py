@@ -25,6 +25,7 @@ def staff(client, django_user_model):
         "staff", "staff@example.org", "pw", is_staff=True, is_superuser=True
     )
     client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
