@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SANDBOX_PORT ?= 8001
 
-.PHONY: run test lint format check-python
+.PHONY: run test lint format bench check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -41,3 +41,7 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## bench: the benchmarks (PostgreSQL when DATABASE_URL is set, SQLite otherwise); not in `make test`
+bench: $(INSTALLED)
+	$(BIN)/python -m bench

@@ -8,12 +8,13 @@ stable idempotency keys so a retry never charges twice.
 
 import calendar
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
@@ -537,25 +538,26 @@ class ReconcileReport:
         self.errors.extend(other.errors)
 
 
-def payments_reconcile(*, older_than_minutes: int = 5) -> ReconcileReport:
+def payments_reconcile(*, older_than_minutes: int = 5, workers: int = 8) -> ReconcileReport:
     """Re-sync every unfinished payment and every active subscription from Mollie.
 
     So that a lost webhook never loses a gift. Safe to run on several machines at once: every
-    change goes through the same locked, idempotent paths as the webhook. Errors for single
+    change goes through the same locked, idempotent paths as the webhook. Payments are synced
+    by `workers` threads at once, since each sync mostly waits for Mollie. Errors for single
     payments are collected in the report and do not stop the run.
     """
     report = ReconcileReport()
     cutoff = timezone.now() - timezone.timedelta(minutes=older_than_minutes)
-    unfinished = (
+    unfinished = list(
         Payment.objects.exclude(status__in=FINAL_STATUSES)
         .filter(created_at__lt=cutoff)
         .values_list("mollie_id", flat=True)
     )
-    for mollie_id in unfinished.iterator(chunk_size=500):
-        try:
-            report.count(payment_sync(mollie_id=mollie_id))
-        except (PaymentProviderError, IntegrityError) as error:
-            report.errors.append(f"{mollie_id}: {error}")
+    for outcome in _in_threads(_reconcile_payment, unfinished, workers):
+        if isinstance(outcome, SyncResult):
+            report.count(outcome)
+        else:
+            report.errors.append(outcome)
     waiting = Donation.objects.filter(
         frequency=Frequency.MONTHLY,
         subscription__isnull=True,
@@ -567,12 +569,47 @@ def payments_reconcile(*, older_than_minutes: int = 5) -> ReconcileReport:
             report.subscriptions_created += subscription_start(donation=donation) is not None
         except PaymentProviderError as error:
             report.errors.append(f"donation {donation.pk}: {error}")
-    active = Subscription.objects.filter(
-        status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING]
+    active = list(
+        Subscription.objects.filter(
+            status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING]
+        )
     )
-    for subscription in active.iterator(chunk_size=200):
-        try:
-            report.merge(subscription_sync(subscription=subscription))
-        except PaymentProviderError as error:
-            report.errors.append(f"{subscription.mollie_id}: {error}")
+    for outcome in _in_threads(_reconcile_subscription, active, workers):
+        if isinstance(outcome, ReconcileReport):
+            report.merge(outcome)
+        else:
+            report.errors.append(outcome)
     return report
+
+
+def _reconcile_payment(mollie_id: str) -> SyncResult | str:
+    try:
+        return payment_sync(mollie_id=mollie_id)
+    except (PaymentProviderError, DatabaseError) as error:
+        return f"{mollie_id}: {error}"
+
+
+def _reconcile_subscription(subscription: Subscription) -> "ReconcileReport | str":
+    try:
+        return subscription_sync(subscription=subscription)
+    except (PaymentProviderError, DatabaseError) as error:
+        return f"{subscription.mollie_id}: {error}"
+
+
+def _in_threads(function, items: list, workers: int):
+    """`map(function, items)` over a pool of threads, each closing its database connection.
+
+    SQLite (development) allows one writer at a time, so there it runs in this thread.
+    """
+    if workers <= 1 or len(items) <= 1 or connection.vendor == "sqlite":
+        yield from map(function, items)
+        return
+
+    def run(item):
+        try:
+            return function(item)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(run, items)

@@ -19,10 +19,16 @@ class Command(BaseCommand):
             metavar="MINUTES",
             help="Only payments created at least this long ago (default 5; 0 for all).",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=8,
+            help="Payments synced at once (default 8); each mostly waits for Mollie.",
+        )
 
-    def handle(self, *args, older_than: int, **options) -> None:
+    def handle(self, *args, older_than: int, workers: int, **options) -> None:
         started = time.monotonic()
-        report = payments_reconcile(older_than_minutes=older_than)
+        report = payments_reconcile(older_than_minutes=older_than, workers=workers)
         seconds = time.monotonic() - started
         self.stdout.write(
             f"Checked {report.payments_checked} payment(s) in {seconds:.1f} s: "

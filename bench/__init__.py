@@ -1,0 +1,1 @@
+"""Benchmarks (not part of the test run). Run them with `make bench`."""

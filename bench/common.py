@@ -1,0 +1,96 @@
+"""Shared set-up for benchmarks: a fresh database of its own, Django configured for production."""
+
+import os
+import secrets
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+
+BENCH_DB = "campaign_bench"
+
+
+def setup_django() -> str:
+    """Point Django at a new, empty benchmark database and migrate it; return its vendor.
+
+    With DATABASE_URL set to PostgreSQL, a database named `campaign_bench` is (re)created on
+    the same server; otherwise a temporary SQLite file is used. Production settings (DEBUG
+    off), with an in-memory email backend so console output does not skew timings.
+    """
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        base = url.rsplit("/", 1)[0]
+        with psycopg.connect(f"{base}/postgres".replace("postgres://", "postgresql://", 1)) as db:
+            db.autocommit = True
+            db.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+            db.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        os.environ["DATABASE_URL"] = f"{base}/{BENCH_DB}"
+    else:
+        handle, path = tempfile.mkstemp(prefix="bench-", suffix=".sqlite3")
+        os.close(handle)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ["DEBUG"] = "0"
+    os.environ["HTTPS"] = "0"
+    os.environ["EMAIL_URL"] = "memorymail://"
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from django.db import connection
+
+    return connection.vendor
+
+
+def p50_ms(action: Callable[[], object], repeat: int) -> float:
+    """Median wall time of `action` in milliseconds over `repeat` runs (after one warm-up)."""
+    action()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def start_sandbox_process() -> tuple[str, subprocess.Popen]:
+    """Run the Mollie sandbox in its own process (as in `make run`), on a free port."""
+    import socket
+    import sys
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mollie_sandbox", "--port", str(port), "--quiet"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"{url}/_sandbox/clock", timeout=1):
+                return url, process
+        except OSError:
+            time.sleep(0.05)
+    process.terminate()
+    raise RuntimeError("the Mollie sandbox did not start")
+
+
+def sandbox_control(url: str, path: str, **fields) -> dict:
+    """POST to one of the sandbox's control endpoints."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    data = urllib.parse.urlencode(fields).encode()
+    with urllib.request.urlopen(f"{url}{path}", data=data, timeout=30) as response:
+        return json.loads(response.read())
