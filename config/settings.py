@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "supporters.auth.SupporterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -140,6 +141,14 @@ DONATION_MIN_AMOUNT = env.str("DONATION_MIN_AMOUNT", default="2.00")
 DONATION_MAX_AMOUNT = env.str("DONATION_MAX_AMOUNT", default="5000.00")
 # Donation starts (payment attempts) one client may make per hour: slows down card testing.
 DONATION_START_LIMIT_PER_HOUR = env.int("DONATION_START_LIMIT_PER_HOUR", default=10)
+
+# --- Supporters ------------------------------------------------------------------------------
+# Login codes one client may ask for in 15 minutes (each address: 3).
+LOGIN_CODE_CLIENT_LIMIT = env.int("LOGIN_CODE_CLIENT_LIMIT", default=10)
+# Asking for a code always takes at least this long, known address or not, so response times
+# do not tell which addresses belong to supporters.
+LOGIN_CODE_MIN_RESPONSE_SECONDS = env.float("LOGIN_CODE_MIN_RESPONSE_SECONDS", default=0.4)
+SUPPORTER_HISTORY_PAGE_SIZE = 25
 
 # --- Mollie -----------------------------------------------------------------------------------
 # A test_... or live_... key. `make run` leaves it empty and uses the local Mollie sandbox.

@@ -8,7 +8,6 @@ the cache nor its logs reveal who asked.
 
 import hashlib
 import hmac
-import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,13 +39,12 @@ def hash_key(value: str) -> str:
 
 
 def hit(*, scope: str, key: str, limit: int, window: int) -> bool:
-    """Count one attempt for `key` in a fixed window of `window` seconds.
+    """Count one attempt for `key`; the window opens at the first attempt and lasts `window` s.
 
     Returns True while the count stays within `limit`, False once it is exceeded. Counting is
-    atomic in Redis and in the local-memory cache (`add` then `incr`).
+    atomic in Redis and in the local-memory cache (`add`, then `incr`, which keeps the expiry).
     """
-    bucket = int(time.time() // window)
-    cache_key = f"rl:{scope}:{key}:{bucket}"
+    cache_key = f"rl:{scope}:{key}"
     if cache.add(cache_key, 1, timeout=window):
         return limit >= 1
     try:
@@ -56,3 +54,8 @@ def hit(*, scope: str, key: str, limit: int, window: int) -> bool:
         cache.add(cache_key, 1, timeout=window)
         count = 1
     return count <= limit
+
+
+def reset(*, scope: str, key: str) -> None:
+    """Forget the count for `key` (after a success that should clear earlier failures)."""
+    cache.delete(f"rl:{scope}:{key}")

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from supporters.emails import email_queue
+from supporters.models import LoginCode
 
 from .models import Payment, Subscription
 
@@ -16,7 +17,11 @@ def thanks_oneoff(*, payment: Payment) -> None:
         supporter=payment.supporter,
         template="donations/thanks_oneoff",
         subject=_("Thank you for your gift"),
-        context={"name": payment.supporter.name, "amount": payment.amount},
+        context={
+            "name": payment.supporter.name,
+            "amount": payment.amount,
+            "login_code_purpose": LoginCode.Purpose.LOGIN,
+        },
         language=donation.language if donation else None,
     )
 
@@ -32,6 +37,7 @@ def welcome_monthly(*, subscription: Subscription) -> None:
             "amount": subscription.amount,
             "day_of_month": subscription.start_date.day,
             "start_date": subscription.start_date,
+            "login_code_purpose": LoginCode.Purpose.LOGIN,
         },
         language=subscription.donation.language,
     )

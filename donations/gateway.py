@@ -208,3 +208,9 @@ def _all_pages(page) -> Iterator:
         if not page.has_next():
             return
         page = page.get_next()
+
+
+def customer_delete(customer_id: str) -> None:
+    """Delete a customer at Mollie (their mandates and subscriptions end with it)."""
+    with _translated_errors():
+        client().customers.delete(customer_id)

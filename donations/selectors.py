@@ -1,7 +1,159 @@
-"""Reads of donation data, for this app's pages and for the supporter area."""
+"""Reads of donation data, for this app's pages and for the supporter area.
 
-from .models import Donation, Payment
+The supporters app reads gifts only through these functions (see docs/architecture.md).
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, ExtractYear
+from django.utils import timezone
+
+from supporters.models import Supporter
+
+from .models import ZERO, Donation, Payment, PaymentStatus, Subscription, SubscriptionStatus
+from .reports import NET
 
 
 def donation_latest_payment(*, donation: Donation) -> Payment | None:
     return donation.payments.order_by("-created_at", "-pk").first()
+
+
+def donation_is_paid(*, donation: Donation) -> bool:
+    latest = donation_latest_payment(donation=donation)
+    return latest is not None and latest.status == PaymentStatus.PAID
+
+
+def donation_by_token(*, token: str) -> Donation | None:
+    return Donation.objects.select_related("supporter").filter(public_token=token).first()
+
+
+def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
+    """Every payment of `supporter`, newest first (one query however many there are)."""
+    return Payment.objects.filter(supporter=supporter).order_by("-created_at", "-pk")
+
+
+def supporter_active_subscription(*, supporter: Supporter) -> Subscription | None:
+    return (
+        Subscription.objects.filter(
+            supporter=supporter,
+            status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING],
+        )
+        .order_by("-started_at")
+        .first()
+    )
+
+
+@dataclass
+class GivingTotals:
+    this_year: Decimal
+    all_time: Decimal
+    years: list[int]
+
+
+def supporter_totals(*, supporter: Supporter) -> GivingTotals:
+    """What the supporter gave this year and in all (refunds and chargebacks deducted)."""
+    paid = Payment.objects.filter(supporter=supporter, status=PaymentStatus.PAID)
+    year = timezone.localdate().year
+    sums = paid.aggregate(
+        this_year=Coalesce(Sum(NET, filter=Q(paid_at__year=year)), ZERO),
+        all_time=Coalesce(Sum(NET), ZERO),
+    )
+    years = sorted(
+        set(paid.annotate(year=ExtractYear("paid_at")).values_list("year", flat=True).distinct()),
+        reverse=True,
+    )
+    return GivingTotals(years=years, **sums)
+
+
+@dataclass
+class Statement:
+    year: int
+    payments: list[Payment]
+    gross: Decimal
+    refunded: Decimal
+    net: Decimal
+
+
+def supporter_statement(*, supporter: Supporter, year: int) -> Statement:
+    """The supporter's paid gifts in `year`, for a yearly statement (refunds deducted)."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime(year, 1, 1, tzinfo=zone)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
+    payments = list(
+        Payment.objects.filter(
+            supporter=supporter, status=PaymentStatus.PAID, paid_at__gte=start, paid_at__lt=end
+        ).order_by("paid_at", "pk")
+    )
+    gross = sum((p.amount for p in payments), ZERO)
+    refunded = sum((p.amount_refunded + p.amount_charged_back for p in payments), ZERO)
+    return Statement(
+        year=year, payments=payments, gross=gross, refunded=refunded, net=gross - refunded
+    )
+
+
+def supporter_export(*, supporter: Supporter) -> dict:
+    """Everything we hold about `supporter`, as plain data for a JSON download."""
+
+    def money(value: Decimal) -> str:
+        return f"{value:.2f}"
+
+    def when(value) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "supporter": {
+            "email": supporter.email,
+            "name": supporter.name,
+            "language": supporter.language,
+            "created_at": when(supporter.created_at),
+            "mollie_customer_id": supporter.mollie_customer_id or None,
+        },
+        "donations": [
+            {
+                "created_at": when(d.created_at),
+                "amount": money(d.amount),
+                "frequency": d.frequency,
+                "language": d.language,
+            }
+            for d in Donation.objects.filter(supporter=supporter).order_by("created_at")
+        ],
+        "payments": [
+            {
+                "mollie_id": p.mollie_id,
+                "created_at": when(p.created_at),
+                "paid_at": when(p.paid_at),
+                "status": p.status,
+                "kind": p.sequence_type,
+                "amount": money(p.amount),
+                "amount_refunded": money(p.amount_refunded),
+                "amount_charged_back": money(p.amount_charged_back),
+                "method": p.method,
+            }
+            for p in Payment.objects.filter(supporter=supporter).order_by("created_at")
+        ],
+        "monthly_gifts": [
+            {
+                "mollie_id": s.mollie_id,
+                "amount": money(s.amount),
+                "status": s.status,
+                "started_at": when(s.started_at),
+                "next_payment_date": when(s.next_payment_date),
+                "canceled_at": when(s.canceled_at),
+            }
+            for s in Subscription.objects.filter(supporter=supporter).order_by("started_at")
+        ],
+        "emails": [
+            {
+                "kind": e.kind,
+                "subject": e.subject,
+                "to": e.to,
+                "status": e.status,
+                "created_at": when(e.created_at),
+                "sent_at": when(e.sent_at),
+            }
+            for e in supporter.emails.order_by("created_at")
+        ],
+    }

@@ -1,5 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from .emails import login_code_email
 from .models import EmailLog, Supporter
 
 
@@ -10,6 +13,20 @@ class SupporterAdmin(admin.ModelAdmin):
     search_fields = ["email", "name", "mollie_customer_id"]
     date_hierarchy = "created_at"
     readonly_fields = ["mollie_customer_id", "created_at"]
+    actions = ["send_login_code"]
+
+    @admin.action(description=_("Email a login code to the selected supporters"))
+    def send_login_code(self, request, queryset):
+        sent = 0
+        for supporter in queryset:
+            if login_code_email(supporter=supporter, language=supporter.language):
+                sent += 1
+        self.message_user(
+            request,
+            ngettext("Login code sent to %d supporter.", "Login codes sent to %d supporters.", sent)
+            % sent,
+            messages.SUCCESS,
+        )
 
 
 @admin.register(EmailLog)

@@ -82,3 +82,35 @@ class EmailLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to}"
+
+
+class LoginCode(models.Model):
+    """A six-digit code sent by email. Only a keyed hash is stored; the code itself never is.
+
+    `purpose` is LOGIN, or EMAIL_CHANGE (then `new_email` holds the address being confirmed).
+    A code is valid for ten minutes, once, and dies after five wrong tries; issuing a new code
+    for the same supporter and purpose deletes the old one.
+    """
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login", _("log in")
+        EMAIL_CHANGE = "email", _("confirm a new email address")
+
+    supporter = models.ForeignKey(Supporter, related_name="login_codes", on_delete=models.CASCADE)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.LOGIN)
+    code_hash = models.CharField(max_length=64)
+    new_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supporter", "purpose"], name="login_code_one_per_purpose"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} code for supporter {self.supporter_id}"

@@ -6,4 +6,19 @@ app_name = "supporters"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("login/code/", views.login_code, name="login_code"),
+    path("login/after-gift/<str:token>/", views.enter_after_gift, name="enter_after_gift"),
+    path("logout/", views.logout, name="logout"),
+    path("logged-out/", views.logged_out, name="logged_out"),
+    path("monthly/", views.monthly, name="monthly"),
+    path("monthly/stop/", views.monthly_stop, name="monthly_stop"),
+    path("statement/<int:year>/", views.statement, name="statement"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/email/", views.email_change, name="email_change"),
+    path("profile/email/confirm/", views.email_confirm, name="email_confirm"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("privacy/my-data.json", views.export, name="export"),
+    path("privacy/erase/", views.erase, name="erase"),
+    path("erased/", views.erased, name="erased"),
 ]

@@ -1,13 +1,352 @@
-"""The supporter area. Until logging in with a code is built, a page that says so."""
+"""Supporter login with emailed codes, and the supporter area. Thin: one service call each.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+Every page of the area reads only `request.supporter`'s own data: no view takes an id of a
+payment, gift or supporter from the URL or a form.
+"""
 
-from core.cache import public_page
+import json
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import OperationalError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core import ratelimit
+from core.http import is_same_origin, see_other
+from donations import selectors as gifts
+from donations import services as gift_services
+from donations.exceptions import PaymentProviderError
+
+from . import services
+from .auth import (
+    safe_next,
+    supporter_login,
+    supporter_logout,
+    supporter_refresh_session,
+    supporter_required,
+)
+from .exceptions import LoginCodeLimitReached
+from .models import normalise_email
+from .forms import (
+    AmountForm,
+    CodeForm,
+    EmailChangeCodeForm,
+    EmailChangeForm,
+    EmailForm,
+    ProfileForm,
+)
+from .services import CodeResult
+
+LOGIN_EMAIL_KEY = "supporter_login_email"
+NEW_EMAIL_KEY = "supporter_new_email"
+STARTED_DONATIONS_KEY = "donations_started"  # written by the donations app at donation start
+
+CODE_MESSAGES = {
+    CodeResult.WRONG: gettext_lazy("That code is not right. Check the email and try again."),
+    CodeResult.EXPIRED: gettext_lazy("That code has expired: codes work for ten minutes."),
+    CodeResult.USED: gettext_lazy("That code has already been used: each code works once."),
+    CodeResult.TOO_MANY: gettext_lazy(
+        "Too many wrong tries. For your safety this code no longer works."
+    ),
+}
 
 
-@require_safe
-@public_page
+def _no_faster_than(view):
+    """Answer no sooner than LOGIN_CODE_MIN_RESPONSE_SECONDS after the request came in.
+
+    Asking for a code costs more work for a known address (a code, an email) than for an
+    unknown one; a fixed minimum keeps the two in the same timing class.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        started = time.monotonic()
+        response = view(request, *args, **kwargs)
+        if request.method == "POST":
+            remaining = settings.LOGIN_CODE_MIN_RESPONSE_SECONDS - (time.monotonic() - started)
+            if remaining > 0:
+                time.sleep(remaining)
+        return response
+
+    return wrapped
+
+
+# The login forms carry no CSRF token (so reading them sets no cookie); a POST from another
+# site's page is refused by the same-origin check instead.
+@csrf_exempt
+@never_cache
+@_no_faster_than
+@require_http_methods(["GET", "HEAD", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "supporters/login.html", {"form": EmailForm()})
+    if not is_same_origin(request):
+        return render(request, "supporters/refused.html", status=403)
+    form = EmailForm(request.POST)
+    if not form.is_valid():
+        return render(request, "supporters/login.html", {"form": form}, status=400)
+    email = normalise_email(form.cleaned_data["email"])
+    try:
+        services.login_code_request(
+            email=email, language=get_language(), client_key=ratelimit.client_key(request)
+        )
+    except LoginCodeLimitReached:
+        message = _("You asked for several codes in a short time. Please wait 15 minutes.")
+        context = {"form": form, "general_error": message}
+        return render(request, "supporters/login.html", context, status=429)
+    request.session[LOGIN_EMAIL_KEY] = email
+    return see_other(_with_next(reverse("supporters:login_code"), request))
+
+
+def _with_next(url: str, request: HttpRequest) -> str:
+    target = safe_next(request, "")
+    return f"{url}?next={target}" if target else url
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    email = request.session.get(LOGIN_EMAIL_KEY, "")
+    if request.method != "POST":
+        form = CodeForm(initial={"email": email})
+        return render(request, "supporters/login_code.html", {"form": form})
+    if not is_same_origin(request):
+        return render(request, "supporters/refused.html", status=403)
+    form = CodeForm(request.POST)
+    if not form.is_valid():
+        return render(request, "supporters/login_code.html", {"form": form}, status=400)
+    check = services.login_code_check(
+        email=form.cleaned_data["email"], code=form.cleaned_data["code"]
+    )
+    if check.result is not CodeResult.OK:
+        context = {
+            "form": form,
+            "code_error": CODE_MESSAGES[check.result],
+            "offer_new_code": True,
+        }
+        return render(request, "supporters/login_code.html", context, status=400)
+    supporter_login(request, check.supporter)
+    return see_other(safe_next(request, reverse("supporters:home")))
+
+
+@csrf_exempt
+@require_POST
+def enter_after_gift(request: HttpRequest, token: str) -> HttpResponse:
+    """The success page's button: straight in only for a brand-new supporter in this browser.
+
+    DESIGN.md: direct entry only when this browser started the donation and the donation created
+    the supporter (so there is nothing older to expose). Otherwise: the code step, address filled.
+    """
+    if not is_same_origin(request):
+        return render(request, "supporters/refused.html", status=403)
+    donation = gifts.donation_by_token(token=token)
+    if donation is None:
+        raise Http404
+    started_here = token in request.session.get(STARTED_DONATIONS_KEY, [])
+    if started_here and donation.created_supporter and gifts.donation_is_paid(donation=donation):
+        supporter_login(request, donation.supporter)
+        return see_other(reverse("supporters:home"))
+    request.session[LOGIN_EMAIL_KEY] = donation.supporter.email
+    return see_other(reverse("supporters:login_code"))
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    supporter_logout(request)
+    return see_other(reverse("supporters:logged_out"))
+
+
+@never_cache
+def logged_out(request: HttpRequest) -> HttpResponse:
+    return render(request, "supporters/logged_out.html")
+
+
+@never_cache
+@supporter_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "supporters/coming_soon.html")
+    supporter = request.supporter
+    page = Paginator(
+        gifts.supporter_payments(supporter=supporter), settings.SUPPORTER_HISTORY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    context = {
+        "supporter": supporter,
+        "subscription": gifts.supporter_active_subscription(supporter=supporter),
+        "totals": gifts.supporter_totals(supporter=supporter),
+        "page": page,
+    }
+    return render(request, "supporters/home.html", context)
+
+
+@never_cache
+@supporter_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def monthly(request: HttpRequest) -> HttpResponse:
+    """Change the monthly amount: the form, a confirmation step, then Mollie."""
+    subscription = gifts.supporter_active_subscription(supporter=request.supporter)
+    if subscription is None:
+        return render(request, "supporters/monthly_none.html")
+    form = AmountForm(request.POST or None)
+    context = {"subscription": subscription, "form": form}
+    if request.method != "POST":
+        return render(request, "supporters/monthly.html", context)
+    if not form.is_valid():
+        return render(request, "supporters/monthly.html", context, status=400)
+    if "confirm" not in request.POST:
+        return render(request, "supporters/monthly_confirm.html", context)
+    try:
+        gift_services.subscription_update_amount(
+            subscription=subscription, amount=form.cleaned_data["amount"]
+        )
+    except (PaymentProviderError, OperationalError):
+        context["general_error"] = _unavailable_message()
+        return render(request, "supporters/monthly.html", context, status=503)
+    return see_other(reverse("supporters:home") + "?changed=amount")
+
+
+@never_cache
+@supporter_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def monthly_stop(request: HttpRequest) -> HttpResponse:
+    subscription = gifts.supporter_active_subscription(supporter=request.supporter)
+    if subscription is None:
+        return render(request, "supporters/monthly_none.html")
+    if request.method != "POST":
+        return render(request, "supporters/monthly_stop.html", {"subscription": subscription})
+    try:
+        gift_services.subscription_cancel(subscription=subscription)
+    except (PaymentProviderError, OperationalError):
+        context = {"subscription": subscription, "general_error": _unavailable_message()}
+        return render(request, "supporters/monthly_stop.html", context, status=503)
+    return see_other(reverse("supporters:home") + "?changed=stopped")
+
+
+def _unavailable_message() -> str:
+    return _("We could not reach our payment provider. Nothing has changed; please try again.")
+
+
+@never_cache
+@supporter_required
+def statement(request: HttpRequest, year: int) -> HttpResponse:
+    if not 2000 <= year <= timezone.localdate().year:
+        raise Http404
+    data = gifts.supporter_statement(supporter=request.supporter, year=year)
+    if not data.payments:
+        raise Http404
+    context = {"supporter": request.supporter, "statement": data, "today": timezone.localdate()}
+    return render(request, "supporters/statement.html", context)
+
+
+@never_cache
+@supporter_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    supporter = request.supporter
+    initial = {"name": supporter.name, "language": supporter.language}
+    form = ProfileForm(request.POST or None, initial=initial)
+    context = {"form": form, "email_form": EmailChangeForm(), "supporter": supporter}
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "supporters/profile.html", context, status=400)
+        services.supporter_update_profile(
+            supporter=supporter,
+            name=form.cleaned_data["name"],
+            language=form.cleaned_data["language"],
+        )
+        return see_other(reverse("supporters:profile") + "?saved=1")
+    context["saved"] = request.GET.get("saved") == "1"
+    return render(request, "supporters/profile.html", context)
+
+
+@never_cache
+@supporter_required
+@require_POST
+def email_change(request: HttpRequest) -> HttpResponse:
+    supporter = request.supporter
+    form = EmailChangeForm(request.POST)
+    context = {
+        "form": ProfileForm(initial={"name": supporter.name, "language": supporter.language})
+    }
+    context |= {"email_form": form, "supporter": supporter}
+    if not form.is_valid():
+        return render(request, "supporters/profile.html", context, status=400)
+    try:
+        services.supporter_email_change_request(
+            supporter=supporter, new_email=form.cleaned_data["new_email"], language=get_language()
+        )
+    except LoginCodeLimitReached:
+        context["email_error"] = _("You asked for several codes in a short time. Please wait.")
+        return render(request, "supporters/profile.html", context, status=429)
+    request.session[NEW_EMAIL_KEY] = form.cleaned_data["new_email"]
+    return see_other(reverse("supporters:email_confirm"))
+
+
+@never_cache
+@supporter_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_confirm(request: HttpRequest) -> HttpResponse:
+    new_email = request.session.get(NEW_EMAIL_KEY)
+    if not new_email:
+        return redirect("supporters:profile")
+    form = EmailChangeCodeForm(request.POST or None, initial={"email": new_email})
+    context = {"form": form, "new_email": new_email}
+    if request.method != "POST":
+        return render(request, "supporters/email_confirm.html", context)
+    if not form.is_valid():
+        return render(request, "supporters/email_confirm.html", context, status=400)
+    check = services.supporter_email_change_confirm(
+        supporter=request.supporter, new_email=new_email, code=form.cleaned_data["code"]
+    )
+    if check.result is not CodeResult.OK:
+        context["code_error"] = CODE_MESSAGES[check.result]
+        return render(request, "supporters/email_confirm.html", context, status=400)
+    del request.session[NEW_EMAIL_KEY]
+    supporter_refresh_session(request, request.supporter)
+    return see_other(reverse("supporters:profile") + "?saved=1")
+
+
+@never_cache
+@supporter_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "supporters/privacy.html", {"supporter": request.supporter})
+
+
+@never_cache
+@supporter_required
+def export(request: HttpRequest) -> HttpResponse:
+    data = gifts.supporter_export(supporter=request.supporter)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@never_cache
+@supporter_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def erase(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "supporters/erase.html", {"supporter": request.supporter})
+    try:
+        gift_services.supporter_erase(supporter=request.supporter)
+    except PaymentProviderError:
+        context = {"supporter": request.supporter, "general_error": _unavailable_message()}
+        return render(request, "supporters/erase.html", context, status=503)
+    supporter_logout(request)
+    return see_other(reverse("supporters:erased"))
+
+
+@never_cache
+def erased(request: HttpRequest) -> HttpResponse:
+    return render(request, "supporters/erased.html")

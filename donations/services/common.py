@@ -1,0 +1,42 @@
+"""Helpers shared by the donation services."""
+
+import calendar
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+
+from ..models import ZERO
+
+LOCK_TIMEOUT = "5s"
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved `months` months ahead, clamped to a shorter month's end (31 Jan → 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _decimal(amount: dict | None) -> Decimal:
+    return Decimal(amount["value"]) if amount else ZERO
+
+
+def _when(value: str | None) -> datetime | None:
+    return parse_datetime(value) if value else None
+
+
+def _lock_timeout() -> None:
+    """Give up waiting for a row lock after LOCK_TIMEOUT (PostgreSQL), so callers can answer 503."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def _webhook_url() -> str | None:
+    # Only when Mollie can reach us: the real Mollie refuses a localhost webhook URL.
+    base = settings.MOLLIE_WEBHOOK_BASE_URL
+    return f"{base}{reverse('mollie_webhook')}" if base else None

@@ -1,0 +1,115 @@
+"""Starting a gift: the donation row, the Mollie customer and the first payment."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from core import ratelimit
+from supporters.models import Supporter
+from supporters.services import supporter_get_or_create
+
+from .. import gateway
+from ..exceptions import DonationLimitReached, PaymentProviderError
+from ..models import Donation, Payment, SequenceType
+from .common import _decimal, _webhook_url
+
+DONATION_START_WINDOW_SECONDS = 3600
+
+
+def donation_start(
+    *,
+    amount: Decimal,
+    frequency: str,
+    name: str,
+    email: str,
+    language: str,
+    site_url: str,
+    client_key: str,
+) -> tuple[Donation, str]:
+    """Record a donation and create its first payment at Mollie; return it and the checkout URL.
+
+    The supporter is found or created by email (nobody is logged in by this). A monthly gift
+    first makes sure the supporter is a Mollie customer, then asks for a `first` payment.
+    `site_url` is the scheme and host the donor used; the return URL is built on it.
+
+    Raises DonationLimitReached when `client_key` started too many donations this hour. Raises
+    PaymentProviderUnavailable or PaymentProviderRefused when Mollie cannot or will not create
+    the payment; the Donation row is kept either way, with the reason in `start_error`.
+    """
+    if not ratelimit.hit(
+        scope="donation-start",
+        key=client_key,
+        limit=settings.DONATION_START_LIMIT_PER_HOUR,
+        window=DONATION_START_WINDOW_SECONDS,
+    ):
+        raise DonationLimitReached
+    supporter, created = supporter_get_or_create(email=email, name=name, language=language)
+    donation = Donation.objects.create(
+        supporter=supporter,
+        amount=amount,
+        frequency=frequency,
+        language=language,
+        created_supporter=created,
+    )
+    try:
+        data = _first_payment_create(donation=donation, site_url=site_url)
+    except PaymentProviderError as error:
+        Donation.objects.filter(pk=donation.pk).update(start_error=str(error)[:2000])
+        donation.start_error = str(error)
+        raise
+    Payment.objects.create(
+        mollie_id=data["id"],
+        donation=donation,
+        supporter=supporter,
+        status=data["status"],
+        sequence_type=data.get("sequenceType", SequenceType.ONEOFF),
+        amount=_decimal(data["amount"]),
+        method=data.get("method") or "",
+        mollie_data=data,
+        synced_at=timezone.now(),
+    )
+    return donation, data["_links"]["checkout"]["href"]
+
+
+def _first_payment_create(*, donation: Donation, site_url: str) -> dict:
+    with translation.override(donation.language):
+        return_path = reverse("donations:return", kwargs={"token": donation.public_token})
+        if donation.is_monthly:
+            description = _("Monthly gift to %(name)s") % {"name": settings.SITE_NAME}
+        else:
+            description = _("Gift to %(name)s") % {"name": settings.SITE_NAME}
+    customer_id = None
+    if donation.is_monthly:
+        customer_id = supporter_ensure_customer(supporter=donation.supporter)
+    return gateway.payment_create(
+        amount=donation.amount,
+        description=f"{description} #{donation.pk}",
+        redirect_url=f"{site_url}{return_path}",
+        webhook_url=_webhook_url(),
+        metadata={"donation_id": donation.pk},
+        language=donation.language,
+        idempotency_key=f"donation-{donation.pk}-payment",
+        customer_id=customer_id,
+        first_of_subscription=donation.is_monthly,
+    )
+
+
+def supporter_ensure_customer(*, supporter: Supporter) -> str:
+    """The supporter's Mollie customer id, creating the customer at Mollie the first time."""
+    if supporter.mollie_customer_id:
+        return supporter.mollie_customer_id
+    data = gateway.customer_create(
+        name=supporter.name,
+        email=supporter.email,
+        language=supporter.language,
+        idempotency_key=f"supporter-{supporter.pk}-customer",
+    )
+    # Two donations at once get the same customer back (same idempotency key); keep the first.
+    Supporter.objects.filter(pk=supporter.pk, mollie_customer_id="").update(
+        mollie_customer_id=data["id"]
+    )
+    supporter.refresh_from_db(fields=["mollie_customer_id"])
+    return supporter.mollie_customer_id

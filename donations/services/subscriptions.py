@@ -1,0 +1,161 @@
+"""Monthly gifts: starting the Mollie subscription once, changing and stopping it."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from .. import emails, gateway
+from ..exceptions import PaymentProviderRefused
+from ..models import (
+    Donation,
+    Payment,
+    PaymentStatus,
+    SequenceType,
+    Subscription,
+    SubscriptionStatus,
+)
+from .common import _decimal, _lock_timeout, _webhook_url, _when, add_months
+
+MONTHLY_INTERVAL = "1 month"
+
+
+def subscription_start(*, donation: Donation) -> Subscription | None:
+    """Create the Mollie subscription for a monthly donation whose first payment is paid.
+
+    Exactly once: the donation row is locked, an existing subscription is returned as is, the
+    Mollie call carries a stable idempotency key and a description unique to the donation (so
+    Mollie itself refuses a second active one), and the row is unique per donation. The first
+    charge is one month after the first payment, which already covered this month.
+    Returns None when there is no paid first payment.
+    """
+    with transaction.atomic():
+        _lock_timeout()
+        donation = (
+            Donation.objects.select_for_update().select_related("supporter").get(pk=donation.pk)
+        )
+        existing = Subscription.objects.filter(donation=donation).first()
+        if existing is not None:
+            return existing
+        first = (
+            donation.payments.filter(sequence_type=SequenceType.FIRST, status=PaymentStatus.PAID)
+            .order_by("paid_at")
+            .first()
+        )
+        if first is None:
+            return None
+        supporter = donation.supporter
+        start_date = add_months(timezone.localdate(first.paid_at), 1)
+        description = _subscription_description(donation)
+        try:
+            data = gateway.subscription_create(
+                customer_id=supporter.mollie_customer_id,
+                amount=donation.amount,
+                interval=MONTHLY_INTERVAL,
+                start_date=start_date,
+                description=description,
+                webhook_url=_webhook_url(),
+                metadata={"donation_id": donation.pk},
+                idempotency_key=f"donation-{donation.pk}-subscription",
+            )
+        except PaymentProviderRefused as error:
+            data = _subscription_find(supporter.mollie_customer_id, donation)
+            if data is None:
+                raise error from None
+        subscription = Subscription.objects.create(
+            mollie_id=data["id"],
+            donation=donation,
+            supporter=supporter,
+            customer_id=supporter.mollie_customer_id,
+            amount=_decimal(data["amount"]),
+            interval=data.get("interval", MONTHLY_INTERVAL),
+            status=data["status"],
+            start_date=parse_date(data.get("startDate") or "") or start_date,
+            next_payment_date=parse_date(data.get("nextPaymentDate") or ""),
+            mollie_data=data,
+            synced_at=timezone.now(),
+        )
+        Payment.objects.filter(pk=first.pk).update(subscription=subscription)
+        emails.welcome_monthly(subscription=subscription)
+    return subscription
+
+
+def _subscription_description(donation: Donation) -> str:
+    return f"{settings.SITE_NAME} monthly gift #{donation.pk}"
+
+
+def _subscription_find(customer_id: str, donation: Donation) -> dict | None:
+    """A subscription Mollie already has for this donation (made by an earlier, lost attempt)."""
+    for item in gateway.subscriptions_of_customer(customer_id):
+        if (item.get("metadata") or {}).get("donation_id") == donation.pk and item.get(
+            "status"
+        ) in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING):
+            return item
+    return None
+
+
+def subscription_update_amount(*, subscription: Subscription, amount: Decimal) -> Subscription:
+    """Change the amount of future charges at Mollie and locally; confirm by email.
+
+    Raises PaymentProviderRefused (for example for a canceled subscription) or
+    PaymentProviderUnavailable; nothing changes locally then.
+    """
+    data = gateway.subscription_update_amount(
+        customer_id=subscription.customer_id, mollie_id=subscription.mollie_id, amount=amount
+    )
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        previous = subscription.amount
+        _subscription_apply(subscription, data)
+        if subscription.amount != previous:
+            emails.amount_changed(subscription=subscription, previous=previous)
+    return subscription
+
+
+def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> Subscription:
+    """Stop a monthly gift at Mollie and locally; confirm by email (once).
+
+    Stopping an already stopped gift changes nothing; `notify=False` sends no email (used when
+    the supporter is being erased). Raises PaymentProviderUnavailable when
+    Mollie cannot be reached; the gift then stays as it was.
+    """
+    subscription.refresh_from_db(fields=["status"])
+    data = None
+    if subscription.status not in (SubscriptionStatus.CANCELED, SubscriptionStatus.COMPLETED):
+        ids = {"customer_id": subscription.customer_id, "mollie_id": subscription.mollie_id}
+        try:
+            data = gateway.subscription_cancel(**ids)
+        except PaymentProviderRefused:
+            # Mollie answers 422 when it was already canceled (by staff in its dashboard, say).
+            data = gateway.subscription_get(**ids)
+            if data["status"] != SubscriptionStatus.CANCELED:
+                raise
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if data is not None:
+            _subscription_apply(subscription, data)
+        if notify and subscription.status == SubscriptionStatus.CANCELED:
+            emails.monthly_stopped(subscription=subscription)
+    return subscription
+
+
+def _subscription_apply(subscription: Subscription, data: dict) -> None:
+    subscription.status = data["status"]
+    subscription.amount = _decimal(data["amount"])
+    subscription.next_payment_date = parse_date(data.get("nextPaymentDate") or "")
+    if data.get("canceledAt") and subscription.canceled_at is None:
+        subscription.canceled_at = _when(data["canceledAt"])
+    subscription.mollie_data = data
+    subscription.synced_at = timezone.now()
+    subscription.save(
+        update_fields=[
+            "status",
+            "amount",
+            "next_payment_date",
+            "canceled_at",
+            "mollie_data",
+            "synced_at",
+        ]
+    )

@@ -1,0 +1,156 @@
+"""Following Mollie: the one path by which a payment's status and amounts change."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import emails, gateway
+from ..models import (
+    UNSUCCESSFUL_STATUSES,
+    Donation,
+    Payment,
+    PaymentStatus,
+    SequenceType,
+    Subscription,
+)
+from .common import _decimal, _lock_timeout, _when, add_months
+from .subscriptions import subscription_start
+
+
+@dataclass
+class SyncResult:
+    payment: Payment | None
+    changed: bool = False
+    adopted: bool = False
+    subscription_started: bool = False
+
+
+def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
+    """Bring the local payment `mollie_id` in line with Mollie; the one path for every update.
+
+    Used by the webhook, the return page and reconciliation. `data` is Mollie's payment object
+    when the caller already has it; otherwise it is fetched. A payment we have never seen is
+    adopted when it belongs to one of our subscriptions or donations (Mollie's monthly charges
+    arrive like that); any other unknown payment is ignored (result.payment is None).
+
+    After the payment is saved, a paid first payment without a subscription gets one.
+
+    Raises PaymentNotFound when Mollie does not know the id, PaymentProviderUnavailable when
+    Mollie cannot be reached, and django.db.OperationalError when the row lock times out.
+    """
+    if data is None:
+        data = gateway.payment_get(mollie_id)
+    with transaction.atomic():
+        _lock_timeout()
+        payment = Payment.objects.select_for_update().filter(mollie_id=mollie_id).first()
+        adopted = False
+        if payment is None:
+            payment = _payment_adopt(data)
+            if payment is None:
+                return SyncResult(payment=None)
+            adopted = True
+        changed = _payment_apply(payment, data)
+    started = False
+    if (
+        payment.is_paid
+        and payment.sequence_type == SequenceType.FIRST
+        and payment.donation_id
+        and not Subscription.objects.filter(donation_id=payment.donation_id).exists()
+    ):
+        started = subscription_start(donation=payment.donation) is not None
+    return SyncResult(
+        payment=payment,
+        changed=changed or adopted,
+        adopted=adopted,
+        subscription_started=started,
+    )
+
+
+def _payment_adopt(data: dict) -> Payment | None:
+    """Create the row for a Mollie payment we have not stored yet, if it is one of ours."""
+    subscription = None
+    donation = None
+    if data.get("subscriptionId"):
+        subscription = Subscription.objects.filter(mollie_id=data["subscriptionId"]).first()
+    if subscription is None:
+        donation_id = (data.get("metadata") or {}).get("donation_id")
+        if isinstance(donation_id, int) and not data.get("subscriptionId"):
+            donation = Donation.objects.filter(pk=donation_id).first()
+    owner = subscription or donation
+    if owner is None:
+        return None
+    payment, created = Payment.objects.get_or_create(
+        mollie_id=data["id"],
+        defaults={
+            "subscription": subscription,
+            "donation": donation,
+            "supporter_id": owner.supporter_id,
+            "status": PaymentStatus.OPEN,
+            "sequence_type": data.get("sequenceType", SequenceType.RECURRING),
+            "amount": _decimal(data["amount"]),
+        },
+    )
+    if created and subscription is not None:
+        _subscription_advance(subscription, charged_on=_when(data.get("createdAt")))
+    return Payment.objects.select_for_update().get(pk=payment.pk)
+
+
+def _subscription_advance(subscription: Subscription, *, charged_on: datetime | None) -> None:
+    """Move the next charge date on after a charge, as Mollie does (reconciliation confirms)."""
+    due = subscription.next_payment_date
+    charged = timezone.localdate(charged_on) if charged_on else timezone.localdate()
+    if due is not None and due <= charged:
+        Subscription.objects.filter(pk=subscription.pk, next_payment_date=due).update(
+            next_payment_date=add_months(due, 1)
+        )
+
+
+def _payment_apply(payment: Payment, data: dict) -> bool:
+    """Apply Mollie's view of a locked payment; queue the emails its transition calls for.
+
+    Returns whether anything the donor or staff would see changed.
+    """
+    before = (payment.status, payment.amount_refunded, payment.amount_charged_back)
+    new_status = data["status"]
+    now = timezone.now()
+    events = []
+    if new_status != payment.status:
+        payment.status = new_status
+        if new_status == PaymentStatus.PAID and payment.paid_at is None:
+            payment.paid_at = _when(data.get("paidAt")) or now
+            events.append("paid")
+        if new_status in UNSUCCESSFUL_STATUSES and payment.failed_at is None:
+            payment.failed_at = (
+                _when(data.get("failedAt") or data.get("canceledAt") or data.get("expiredAt"))
+                or now
+            )
+            events.append("unsuccessful")
+    payment.amount_refunded = _decimal(data.get("amountRefunded"))
+    payment.amount_charged_back = _decimal(data.get("amountChargedBack"))
+    payment.method = data.get("method") or payment.method
+    payment.mollie_data = data
+    payment.synced_at = now
+    payment.save(
+        update_fields=[
+            "status",
+            "paid_at",
+            "failed_at",
+            "amount_refunded",
+            "amount_charged_back",
+            "method",
+            "mollie_data",
+            "synced_at",
+        ]
+    )
+    for event in events:
+        _payment_event(payment, event)
+    return before != (payment.status, payment.amount_refunded, payment.amount_charged_back)
+
+
+def _payment_event(payment: Payment, event: str) -> None:
+    if event == "paid" and payment.sequence_type == SequenceType.ONEOFF:
+        emails.thanks_oneoff(payment=payment)
+    elif event == "unsuccessful" and payment.sequence_type == SequenceType.RECURRING:
+        emails.charge_failed(payment=payment)

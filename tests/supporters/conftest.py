@@ -1,0 +1,52 @@
+"""Supporter tests: the login-code flow and the supporter area."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils.translation import override
+
+from supporters.models import Supporter
+
+CODE_RE = re.compile(r"^\s+(\d{6})\s*$", re.MULTILINE)
+
+
+@pytest.fixture(autouse=True)
+def quick_login(settings):
+    """No minimum answer time, except in the test that measures it."""
+    settings.LOGIN_CODE_MIN_RESPONSE_SECONDS = 0
+
+
+def url(name: str, language: str = "en", **kwargs) -> str:
+    with override(language):
+        return reverse(f"supporters:{name}", kwargs=kwargs)
+
+
+def make_supporter(email: str = "ann@example.org", name: str = "Ann", **fields) -> Supporter:
+    return Supporter.objects.create(email=email, name=name, **fields)
+
+
+def last_code(to: str | None = None) -> str:
+    """The code in the newest email (to `to`, when given)."""
+    messages = [m for m in mail.outbox if to is None or m.to == [to]]
+    assert messages, "no email sent"
+    match = CODE_RE.search(messages[-1].body)
+    assert match, messages[-1].body
+    return match.group(1)
+
+
+def request_code(client, email: str, language: str = "en", **extra):
+    return client.post(url("login", language), {"email": email}, **extra)
+
+
+def enter_code(client, email: str, code: str, language: str = "en"):
+    return client.post(url("login_code", language), {"email": email, "code": code})
+
+
+def log_in(client, supporter: Supporter) -> None:
+    """Log in the way a supporter does: ask for a code, read the email, enter the code."""
+    mail.outbox.clear()
+    assert request_code(client, supporter.email).status_code == 303
+    response = enter_code(client, supporter.email, last_code(supporter.email))
+    assert response.status_code == 303 and response["Location"] == url("home")
