@@ -36,7 +36,6 @@ from .auth import (
     supporter_required,
 )
 from .exceptions import LoginCodeLimitReached
-from .models import normalise_email
 from .forms import (
     AmountForm,
     CodeForm,
@@ -45,6 +44,7 @@ from .forms import (
     EmailForm,
     ProfileForm,
 )
+from .models import normalise_email
 from .services import CodeResult
 
 LOGIN_EMAIL_KEY = "supporter_login_email"

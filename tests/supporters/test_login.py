@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from supporters.models import LoginCode
+from supporters.models import LoginCode, Supporter
 
 from .conftest import enter_code, last_code, log_in, make_supporter, request_code, url
 
@@ -231,7 +231,7 @@ def test_a_login_code_never_opens_the_admin(client):
         "boss", "boss@example.org", "pw", is_staff=True, is_superuser=True
     )
     make_supporter(email="boss@example.org", name="Boss")
-    log_in(client, make_supporter.__globals__["Supporter"].objects.get(email="boss@example.org"))
+    log_in(client, Supporter.objects.get(email="boss@example.org"))
     assert client.get(url("home")).status_code == 200
     admin = client.get("/admin/")
     assert admin.status_code == 302 and "/admin/login/" in admin["Location"]
