@@ -19,7 +19,9 @@ class EmailForm(forms.Form):
     )
 
 
-class CodeForm(EmailForm):
+class EmailChangeCodeForm(forms.Form):
+    """The code sent to a new address (the address itself is kept in the session)."""
+
     code = forms.CharField(
         label=_("Login code"),
         help_text=_("The six digits from the email we sent you."),
@@ -86,5 +88,5 @@ class EmailChangeForm(forms.Form):
     )
 
 
-class EmailChangeCodeForm(CodeForm):
-    """The code sent to the new address; `email` is that new address."""
+class CodeForm(EmailForm, EmailChangeCodeForm):
+    """The address and the code it was sent, for logging in."""

@@ -298,7 +298,7 @@ def email_confirm(request: HttpRequest) -> HttpResponse:
     new_email = request.session.get(NEW_EMAIL_KEY)
     if not new_email:
         return redirect("supporters:profile")
-    form = EmailChangeCodeForm(request.POST or None, initial={"email": new_email})
+    form = EmailChangeCodeForm(request.POST or None)
     context = {"form": form, "new_email": new_email}
     if request.method != "POST":
         return render(request, "supporters/email_confirm.html", context)

@@ -37,7 +37,7 @@ def supporter_erase(*, supporter: Supporter) -> None:
     erasure_confirmation_send(supporter=supporter)
     with transaction.atomic():
         Payment.objects.filter(supporter=supporter).update(mollie_data={})
-        Subscription.objects.filter(supporter=supporter).update(mollie_data={})
+        Subscription.objects.filter(supporter=supporter).update(mollie_data={}, customer_id="")
         EmailLog.objects.filter(supporter=supporter).update(
             to="", subject="", error="", supporter=None
         )

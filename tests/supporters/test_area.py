@@ -1,0 +1,300 @@
+"""The supporter area: only your own data, monthly gift changes, statement, export, erasure."""
+
+import datetime
+import json
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from donations.models import Donation, Payment, Subscription
+from supporters.models import EmailLog, Supporter
+
+from ..donations.conftest import mollie, start  # noqa: F401 (fixture used by these tests)
+from .conftest import log_in, make_supporter, url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AREA_PAGES = [
+    ("home", {}),
+    ("monthly", {}),
+    ("monthly_stop", {}),
+    ("statement", {"year": 2026}),
+    ("profile", {}),
+    ("email_confirm", {}),
+    ("privacy", {}),
+    ("export", {}),
+    ("erase", {}),
+]
+
+
+def add_payment(
+    supporter, amount="10.00", *, paid_at=None, refunded="0", status="paid", kind="oneoff"
+):
+    donation = Donation.objects.create(
+        supporter=supporter, amount=Decimal(amount), frequency="oneoff", language="nl"
+    )
+    return Payment.objects.create(
+        mollie_id=f"tr_{supporter.pk}x{Payment.objects.count()}",
+        donation=donation,
+        supporter=supporter,
+        status=status,
+        sequence_type=kind,
+        amount=Decimal(amount),
+        amount_refunded=Decimal(refunded),
+        paid_at=(paid_at or timezone.now()) if status == "paid" else None,
+    )
+
+
+@pytest.mark.parametrize(("name", "kwargs"), AREA_PAGES)
+def test_every_page_refuses_anonymous_visitors(client, name, kwargs):
+    for method in ("get", "post"):
+        response = getattr(client, method)(url(name, **kwargs))
+        assert response.status_code == 302, (name, method)
+        assert response["Location"].startswith(url("login") + "?next=")
+
+
+@pytest.fixture
+def two_supporters():
+    ann = make_supporter("ann@example.org", "Ann")
+    bob = make_supporter("bob@example.org", "Bob Private")
+    add_payment(ann, "11.00")
+    add_payment(bob, "22.00")
+    add_payment(bob, "33.00", paid_at=timezone.make_aware(datetime.datetime(2025, 5, 1)))
+    return ann, bob
+
+
+def test_pages_show_only_your_own_rows(client, two_supporters):
+    ann, bob = two_supporters
+    log_in(client, ann)
+    for name, kwargs in AREA_PAGES:
+        if name in ("statement", "email_confirm", "erase"):
+            continue
+        html = client.get(url(name, **kwargs)).content.decode()
+        for secret in ("Bob Private", "bob@example.org", "22.00", "22,00", f"tr_{bob.pk}x"):
+            assert secret not in html, (name, secret)
+    # Bob gave in 2025, Ann did not: her statement for 2025 does not exist.
+    assert client.get(url("statement", year=2025)).status_code == 404
+    year = timezone.localdate().year
+    statement = client.get(url("statement", year=year)).content.decode()
+    assert "11.00" in statement and "22.00" not in statement
+
+
+def test_other_supporters_tokens_and_ids_open_nothing(client, two_supporters):
+    ann, bob = two_supporters
+    bob_donation = Donation.objects.filter(supporter=bob).first()
+    log_in(client, ann)
+    # Bob's donation token on the success-page button does not log anyone in as Bob.
+    fresh = Client()
+    response = fresh.post(url("enter_after_gift", token=bob_donation.public_token))
+    assert response["Location"] == url("login_code")
+    assert "supporter_id" not in fresh.session
+    # Query strings and form fields naming Bob's rows are ignored.
+    for query in (f"?supporter={bob.pk}", f"?id={bob_donation.pk}", "?page=2"):
+        html = client.get(url("home") + query).content.decode()
+        assert "Bob Private" not in html and "22.00" not in html
+    data = json.loads(client.get(url("export") + f"?supporter={bob.pk}").content)
+    assert data["supporter"]["email"] == "ann@example.org"
+
+
+def test_statement_totals_are_payments_minus_refunds(client):
+    ann = make_supporter()
+    year = timezone.localdate().year
+    add_payment(ann, "50.00", refunded="20.00")
+    add_payment(ann, "10.00", kind="recurring")
+    add_payment(ann, "99.00", status="failed")
+    add_payment(ann, "7.00", paid_at=timezone.make_aware(datetime.datetime(year - 1, 12, 31, 12)))
+    log_in(client, ann)
+    response = client.get(url("statement", year=year))
+    data = response.context["statement"]
+    assert (data.gross, data.refunded, data.net) == (
+        Decimal("60.00"),
+        Decimal("20.00"),
+        Decimal("40.00"),
+    )
+    html = response.content.decode()
+    assert "Statement of gifts" in html and "ANBI" in html
+    assert "Stichting Digitale Rechten Nu" in html
+    overview = client.get(url("home"))
+    assert overview.context["totals"].this_year == Decimal("40.00")
+    assert overview.context["totals"].all_time == Decimal("47.00")
+    assert overview.context["totals"].years == [year, year - 1]
+
+
+def test_statement_has_print_styles(client):
+    from pathlib import Path
+
+    css = Path("static/css/site.css").read_text()
+    assert "@media print" in css and ".area-nav { display: none; }" in css
+
+
+@pytest.mark.parametrize("count", [1, 120])
+def test_overview_uses_a_fixed_number_of_queries(client, django_assert_num_queries, count):
+    ann = make_supporter()
+    for _ in range(count):
+        add_payment(ann, "5.00")
+    log_in(client, ann)
+    # session, supporter, monthly gift, totals, years, page count, page rows
+    with django_assert_num_queries(7):
+        response = client.get(url("home"))
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == min(count, 25)
+
+
+def test_history_is_paginated(client):
+    ann = make_supporter()
+    for n in range(30):
+        add_payment(ann, f"{n + 2}.00")
+    log_in(client, ann)
+    first = client.get(url("home"))
+    assert first.context["page"].paginator.num_pages == 2
+    second = client.get(url("home") + "?page=2")
+    assert len(second.context["page"].object_list) == 5
+    assert client.get(url("home") + "?page=999").status_code == 200
+
+
+@pytest.fixture
+def monthly_donor(client, mollie):  # noqa: F811 (the sandbox fixture)
+    donation, mollie_id = start(client, frequency="monthly", amount="10")
+    mollie.checkout(mollie_id, "paid")
+    client.post("/mollie/webhook/", {"id": mollie_id})
+    mail.outbox.clear()
+    return donation.supporter
+
+
+def test_change_the_monthly_amount_with_a_confirmation_step(client, mollie, monthly_donor):  # noqa: F811
+    log_in(client, monthly_donor)
+    mail.outbox.clear()
+    subscription = Subscription.objects.get(supporter=monthly_donor)
+    bad = client.post(url("monthly"), {"amount": "0,5"})
+    assert bad.status_code == 400 and "The smallest gift" in bad.content.decode()
+    confirm = client.post(url("monthly"), {"amount": "12,50"})
+    assert confirm.status_code == 200 and "Confirm the new amount" in confirm.content.decode()
+    assert Subscription.objects.get().amount == Decimal("10.00")  # nothing changed yet
+    done = client.post(url("monthly"), {"amount": "12.50", "confirm": "yes"})
+    assert done.status_code == 303
+    assert mollie.store.subscriptions[subscription.mollie_id]["amount"]["value"] == "12.50"
+    assert Subscription.objects.get().amount == Decimal("12.50")
+    assert [m.subject for m in mail.outbox] == ["Your monthly gift has changed"]
+
+
+def test_stop_the_monthly_gift_and_start_again_by_giving(client, mollie, monthly_donor):  # noqa: F811
+    log_in(client, monthly_donor)
+    mail.outbox.clear()
+    subscription = Subscription.objects.get(supporter=monthly_donor)
+    page = client.get(url("monthly_stop"))
+    assert "Yes, stop my monthly gift" in page.content.decode()
+    assert client.post(url("monthly_stop")).status_code == 303
+    assert mollie.store.subscriptions[subscription.mollie_id]["status"] == "canceled"
+    assert [m.subject for m in mail.outbox] == ["Your monthly gift has stopped"]
+    overview = client.get(url("home")).content.decode()
+    assert "no monthly gift at the moment" in overview
+    assert "/en/donate/?frequency=monthly" in overview
+
+
+def test_profile_changes_name_and_language(client):
+    ann = make_supporter()
+    log_in(client, ann)
+    response = client.post(url("profile"), {"name": "Ann B.", "language": "en"})
+    assert response.status_code == 303
+    ann.refresh_from_db()
+    assert (ann.name, ann.language) == ("Ann B.", "en")
+    bad = client.post(url("profile"), {"name": "  ", "language": "xx"})
+    assert bad.status_code == 400
+
+
+def test_email_changes_only_after_the_code_sent_to_the_new_address(client):
+    ann = make_supporter()
+    log_in(client, ann)
+    mail.outbox.clear()
+    response = client.post(url("email_change"), {"new_email": "Ann.New@Example.org"})
+    assert response.status_code == 303 and response["Location"] == url("email_confirm")
+    message = mail.outbox[-1]
+    assert message.to == ["ann.new@example.org"]
+    ann.refresh_from_db()
+    assert ann.email == "ann@example.org"
+    wrong = client.post(url("email_confirm"), {"code": "000000"})
+    assert wrong.status_code == 400
+    from .conftest import last_code
+
+    done = client.post(
+        url("email_confirm"), {"email": "x", "code": last_code("ann.new@example.org")}
+    )
+    assert done.status_code == 303
+    ann.refresh_from_db()
+    assert ann.email == "ann.new@example.org"
+    assert client.get(url("home")).status_code == 200  # this session stays valid
+
+
+def test_email_change_to_someone_elses_address_fails(client):
+    ann = make_supporter()
+    make_supporter("bob@example.org", "Bob")
+    log_in(client, ann)
+    client.post(url("email_change"), {"new_email": "bob@example.org"})
+    from .conftest import last_code
+
+    response = client.post(
+        url("email_confirm"), {"email": "", "code": last_code("bob@example.org")}
+    )
+    assert response.status_code == 400
+    ann.refresh_from_db()
+    assert ann.email == "ann@example.org"
+
+
+def test_export_contains_everything_and_nothing_of_others(client, two_supporters):
+    ann, _bob = two_supporters
+    log_in(client, ann)
+    response = client.get(url("export"))
+    assert response["Content-Type"] == "application/json"
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["supporter"]["email"] == "ann@example.org"
+    assert set(data) == {"supporter", "donations", "payments", "monthly_gifts", "emails"}
+    assert [p["amount"] for p in data["payments"]] == ["11.00"]
+    assert len(data["donations"]) == 1
+    assert any(e["subject"] == "Your login code" for e in data["emails"])
+    assert "bob" not in response.content.decode().lower()
+
+
+def test_erasure_leaves_no_personal_data_but_keeps_the_payments(client, mollie, monthly_donor):  # noqa: F811
+    supporter = monthly_donor
+    email, name = supporter.email, supporter.name
+    customer = supporter.mollie_customer_id
+    subscription = Subscription.objects.get(supporter=supporter)
+    payments_before = Payment.objects.filter(supporter=supporter).count()
+    log_in(client, supporter)
+    mail.outbox.clear()
+    assert "cannot be undone" in client.get(url("erase")).content.decode()
+    response = client.post(url("erase"))
+    assert response.status_code == 303 and response["Location"] == url("erased")
+    # The gift stopped at Mollie, the customer is gone there, a last email went out.
+    assert mollie.store.subscriptions[subscription.mollie_id]["status"] == "canceled"
+    assert customer not in mollie.store.customers
+    assert [m.to for m in mail.outbox] == [[email]]
+    assert mail.outbox[0].subject == "Your data has been erased"
+    # Logged out.
+    assert "supporter_id" not in client.session
+    assert client.get(url("home")).status_code == 302
+    # The financial records stay, without anything personal.
+    assert Payment.objects.filter(supporter=supporter).count() == payments_before
+    assert Supporter.objects.filter(pk=supporter.pk).exists()
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (names from introspection)
+            rows = repr(cursor.fetchall())
+            for secret in (email, name, customer):
+                assert secret not in rows, (table, secret)
+    assert not EmailLog.objects.filter(to=email).exists()
+
+
+def test_erasure_with_mollie_down_erases_nothing(client, mollie, monthly_donor, settings):  # noqa: F811
+    log_in(client, monthly_donor)
+    settings.MOLLIE_API_ENDPOINT = "http://127.0.0.1:9"
+    response = client.post(url("erase"))
+    assert response.status_code == 503
+    monthly_donor.refresh_from_db()
+    assert monthly_donor.email.endswith("@example.org")
+    assert client.get(url("home")).status_code == 200
