@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SANDBOX_PORT ?= 8001
 
-.PHONY: run test lint format bench check-python
+.PHONY: run test lint format bench screenshots check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -31,6 +31,12 @@ run: $(INSTALLED)
 ## test: the whole test suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## screenshots: PNGs of the main pages, both languages, phone and desktop, into screenshots/
+##              (needs Chromium: apt-get install chromium)
+screenshots: $(INSTALLED)
+	$(BIN)/python -m pytest tests/browser/test_screenshots.py -m screenshots -q
+	@echo "Screenshots are in screenshots/"
 
 ## lint: ruff's checks and formatting check
 lint: $(INSTALLED)

@@ -139,7 +139,28 @@ def donation_return(request: HttpRequest, token: str) -> HttpResponse:
     ):
         context["retry_url"] = reverse("donations:donate") + f"?retry={donation.public_token}"
         return render(request, "donations/failure.html", context)
-    return render(request, "donations/processing.html", context)
+    return _processing(request, context)
+
+
+PROCESSING_REFRESH_SECONDS = 5
+PROCESSING_MAX_REFRESHES = 24  # two minutes; after that the page waits for the donor
+
+
+def _processing(request: HttpRequest, context: dict) -> HttpResponse:
+    """The "processing" page, reloading itself every few seconds for two minutes, without JS.
+
+    The reload is asked for with a Refresh header rather than a meta tag, and it stops after a
+    while: someone reading the page with assistive technology is not interrupted for ever.
+    """
+    try:
+        checks = max(0, int(request.GET.get("check", "0")))
+    except ValueError:
+        checks = 0
+    context["keeps_refreshing"] = checks < PROCESSING_MAX_REFRESHES
+    response = render(request, "donations/processing.html", context)
+    if context["keeps_refreshing"]:
+        response["Refresh"] = f"{PROCESSING_REFRESH_SECONDS}; url=?check={checks + 1}"
+    return response
 
 
 @csrf_exempt

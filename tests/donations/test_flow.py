@@ -77,7 +77,10 @@ def test_open_then_paid_shows_processing_then_success(client, mollie):
     response = pay(client, mollie, donation, mollie_id, "open")
     html = response.content.decode()
     assert "being processed" in html
-    assert '<meta http-equiv="refresh" content="5">' in html
+    assert response["Refresh"] == "5; url=?check=1"
+    assert 'http-equiv="refresh"' not in html
+    stopped = client.get(return_path(donation) + "?check=24")
+    assert "Refresh" not in stopped and "still waiting" in stopped.content.decode()
     mollie.set_payment_status(mollie_id, "pending")
     assert "being processed" in client.get(return_path(donation)).content.decode()
     mollie.set_payment_status(mollie_id, "paid")

@@ -13,6 +13,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, reset: bool = False, **options) -> None:
         created = demo_content_load(reset=reset)
+        if options["verbosity"] == 0:
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo content ready: {campaigns} campaign(s), {articles} article(s) and "
