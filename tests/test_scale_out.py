@@ -91,8 +91,10 @@ def two_servers(sandbox, tmp_path, on_postgres):
         port = _free_port()
         servers.append(
             subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}"]
-                + ["--workers", "2", "--threads", "4", "--log-level", "warning"],
+                [
+                    *(sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}"),
+                    *("--workers", "2", "--threads", "4", "--log-level", "warning"),
+                ],
                 cwd=ROOT,
                 env=env,
             )
