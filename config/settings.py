@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "campaign",
     "donations",
@@ -167,6 +169,21 @@ MOLLIE_WEBHOOK_BASE_URL = env.str("MOLLIE_WEBHOOK_BASE_URL", default=PUBLIC_BASE
 MOLLIE_CHECKOUT_ORIGIN = env.str(
     "MOLLIE_CHECKOUT_ORIGIN", default=MOLLIE_API_ENDPOINT or "https://www.mollie.com"
 )
+
+# --- Background tasks ---------------------------------------------------------------------------
+# Emails are sent by a task worker (`manage.py db_worker`), so a slow or failing SMTP server never
+# slows a request or a webhook. `make run` and the tests send at once ("immediate").
+TASKS_BACKEND = env.str(
+    "TASKS_BACKEND",
+    default=(
+        "django_tasks.backends.immediate.ImmediateBackend"
+        if DEBUG or TESTING
+        else "django_tasks_db.DatabaseBackend"
+    ),
+)
+TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default", "email"]}}
+# A failed email is tried again after these many seconds (then it is marked failed for staff).
+EMAIL_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -65,6 +65,10 @@ class EmailLog(models.Model):
     )
     event_key = models.CharField(_("event"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=40)
+    language = models.CharField(_("language"), max_length=5, default="nl")
+    # What the template needs, until the email is sent (then emptied: it can hold personal data).
+    context = models.JSONField(default=dict, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     to = models.CharField(_("to"), max_length=254)
     subject = models.CharField(_("subject"), max_length=250)
     status = models.CharField(

@@ -66,6 +66,8 @@ def login_code_issue(
     """
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
+        # Two emails for one supporter may be sent at once (two workers): take turns.
+        Supporter.objects.select_for_update().get(pk=supporter.pk)
         LoginCode.objects.filter(supporter=supporter, purpose=purpose).delete()
         LoginCode.objects.create(
             supporter=supporter,

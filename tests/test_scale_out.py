@@ -68,6 +68,8 @@ def two_servers(sandbox, tmp_path, on_postgres):
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
+    sandbox.wait_for_webhooks(5)
+    sandbox.reset()
     database = connection.settings_dict
     # The servers inherit PYTEST_VERSION, so they use the test settings' defaults (plain static
     # files, the same secret key); what they share with each other is set explicitly here.

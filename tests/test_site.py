@@ -126,3 +126,13 @@ def test_mastodon_share_refuses_other_sites(client):
         headers={"Sec-Fetch-Site": "cross-site"},
     )
     assert response.status_code == 403
+
+
+def test_env_example_documents_every_setting_read_from_the_environment():
+    import re
+
+    settings_source = (ROOT / "config" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_source))
+    documented = set(re.findall(r"^#? ?([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read, "no variables found"
+    assert read - documented == set()

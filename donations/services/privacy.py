@@ -39,7 +39,7 @@ def supporter_erase(*, supporter: Supporter) -> None:
         Payment.objects.filter(supporter=supporter).update(mollie_data={})
         Subscription.objects.filter(supporter=supporter).update(mollie_data={}, customer_id="")
         EmailLog.objects.filter(supporter=supporter).update(
-            to="", subject="", error="", supporter=None
+            to="", subject="", error="", context={}, supporter=None
         )
         LoginCode.objects.filter(supporter=supporter).delete()
         supporter.email = f"erased-{supporter.pk}@erased.invalid"
