@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
-from django.utils.translation import get_language
 
 GENERATION_KEY = "public-pages:generation"
 
@@ -32,37 +31,68 @@ def public_pages_invalidate() -> None:
 
 
 def _page_key(request: HttpRequest) -> str:
+    # The language is part of the path (/nl/, /en/), so the path alone tells pages apart.
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:40]
-    return f"public-page:{public_pages_generation()}:{get_language()}:{path}"
+    return f"public-page:{public_pages_generation()}:{path}"
 
 
 def public_page(view):
-    """Serve a GET view from the page cache and mark it cacheable by shared caches.
+    """Mark a GET view's page as the same for every reader: cacheable by shared caches, and
+    stored whole by PublicPageCacheMiddleware.
 
-    Only 200 responses without cookies are stored. The view must not touch the session, the user
-    or the CSRF token, so the response carries no `Vary: Cookie` and sets no cookie.
+    The view must not touch the session, the user or the CSRF token, so the response carries no
+    `Vary: Cookie` and sets no cookie.
     """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
-        key = _page_key(request)
-        stored = cache.get(key)
-        if stored is not None:
-            content_type, content = stored
-            response = HttpResponse(content, content_type=content_type)
-            response["X-Page-Cache"] = "hit"
-        else:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response = response.render()
-            if response.status_code == 200 and not response.cookies:
-                stored = (response["Content-Type"], response.content)
-                cache.set(key, stored, timeout=settings.PUBLIC_CACHE_SECONDS)
-            response["X-Page-Cache"] = "miss"
-        if response.status_code == 200:
+        response = view(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
             patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+            response.public_page = True
         return response
 
     return wrapped
+
+
+class PublicPageCacheMiddleware:
+    """Serve stored public pages before the rest of the middleware runs.
+
+    Sits right after the security and static-file middleware. A page is stored once the whole
+    stack has produced it (headers included: CSP, frame options, cache control), and served
+    from the shared cache until its time runs out or staff change content.
+    """
+
+    STORED_HEADERS_SKIP = {"set-cookie", "x-page-cache"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        key = _page_key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            headers, content = stored
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if (
+            getattr(response, "public_page", False)
+            and request.method == "GET"
+            and response.status_code == 200
+            and not response.cookies
+            and not response.streaming
+        ):
+            headers = [
+                (name, value)
+                for name, value in response.items()
+                if name.lower() not in self.STORED_HEADERS_SKIP
+            ]
+            cache.set(key, (headers, response.content), timeout=settings.PUBLIC_CACHE_SECONDS)
+            response["X-Page-Cache"] = "miss"
+        return response

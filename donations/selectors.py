@@ -31,8 +31,15 @@ def donation_by_token(*, token: str) -> Donation | None:
 
 
 def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
-    """Every payment of `supporter`, newest first (one query however many there are)."""
-    return Payment.objects.filter(supporter=supporter).order_by("-created_at", "-pk")
+    """Every payment of `supporter`, newest first (one query however many there are).
+
+    Mollie's raw JSON is left in the database: the history never shows it.
+    """
+    return (
+        Payment.objects.filter(supporter=supporter)
+        .defer("mollie_data")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def supporter_active_subscription(*, supporter: Supporter) -> Subscription | None:

@@ -1,0 +1,281 @@
+"""Figures measured against the site running under gunicorn with production settings.
+
+R1 home page ÷ a static file (WhiteNoise), R3 our overhead on starting a donation, R5 supporter
+overview with 120 payments ÷ with 1, M1 worker memory growth, W1 home page weight. wrk drives
+the load when it is installed (Debian package `wrk`); otherwise these figures are skipped.
+"""
+
+import gzip
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MIXED_PATHS = ["/nl/", "/en/", "/nl/guide/", "/en/search/?q=GDPR", "/en/giving/", "/healthz"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(sandbox_url: str, workers: int = 2) -> tuple[str, subprocess.Popen]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MOLLIE_API_KEY": "test_benchmarkkey0123456789",
+        "MOLLIE_API_ENDPOINT": sandbox_url,
+        "MOLLIE_WEBHOOK_BASE_URL": "",
+        "DONATION_START_LIMIT_PER_HOUR": "1000000",
+        "OBJECTION_LIMIT_PER_HOUR": "1000000",
+    }
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}"),
+            *("--workers", str(workers), "--threads", "4", "--log-level", "warning"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
+                return url, process
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def wrk(url: str, *, seconds: int = 5, connections: int = 32, script: str | None = None) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    requests_per_second = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": requests_per_second,
+        "requests": total,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def _p50(action, repeat: int) -> float:
+    action()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _post_status(url: str, data: dict) -> int:
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode())
+    try:
+        with _opener.open(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def r1_home_vs_static(url: str) -> dict:
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    static_path = staticfiles_storage.url("css/site.css")
+    wrk(f"{url}/nl/", seconds=2)  # warm the page cache in every worker
+    home = wrk(f"{url}/nl/")
+    static = wrk(f"{url}{static_path}")
+    return {
+        "home_rps": home["rps"],
+        "static_rps": static["rps"],
+        "ratio": round(home["rps"] / static["rps"], 3),
+        "non_2xx": home["non_2xx"] + static["non_2xx"],
+    }
+
+
+def r3_donation_overhead(url: str, sandbox_url: str, repeat: int = 60) -> dict:
+    from donations import gateway
+
+    form = {
+        "frequency": "oneoff",
+        "amount": "25",
+        "other_amount": "",
+        "name": "Bench",
+        "email": "bench-r3@example.org",
+        "website": "",
+    }
+
+    def start() -> None:
+        assert _post_status(f"{url}/nl/donate/", form) == 303
+
+    counter = iter(range(10**9))
+
+    def direct() -> None:
+        gateway.payment_create(
+            amount=Decimal("25.00"),
+            description="bench",
+            redirect_url="http://127.0.0.1/return",
+            webhook_url=None,
+            metadata={"donation_id": 0},
+            language="nl",
+            idempotency_key=f"bench-direct-{next(counter)}",
+        )
+
+    site = _p50(start, repeat)
+    mollie = _p50(direct, repeat)
+    return {
+        "donate_p50_ms": round(site, 1),
+        "sandbox_p50_ms": round(mollie, 1),
+        "overhead_ms": round(site - mollie, 1),
+    }
+
+
+def _supporter_cookie(email: str, payments: int) -> str:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from donations.models import Donation, Payment
+    from supporters.auth import SESSION_HASH_KEY, SESSION_ID_KEY, _session_hash
+    from supporters.models import Supporter
+
+    supporter = Supporter.objects.create(email=email, name="Bench")
+    donation = Donation.objects.create(
+        supporter=supporter, amount=Decimal("5.00"), frequency="oneoff", language="nl"
+    )
+    Payment.objects.bulk_create(
+        Payment(
+            mollie_id=f"tr_{email.split('@')[0]}{n}",
+            donation=donation,
+            supporter=supporter,
+            status="paid",
+            sequence_type="oneoff",
+            amount=Decimal("5.00"),
+            paid_at=donation.created_at,
+        )
+        for n in range(payments)
+    )
+    session = SessionStore()
+    session[SESSION_ID_KEY] = supporter.pk
+    session[SESSION_HASH_KEY] = _session_hash(supporter)
+    session.create()
+    return session.session_key
+
+
+def r5_overview(url: str, repeat: int = 60) -> dict:
+    timings = {}
+    for count in (1, 120):
+        key = _supporter_cookie(f"bench-r5-{count}@example.org", count)
+
+        def load(key=key) -> None:
+            request = urllib.request.Request(
+                f"{url}/nl/supporters/", headers={"Cookie": f"sessionid={key}"}
+            )
+            with _opener.open(request, timeout=30) as response:
+                assert response.status == 200
+
+        timings[count] = _p50(load, repeat)
+    return {
+        "p50_1_ms": round(timings[1], 1),
+        "p50_120_ms": round(timings[120], 1),
+        "ratio": round(timings[120] / timings[1], 3),
+    }
+
+
+def _workers_rss_kb(master: subprocess.Popen) -> int:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+    return total
+
+
+def m1_memory(url: str, master: subprocess.Popen) -> dict:
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    paths = ", ".join(f'"{path}"' for path in MIXED_PATHS)
+    script.write_text(
+        f"local paths = {{{paths}}}\nlocal i = 0\n"
+        "request = function()\n  i = i + 1\n"
+        "  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
+    )
+    done, readings = 0, {}
+    for target in (10_000, 50_000):
+        while done < target:
+            done += wrk(url, seconds=3, connections=16, script=str(script))["requests"]
+        readings[target] = (_workers_rss_kb(master), done)
+    script.unlink()
+    first, last = readings[10_000][0], readings[50_000][0]
+    return {
+        "rss_kb_after_10k": first,
+        "rss_kb_after_50k": last,
+        "requests": readings[50_000][1],
+        "growth_pct": round((last - first) / first * 100, 2),
+    }
+
+
+def w1_weight(url: str) -> dict:
+    with urllib.request.urlopen(f"{url}/nl/", timeout=30) as response:
+        html = response.read()
+    assets = re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html)
+    assets += re.findall(rb'href="(/theme\.css)"', html)
+    sizes = {"html": len(gzip.compress(html, 6))}
+    for asset in assets:
+        request = urllib.request.Request(url + asset.decode(), headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+            encoded = response.headers.get("Content-Encoding") == "gzip"
+        sizes[asset.decode()] = len(body) if encoded else len(gzip.compress(body, 6))
+    return {"bytes": sum(sizes.values()), "parts": sizes}
+
+
+def run() -> dict:
+    from django.core.management import call_command
+
+    from .common import start_sandbox_process
+
+    if not shutil.which("wrk"):
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    call_command("load_demo", verbosity=0)
+    sandbox_url, sandbox = start_sandbox_process()
+    from django.conf import settings
+
+    settings.MOLLIE_API_KEY = "test_benchmarkkey0123456789"
+    settings.MOLLIE_API_ENDPOINT = sandbox_url
+    url, server = start_gunicorn(sandbox_url)
+    try:
+        return {
+            "R1": r1_home_vs_static(url),
+            "R3": r3_donation_overhead(url, sandbox_url),
+            "R5": r5_overview(url),
+            "W1": w1_weight(url),
+            "M1": m1_memory(url, server),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        sandbox.terminate()
