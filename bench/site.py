@@ -268,8 +268,11 @@ def run() -> dict:
     settings.MOLLIE_API_ENDPOINT = sandbox_url
     url, server = start_gunicorn(sandbox_url)
     try:
+        from . import nginx
+
         return {
             "R1": r1_home_vs_static(url),
+            "R2": nginx.run(url),
             "R3": r3_donation_overhead(url, sandbox_url),
             "R5": r5_overview(url),
             "W1": w1_weight(url),

@@ -13,8 +13,18 @@ from http import HTTPStatus
 DOCS_ERRORS = "https://docs.mollie.com/overview/handling-errors"
 DOCS_AUTH = "https://docs.mollie.com/overview/authentication"
 
-# Mollie's titles differ from the HTTP reason phrase only for 401.
-_TITLES = {401: "Unauthorized Request"}
+# Mollie's titles. Mostly the classic HTTP reason phrases, fixed here because Python 3.13
+# renamed some of them (422 became "Unprocessable Content"), while Mollie did not.
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+}
 
 
 class ApiError(Exception):

@@ -1,0 +1,76 @@
+"""R2: the home page behind the nginx configuration we ship ÷ nginx serving a static file.
+
+The site configuration in `deploy/nginx.conf` is used as it is, with only what a laptop lacks
+changed: plain HTTP on a free port instead of TLS, the repository's folders instead of /srv, a
+temporary cache folder, and the benchmark's gunicorn as the upstream.
+"""
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from .site import ROOT, _free_port, wrk
+
+
+def bench_config(upstream: str, port: int, workdir: Path) -> str:
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    site = re.sub(r"server \{\s*listen 80;.*?\n\}\n", "", site, count=1, flags=re.S)
+    site = re.sub(r"listen 443 ssl( http2)?;", f"listen 127.0.0.1:{port};", site)
+    site = re.sub(r"\s*listen \[::\]:443 ssl( http2)?;", "", site)
+    site = re.sub(r"\s*ssl_certificate(_key)? [^;]+;", "", site)
+    site = site.replace("/srv/campaign-site", str(ROOT))
+    site = site.replace("/var/cache/nginx/campaign", str(workdir / "cache"))
+    site = re.sub(r"server 127\.0\.0\.1:8000 ", f"server {upstream} ", site)
+    return (
+        "worker_processes 2;\npid " + str(workdir / "nginx.pid") + ";\n"
+        "error_log " + str(workdir / "error.log") + " warn;\n"
+        "events { worker_connections 1024; }\n"
+        "http {\n  include /etc/nginx/mime.types;\n  sendfile on;\n"
+        "  client_body_temp_path " + str(workdir / "body") + ";\n"
+        "  proxy_temp_path " + str(workdir / "proxy") + ";\n" + site + "\n}\n"
+    )
+
+
+def run(app_url: str) -> dict:
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        return {"skipped": "nginx is not installed (apt-get install nginx)"}
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+    # nginx's workers drop root rights: let them use the cache and temporary folders.
+    workdir.chmod(0o755)
+    for name in ("cache", "body", "proxy"):
+        (workdir / name).mkdir()
+        (workdir / name).chmod(0o777)
+    port = _free_port()
+    config = workdir / "nginx.conf"
+    config.write_text(bench_config(app_url.removeprefix("http://"), port, workdir))
+    subprocess.run([nginx, "-t", "-c", str(config)], check=True, capture_output=True)
+    subprocess.run([nginx, "-c", str(config)], check=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        wrk(f"{url}/nl/", seconds=2)
+        home = wrk(f"{url}/nl/")
+        static = wrk(f"{url}{staticfiles_storage.url('css/site.css')}")
+        with urllib.request.urlopen(f"{url}/nl/", timeout=5) as response:
+            cache_status = response.headers.get("X-Proxy-Cache")
+        return {
+            "home_rps": home["rps"],
+            "static_rps": static["rps"],
+            "ratio": round(home["rps"] / static["rps"], 3),
+            "proxy_cache": cache_status,
+        }
+    finally:
+        subprocess.run([nginx, "-c", str(config), "-s", "stop"], check=False)
+        shutil.rmtree(workdir, ignore_errors=True)
