@@ -47,7 +47,10 @@ class Donation(models.Model):
         verbose_name = _("donation")
         verbose_name_plural = _("donations")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["frequency", "created_at"])]
+        indexes = [
+            models.Index(fields=["frequency", "created_at"]),
+            models.Index(fields=["language", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"€ {self.amount} {self.get_frequency_display()} ({self.pk})"
@@ -89,8 +92,8 @@ class Subscription(models.Model):
     )
     start_date = models.DateField(_("first charge"))
     next_payment_date = models.DateField(_("next charge"), null=True, blank=True)
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
-    canceled_at = models.DateTimeField(_("canceled"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
+    canceled_at = models.DateTimeField(_("canceled"), null=True, blank=True, db_index=True)
     mollie_data = models.JSONField(_("last data from Mollie"), default=dict, blank=True)
     synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
 
@@ -195,6 +198,8 @@ class Payment(models.Model):
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["status", "paid_at"]),
             models.Index(fields=["paid_at"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["sequence_type", "created_at"]),
             models.Index(fields=["supporter", "-created_at"]),
         ]
 

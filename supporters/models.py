@@ -15,7 +15,11 @@ class Supporter(models.Model):
     email = models.EmailField(_("email address"), max_length=254)
     name = models.CharField(_("name"), max_length=200, blank=True)
     language = models.CharField(
-        _("preferred language"), max_length=5, choices=settings.LANGUAGES, default="nl"
+        _("preferred language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="nl",
+        db_index=True,
     )
     mollie_customer_id = models.CharField(
         _("Mollie customer id"), max_length=40, blank=True, default=""
@@ -82,7 +86,10 @@ class EmailLog(models.Model):
         verbose_name = _("email")
         verbose_name_plural = _("emails")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["kind", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to}"
