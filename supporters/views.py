@@ -7,6 +7,7 @@ payment, gift or supporter from the URL or a form.
 import json
 import time
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -110,7 +111,7 @@ def login(request: HttpRequest) -> HttpResponse:
 
 def _with_next(url: str, request: HttpRequest) -> str:
     target = safe_next(request, "")
-    return f"{url}?next={target}" if target else url
+    return f"{url}?{urlencode({'next': target})}" if target else url
 
 
 @csrf_exempt

@@ -266,6 +266,8 @@ def test_next_leads_back_but_never_off_site(client):
     supporter = make_supporter()
     response = client.get(url("profile"))
     assert response["Location"] == f"{url('login')}?next=%2Fen%2Fsupporters%2Fprofile%2F"
+    asked = client.post(response["Location"], {"email": supporter.email})
+    assert asked["Location"] == f"{url('login_code')}?next=%2Fen%2Fsupporters%2Fprofile%2F"
     request_code(client, supporter.email)
     code = last_code()
     back = client.post(
