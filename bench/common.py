@@ -61,28 +61,42 @@ def p50_ms(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples)
 
 
-def start_sandbox_process() -> tuple[str, subprocess.Popen]:
-    """Run the Mollie sandbox in its own process (as in `make run`), on a free port."""
+def free_port() -> int:
     import socket
-    import sys
-    import urllib.request
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen | None = None, seconds: float = 10) -> None:
+    """Wait until `url` answers; stop `process` and raise when it does not in time."""
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    if process is not None:
+        process.terminate()
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def start_sandbox_process() -> tuple[str, subprocess.Popen]:
+    """Run the Mollie sandbox in its own process (as in `make run`), on a free port."""
+    import sys
+
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mollie_sandbox", "--port", str(port), "--quiet"],
         stdout=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            with urllib.request.urlopen(f"{url}/_sandbox/clock", timeout=1):
-                return url, process
-        except OSError:
-            time.sleep(0.05)
-    process.terminate()
-    raise RuntimeError("the Mollie sandbox did not start")
+    wait_for(f"{url}/_sandbox/clock", process)
+    return url, process
 
 
 def sandbox_control(url: str, path: str, **fields) -> dict:

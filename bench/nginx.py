@@ -9,11 +9,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
-from .site import ROOT, _free_port, wrk
+from .common import free_port, wait_for
+from .site import ROOT, wrk
 
 
 def bench_config(upstream: str, port: int, workdir: Path) -> str:
@@ -47,19 +47,14 @@ def run(app_url: str) -> dict:
     for name in ("cache", "body", "proxy"):
         (workdir / name).mkdir()
         (workdir / name).chmod(0o777)
-    port = _free_port()
+    port = free_port()
     config = workdir / "nginx.conf"
     config.write_text(bench_config(app_url.removeprefix("http://"), port, workdir))
     subprocess.run([nginx, "-t", "-c", str(config)], check=True, capture_output=True)
     subprocess.run([nginx, "-c", str(config)], check=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(f"{url}/healthz")
         wrk(f"{url}/nl/", seconds=2)
         home = wrk(f"{url}/nl/")
         static = wrk(f"{url}{staticfiles_storage.url('css/site.css')}")

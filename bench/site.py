@@ -9,30 +9,23 @@ import gzip
 import os
 import re
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
+from .common import free_port, p50_ms, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 MIXED_PATHS = ["/nl/", "/en/", "/nl/guide/", "/en/search/?q=GDPR", "/en/giving/", "/healthz"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_gunicorn(sandbox_url: str, workers: int = 2) -> tuple[str, subprocess.Popen]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MOLLIE_API_KEY": "test_benchmarkkey0123456789",
@@ -50,14 +43,8 @@ def start_gunicorn(sandbox_url: str, workers: int = 2) -> tuple[str, subprocess.
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                return url, process
-        except OSError:
-            time.sleep(0.1)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
+    wait_for(f"{url}/healthz", process)
+    return url, process
 
 
 def wrk(url: str, *, seconds: int = 5, connections: int = 32, script: str | None = None) -> dict:
@@ -75,16 +62,6 @@ def wrk(url: str, *, seconds: int = 5, connections: int = 32, script: str | None
         "requests": total,
         "non_2xx": int(errors.group(1)) if errors else 0,
     }
-
-
-def _p50(action, repeat: int) -> float:
-    action()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -147,8 +124,8 @@ def r3_donation_overhead(url: str, sandbox_url: str, repeat: int = 60) -> dict:
             idempotency_key=f"bench-direct-{next(counter)}",
         )
 
-    site = _p50(start, repeat)
-    mollie = _p50(direct, repeat)
+    site = p50_ms(start, repeat)
+    mollie = p50_ms(direct, repeat)
     return {
         "donate_p50_ms": round(site, 1),
         "sandbox_p50_ms": round(mollie, 1),
@@ -198,7 +175,7 @@ def r5_overview(url: str, repeat: int = 60) -> dict:
             with _opener.open(request, timeout=30) as response:
                 assert response.status == 200
 
-        timings[count] = _p50(load, repeat)
+        timings[count] = p50_ms(load, repeat)
     return {
         "p50_1_ms": round(timings[1], 1),
         "p50_120_ms": round(timings[120], 1),
