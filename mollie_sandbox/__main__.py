@@ -35,6 +35,9 @@ def main(argv=None) -> int:
         "(default: Mollie's schedule, minutes read as seconds)",
     )
     parser.add_argument("--webhook-timeout", type=float, default=TIMEOUT)
+    parser.add_argument(
+        "--webhook-workers", type=int, default=4, help="webhook calls made at once (default 4)"
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     args = parser.parse_args(argv)
     sandbox = Sandbox(
@@ -43,6 +46,7 @@ def main(argv=None) -> int:
         state_file=args.state,
         webhook_schedule=args.webhook_schedule,
         webhook_timeout=args.webhook_timeout,
+        webhook_workers=args.webhook_workers,
     )
     sandbox.verbose = not args.quiet
     print(f"Mollie sandbox on {sandbox.base_url} (overview: {sandbox.base_url}/)", flush=True)

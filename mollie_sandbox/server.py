@@ -31,6 +31,7 @@ class Sandbox:
     `state_file`: JSON file loaded at start and rewritten after every change (None: memory).
     `webhook_schedule`: seconds after an event at which attempt 1, 2, ... is made.
     `webhook_timeout`: seconds to wait for the site's webhook answer.
+    `webhook_workers`: webhook calls made at once.
     """
 
     def __init__(
@@ -40,9 +41,12 @@ class Sandbox:
         state_file: str | None = None,
         webhook_schedule=DEFAULT_SCHEDULE,
         webhook_timeout: float = TIMEOUT,
+        webhook_workers: int = 4,
     ):
         self.store = Store(state_file)
-        self.webhooks = WebhookDispatcher(self._record_delivery, webhook_schedule, webhook_timeout)
+        self.webhooks = WebhookDispatcher(
+            self._record_delivery, webhook_schedule, webhook_timeout, webhook_workers
+        )
         self.store.webhook_sink = self.webhooks.enqueue
         self.httpd = _Server((host, port), Handler)
         self.httpd.sandbox = self
@@ -132,7 +136,7 @@ class Sandbox:
 def start_in_thread(host: str = "127.0.0.1", port: int = 0, **options) -> Sandbox:
     """Start a sandbox serving from a daemon thread; `port=0` picks a free port.
 
-    Options: state_file, webhook_schedule, webhook_timeout (see `Sandbox`).
+    Options: state_file, webhook_schedule, webhook_timeout, webhook_workers (see `Sandbox`).
     Call `.stop()` when done.
     """
     return Sandbox(host, port, **options).start()

@@ -33,13 +33,17 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
 
 
 class WebhookDispatcher:
-    """A worker thread that delivers queued webhook calls and records every attempt.
+    """Worker threads that deliver queued webhook calls and record every attempt.
+
+    Mollie calls webhooks concurrently; `workers` threads do the same here.
 
     `record(delivery)` is called for each attempt with a dict: time, url, paymentId, event,
     attempt (1-based), status (HTTP code or None), error (text or None), ok (bool).
     """
 
-    def __init__(self, record, schedule=DEFAULT_SCHEDULE, timeout: float = TIMEOUT):
+    def __init__(
+        self, record, schedule=DEFAULT_SCHEDULE, timeout: float = TIMEOUT, workers: int = 4
+    ):
         if not schedule:
             raise ValueError("the webhook schedule needs at least one delay")
         self._record = record
@@ -51,8 +55,12 @@ class WebhookDispatcher:
         self._busy = 0
         self._stopped = False
         self._opener = urllib.request.build_opener(_Redirects)
-        self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"sandbox-webhooks-{n}", daemon=True)
+            for n in range(max(1, workers))
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def enqueue(self, url: str, payment_id: str, event: str) -> None:
         """Queue the first attempt for an event; safe to call from any thread, under any lock."""
@@ -87,7 +95,8 @@ class WebhookDispatcher:
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-        self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def _run(self) -> None:
         while True:
