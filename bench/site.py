@@ -47,10 +47,19 @@ def start_gunicorn(sandbox_url: str, workers: int = 2) -> tuple[str, subprocess.
     return url, process
 
 
-def wrk(url: str, *, seconds: int = 5, connections: int = 32, script: str | None = None) -> dict:
+def wrk(
+    url: str,
+    *,
+    seconds: int = 5,
+    connections: int = 32,
+    script: str | None = None,
+    headers: dict | None = None,
+) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s"]
     if script:
         command += ["-s", script]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     output = subprocess.run(
         [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
@@ -245,7 +254,7 @@ def run() -> dict:
     settings.MOLLIE_API_ENDPOINT = sandbox_url
     url, server = start_gunicorn(sandbox_url)
     try:
-        from . import nginx
+        from . import nginx, webhooks
 
         return {
             "R1": r1_home_vs_static(url),
@@ -254,6 +263,9 @@ def run() -> dict:
             "R5": r5_overview(url),
             "W1": w1_weight(url),
             "M1": m1_memory(url, server),
+            "R4": webhooks.run(
+                url, sandbox_url, count=int(os.environ.get("BENCH_R4_CHARGES", 10_000))
+            ),
         }
     finally:
         server.terminate()

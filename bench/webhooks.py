@@ -1,0 +1,111 @@
+"""R4: webhook throughput when the sandbox charges N subscriptions at once, ÷ the sandbox's own
+throughput for fetching a payment. Checks at the end that no charge was lost or doubled."""
+
+import json
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+
+from .common import sandbox_control
+from .site import wrk
+
+
+def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
+    """N supporters, each with a paid first payment and a monthly subscription at Mollie."""
+    from donations import gateway
+    from donations.models import Donation, Subscription
+    from supporters.models import Supporter
+
+    supporters = Supporter.objects.bulk_create(
+        Supporter(email=f"r4-{n}@example.org", name=f"R4 {n}") for n in range(count)
+    )
+    donations = Donation.objects.bulk_create(
+        Donation(supporter=s, amount=Decimal("5.00"), frequency="monthly", language="nl")
+        for s in supporters
+    )
+    with urllib.request.urlopen(f"{sandbox_url}/_sandbox/clock", timeout=10) as response:
+        start = date.fromisoformat(json.loads(response.read())["today"])
+    start = start.replace(month=start.month % 12 + 1, year=start.year + start.month // 12, day=1)
+
+    def one(pair) -> Subscription:
+        supporter, donation = pair
+        customer = gateway.customer_create(
+            name=supporter.name, email=supporter.email, language="nl", idempotency_key=""
+        )
+        first = gateway.payment_create(
+            amount=Decimal("5.00"),
+            description="first",
+            redirect_url="http://127.0.0.1/return",
+            webhook_url=None,
+            metadata={"donation_id": donation.pk},
+            language="nl",
+            idempotency_key=f"r4-first-{donation.pk}",
+            customer_id=customer["id"],
+            first_of_subscription=True,
+        )
+        sandbox_control(sandbox_url, f"/_sandbox/payments/{first['id']}/status", status="paid")
+        data = gateway.subscription_create(
+            customer_id=customer["id"],
+            amount=Decimal("5.00"),
+            interval="1 month",
+            start_date=start,
+            description=f"r4 {donation.pk}",
+            webhook_url=f"{site_url}/mollie/webhook/",
+            metadata={"donation_id": donation.pk},
+            idempotency_key=f"r4-sub-{donation.pk}",
+        )
+        return Subscription(
+            mollie_id=data["id"],
+            donation=donation,
+            supporter=supporter,
+            customer_id=customer["id"],
+            amount=Decimal("5.00"),
+            status="active",
+            start_date=start,
+            next_payment_date=start,
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rows = list(pool.map(one, zip(supporters, donations, strict=True)))
+    Subscription.objects.bulk_create(rows, batch_size=2000)
+    connection.close()
+
+
+def run(site_url: str, sandbox_url: str, count: int = 10_000) -> dict:
+    from donations.models import Payment
+    from supporters.models import EmailLog
+
+    _make_subscriptions(count, site_url, sandbox_url)
+    emails_before = EmailLog.objects.count()
+    started = time.monotonic()
+    sandbox_control(sandbox_url, "/_sandbox/clock/advance", months=1, outcome="paid")
+    deadline = started + 1800
+    while time.monotonic() < deadline:
+        done = Payment.objects.filter(sequence_type="recurring", status="paid").count()
+        if done >= count:
+            break
+        time.sleep(0.5)
+    seconds = time.monotonic() - started
+    webhook_rate = done / seconds
+    sample = Payment.objects.filter(sequence_type="recurring").values_list("mollie_id", flat=True)
+    payment_id = sample.first()
+    fetch = wrk(
+        f"{sandbox_url}/v2/payments/{payment_id}",
+        script=None,
+        headers={"Authorization": "Bearer test_benchmarkkey0123456789"},
+    )
+    rows = Payment.objects.filter(sequence_type="recurring")
+    return {
+        "charges": count,
+        "seconds": round(seconds, 1),
+        "webhooks_per_second": round(webhook_rate, 1),
+        "sandbox_fetch_rps": fetch["rps"],
+        "ratio": round(webhook_rate / fetch["rps"], 3),
+        "lost": count - rows.count(),
+        "duplicates": rows.count() - rows.values("mollie_id").distinct().count(),
+        "new_emails": EmailLog.objects.count() - emails_before,
+    }
