@@ -60,9 +60,13 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         for key, value in (headers or {}).items():
             self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        try:
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client hung up before reading the answer (a load generator stopping, say).
+            self.close_connection = True
 
     def _json(self, status: int, payload, content_type: str = HAL, headers=None) -> None:
         body = b"" if payload is None else json.dumps(payload).encode()
