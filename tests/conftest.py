@@ -30,3 +30,14 @@ def sandbox():
     running = start_in_thread(webhook_schedule=SANDBOX_WEBHOOK_SCHEDULE, webhook_timeout=2)
     yield running
     running.stop()
+
+
+@pytest.fixture
+def staff(client, django_user_model):
+    """A client logged in as a staff superuser, reading the admin in English."""
+    user = django_user_model.objects.create_user(
+        "staff", "staff@example.org", "pw", is_staff=True, is_superuser=True
+    )
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

@@ -107,29 +107,20 @@ def test_demo_loader_keeps_staff_edits_unless_reset():
     assert article.title != "Edited by staff"
 
 
-@pytest.fixture
-def staff_client(client, django_user_model):
-    user = django_user_model.objects.create_user(
-        "editor", "editor@example.org", "pw", is_staff=True, is_superuser=True
-    )
-    client.force_login(user)
-    return client
-
-
-def test_admin_edits_articles_with_inline_steps_and_a_preview_link(staff_client):
+def test_admin_edits_articles_with_inline_steps_and_a_preview_link(staff):
     make_campaign_with_articles(steps=2)
     article = Article.objects.get(language="en", campaign__isnull=False)
-    page = staff_client.get(reverse("admin:campaign_article_change", args=[article.pk]))
+    page = staff.get(reverse("admin:campaign_article_change", args=[article.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     assert "steps-TOTAL_FORMS" in html
     with override("en"):
         assert reverse("campaign:preview", kwargs={"pk": article.pk}) in html
-    assert staff_client.get(reverse("admin:campaign_article_changelist")).status_code == 200
-    assert staff_client.get(reverse("admin:campaign_campaign_changelist")).status_code == 200
+    assert staff.get(reverse("admin:campaign_article_changelist")).status_code == 200
+    assert staff.get(reverse("admin:campaign_campaign_changelist")).status_code == 200
 
 
-def test_admin_saves_reordered_steps(staff_client):
+def test_admin_saves_reordered_steps(staff):
     make_campaign_with_articles(steps=2)
     article = Article.objects.get(language="en", campaign__isnull=False)
     steps = list(article.steps.all())
@@ -159,16 +150,16 @@ def test_admin_saves_reordered_steps(staff_client):
             f"steps-{index}-instructions": step.instructions,
             f"steps-{index}-image_alt": "",
         }
-    response = staff_client.post(reverse("admin:campaign_article_change", args=[article.pk]), data)
+    response = staff.post(reverse("admin:campaign_article_change", args=[article.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert [s.title for s in article.steps.all()] == ["en step 2", "en step 1"]
 
 
-def test_preview_is_for_staff_only_and_shows_drafts(client, staff_client):
+def test_preview_is_for_staff_only_and_shows_drafts(client, staff):
     draft = make_article(slug="draft", title="Secret draft", published=False)
     with override("en"):
         preview = reverse("campaign:preview", kwargs={"pk": draft.pk})
-    assert "Secret draft" in staff_client.get(preview).content.decode()
+    assert "Secret draft" in staff.get(preview).content.decode()
     client.logout()
     anonymous = client.get(preview)
     assert anonymous.status_code == 302

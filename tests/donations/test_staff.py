@@ -11,40 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations import reports
-from donations.models import Donation, Payment, Subscription
+from donations.models import Payment, Subscription
 from supporters.models import Supporter
 
 from .conftest import start
+from .factories import make_payment
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def staff(client, django_user_model):
-    user = django_user_model.objects.create_user(
-        "staff", "staff@example.org", "pw", is_staff=True, is_superuser=True
-    )
-    client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-def make_payment(
-    supporter, *, amount, paid_at, sequence_type="oneoff", refunded="0", status="paid"
-):
-    donation = Donation.objects.create(
-        supporter=supporter, amount=Decimal(amount), frequency="oneoff", language="nl"
-    )
-    return Payment.objects.create(
-        mollie_id=f"tr_test{Payment.objects.count()}x{amount.replace('.', '')}",
-        donation=donation,
-        supporter=supporter,
-        status=status,
-        sequence_type=sequence_type,
-        amount=Decimal(amount),
-        amount_refunded=Decimal(refunded),
-        paid_at=paid_at if status == "paid" else None,
-    )
 
 
 @pytest.fixture
@@ -57,7 +30,7 @@ def rows():
     made = [
         make_payment(ann, amount="10.00", paid_at=now),
         make_payment(ann, amount="25.00", paid_at=now, refunded="5.00"),
-        make_payment(bob, amount="7.50", paid_at=now, sequence_type="recurring"),
+        make_payment(bob, amount="7.50", paid_at=now, kind="recurring"),
         make_payment(bob, amount="99.00", paid_at=now, status="failed"),
         make_payment(bob, amount="40.00", paid_at=last_month_at),
     ]

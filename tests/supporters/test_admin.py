@@ -11,16 +11,6 @@ from .conftest import last_code, make_supporter
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def staff(client, django_user_model):
-    user = django_user_model.objects.create_user(
-        "staff", "staff@example.org", "pw", is_staff=True, is_superuser=True
-    )
-    client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
 def test_supporter_list_search_and_gifts_inline(staff):
     ann = make_supporter()
     make_supporter("bob@example.org", "Bob")

@@ -14,6 +14,7 @@ from donations.models import Donation, Payment, Subscription
 from supporters.models import EmailLog, Supporter
 
 from ..donations.conftest import mollie, start  # noqa: F401 (fixture used by these tests)
+from ..donations.factories import make_payment
 from .conftest import log_in, make_supporter, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,24 +32,6 @@ AREA_PAGES = [
 ]
 
 
-def add_payment(
-    supporter, amount="10.00", *, paid_at=None, refunded="0", status="paid", kind="oneoff"
-):
-    donation = Donation.objects.create(
-        supporter=supporter, amount=Decimal(amount), frequency="oneoff", language="nl"
-    )
-    return Payment.objects.create(
-        mollie_id=f"tr_{supporter.pk}x{Payment.objects.count()}",
-        donation=donation,
-        supporter=supporter,
-        status=status,
-        sequence_type=kind,
-        amount=Decimal(amount),
-        amount_refunded=Decimal(refunded),
-        paid_at=(paid_at or timezone.now()) if status == "paid" else None,
-    )
-
-
 @pytest.mark.parametrize(("name", "kwargs"), AREA_PAGES)
 def test_every_page_refuses_anonymous_visitors(client, name, kwargs):
     for method in ("get", "post"):
@@ -61,9 +44,9 @@ def test_every_page_refuses_anonymous_visitors(client, name, kwargs):
 def two_supporters():
     ann = make_supporter("ann@example.org", "Ann")
     bob = make_supporter("bob@example.org", "Bob Private")
-    add_payment(ann, "11.00")
-    add_payment(bob, "22.00")
-    add_payment(bob, "33.00", paid_at=timezone.make_aware(datetime.datetime(2025, 5, 1)))
+    make_payment(ann, "11.00")
+    make_payment(bob, "22.00")
+    make_payment(bob, "33.00", paid_at=timezone.make_aware(datetime.datetime(2025, 5, 1)))
     return ann, bob
 
 
@@ -103,10 +86,10 @@ def test_other_supporters_tokens_and_ids_open_nothing(client, two_supporters):
 def test_statement_totals_are_payments_minus_refunds(client):
     ann = make_supporter()
     year = timezone.localdate().year
-    add_payment(ann, "50.00", refunded="20.00")
-    add_payment(ann, "10.00", kind="recurring")
-    add_payment(ann, "99.00", status="failed")
-    add_payment(ann, "7.00", paid_at=timezone.make_aware(datetime.datetime(year - 1, 12, 31, 12)))
+    make_payment(ann, "50.00", refunded="20.00")
+    make_payment(ann, "10.00", kind="recurring")
+    make_payment(ann, "99.00", status="failed")
+    make_payment(ann, "7.00", paid_at=timezone.make_aware(datetime.datetime(year - 1, 12, 31, 12)))
     log_in(client, ann)
     response = client.get(url("statement", year=year))
     data = response.context["statement"]
@@ -135,7 +118,7 @@ def test_statement_has_print_styles(client):
 def test_overview_uses_a_fixed_number_of_queries(client, django_assert_num_queries, count):
     ann = make_supporter()
     for _ in range(count):
-        add_payment(ann, "5.00")
+        make_payment(ann, "5.00")
     log_in(client, ann)
     # session, supporter, monthly gift, totals, years, page count, page rows
     with django_assert_num_queries(7):
@@ -147,7 +130,7 @@ def test_overview_uses_a_fixed_number_of_queries(client, django_assert_num_queri
 def test_history_is_paginated(client):
     ann = make_supporter()
     for n in range(30):
-        add_payment(ann, f"{n + 2}.00")
+        make_payment(ann, f"{n + 2}.00")
     log_in(client, ann)
     first = client.get(url("home"))
     assert first.context["page"].paginator.num_pages == 2
