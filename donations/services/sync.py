@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import emails, gateway
@@ -42,16 +42,15 @@ def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
     """
     if data is None:
         data = gateway.payment_get(mollie_id)
-    with transaction.atomic():
-        _lock_timeout()
-        payment = Payment.objects.select_for_update().filter(mollie_id=mollie_id).first()
-        adopted = False
-        if payment is None:
-            payment = _payment_adopt(data)
-            if payment is None:
-                return SyncResult(payment=None)
-            adopted = True
-        changed = _payment_apply(payment, data)
+    try:
+        payment, changed, adopted = _payment_store(mollie_id, data)
+    except IntegrityError:
+        # A concurrent call adopted the same payment between our lookup and our insert. Its
+        # row is committed now (the unique index made us wait for it), so a second pass finds
+        # and locks it.
+        payment, changed, adopted = _payment_store(mollie_id, data)
+    if payment is None:
+        return SyncResult(payment=None)
     started = False
     if (
         payment.is_paid
@@ -62,14 +61,30 @@ def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
         started = subscription_start(donation=payment.donation) is not None
     return SyncResult(
         payment=payment,
-        changed=changed or adopted,
+        changed=changed,
         adopted=adopted,
         subscription_started=started,
     )
 
 
+def _payment_store(mollie_id: str, data: dict) -> tuple[Payment | None, bool, bool]:
+    """Lock and update our row for the payment, or adopt it: (payment, changed, adopted)."""
+    with transaction.atomic():
+        _lock_timeout()
+        payment = Payment.objects.select_for_update().filter(mollie_id=mollie_id).first()
+        if payment is not None:
+            return payment, _payment_apply(payment, data), False
+        payment = _payment_adopt(data)
+        return payment, payment is not None, payment is not None
+
+
 def _payment_adopt(data: dict) -> Payment | None:
-    """Create the row for a Mollie payment we have not stored yet, if it is one of ours."""
+    """Insert the row for a Mollie payment we have not stored yet, if it is one of ours.
+
+    The row is written once, with Mollie's status already applied: a monthly charge costs one
+    INSERT (and the subscription's date UPDATE), which matters when thousands arrive at once.
+    Raises IntegrityError when a concurrent call inserted it first.
+    """
     subscription = None
     donation = None
     if data.get("subscriptionId"):
@@ -81,20 +96,22 @@ def _payment_adopt(data: dict) -> Payment | None:
     owner = subscription or donation
     if owner is None:
         return None
-    payment, created = Payment.objects.get_or_create(
+    payment = Payment(
         mollie_id=data["id"],
-        defaults={
-            "subscription": subscription,
-            "donation": donation,
-            "supporter_id": owner.supporter_id,
-            "status": PaymentStatus.OPEN,
-            "sequence_type": data.get("sequenceType", SequenceType.RECURRING),
-            "amount": _decimal(data["amount"]),
-        },
+        subscription=subscription,
+        donation=donation,
+        supporter_id=owner.supporter_id,
+        status=PaymentStatus.OPEN,
+        sequence_type=data.get("sequenceType", SequenceType.RECURRING),
+        amount=_decimal(data["amount"]),
     )
-    if created and subscription is not None:
+    events = _payment_fields(payment, data)
+    payment.save(force_insert=True)
+    if subscription is not None:
         _subscription_advance(subscription, charged_on=_when(data.get("createdAt")))
-    return Payment.objects.select_for_update().get(pk=payment.pk)
+    for event in events:
+        _payment_event(payment, event)
+    return payment
 
 
 def _subscription_advance(subscription: Subscription, *, charged_on: datetime | None) -> None:
@@ -113,6 +130,26 @@ def _payment_apply(payment: Payment, data: dict) -> bool:
     Returns whether anything the donor or staff would see changed.
     """
     before = (payment.status, payment.amount_refunded, payment.amount_charged_back)
+    events = _payment_fields(payment, data)
+    payment.save(
+        update_fields=[
+            "status",
+            "paid_at",
+            "failed_at",
+            "amount_refunded",
+            "amount_charged_back",
+            "method",
+            "mollie_data",
+            "synced_at",
+        ]
+    )
+    for event in events:
+        _payment_event(payment, event)
+    return before != (payment.status, payment.amount_refunded, payment.amount_charged_back)
+
+
+def _payment_fields(payment: Payment, data: dict) -> list[str]:
+    """Copy Mollie's view onto `payment` (not saved); return the events the change calls for."""
     new_status = data["status"]
     now = timezone.now()
     events = []
@@ -132,21 +169,7 @@ def _payment_apply(payment: Payment, data: dict) -> bool:
     payment.method = data.get("method") or payment.method
     payment.mollie_data = data
     payment.synced_at = now
-    payment.save(
-        update_fields=[
-            "status",
-            "paid_at",
-            "failed_at",
-            "amount_refunded",
-            "amount_charged_back",
-            "method",
-            "mollie_data",
-            "synced_at",
-        ]
-    )
-    for event in events:
-        _payment_event(payment, event)
-    return before != (payment.status, payment.amount_refunded, payment.amount_charged_back)
+    return events
 
 
 def _payment_event(payment: Payment, event: str) -> None:

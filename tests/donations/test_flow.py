@@ -1,13 +1,17 @@
 """The donation flows end to end against the sandbox: one-off, monthly, and what can go wrong."""
 
 import datetime
+import threading
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
-from donations import services
+from donations import gateway, services
 from donations.models import Donation, Payment, Subscription
+from donations.services import sync
+from donations.services.common import add_months
 from supporters.models import Supporter
 
 from .conftest import donate_url, pay, return_path, start, subjects, webhook
@@ -223,3 +227,65 @@ def test_return_page_query_count(client, mollie, django_assert_num_queries):
     pay(client, mollie, donation, mollie_id, "paid")
     with django_assert_num_queries(2):  # the donation with its supporter, its latest payment
         assert client.get(return_path(donation)).status_code == 200
+
+
+def _charge_when_due(mollie, monthly, outcome: str) -> str:
+    """Move the sandbox's clock to the due date: Mollie charges the subscription that day."""
+    charged = mollie.advance_clock(to=monthly.next_payment_date, outcome=outcome)["charged"]
+    assert len(charged) == 1
+    return charged[0]
+
+
+def test_a_monthly_charge_is_stored_with_one_insert(
+    client, mollie, monthly, django_assert_num_queries
+):
+    charge = _charge_when_due(mollie, monthly, "paid")
+    # BEGIN, lock lookup (misses), the subscription, one INSERT with Mollie's status already
+    # applied, the next charge date, COMMIT; PostgreSQL also sets its lock timeout. Thousands of
+    # these arrive on the first of the month.
+    expected = 7 if connection.vendor == "postgresql" else 6
+    with django_assert_num_queries(expected) as queries:
+        assert webhook(client, charge).status_code == 200
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert (statements.count("INSERT"), statements.count("UPDATE")) == (1, 1), statements
+    stored = Payment.objects.get(mollie_id=charge)
+    assert (stored.status, stored.subscription_id) == ("paid", monthly.pk)
+    due = monthly.next_payment_date
+    monthly.refresh_from_db()
+    assert monthly.next_payment_date == add_months(due, 1)
+
+
+def test_a_charge_adopted_by_a_concurrent_call_is_applied_once(mollie, monthly, on_postgres):
+    """Two webhooks for a new charge: ours misses the row, and the other inserts it first."""
+    charge = _charge_when_due(mollie, monthly, "failed")
+    data = gateway.payment_get(charge)
+    real_adopt = sync._payment_adopt
+    raced = []
+
+    def other_call_adopts_first(data: dict):
+        raced.append(data["id"])
+        sync._payment_adopt = real_adopt
+
+        def other() -> None:
+            try:
+                services.payment_sync(mollie_id=data["id"], data=data)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(10)
+        return real_adopt(data)  # our INSERT now meets the other call's committed row
+
+    sync._payment_adopt = other_call_adopts_first
+    try:
+        result = services.payment_sync(mollie_id=charge, data=data)
+    finally:
+        sync._payment_adopt = real_adopt
+    assert raced == [charge]
+    assert (result.payment.status, result.adopted) == ("failed", False)
+    assert Payment.objects.filter(mollie_id=charge).count() == 1
+    assert subjects() == ["Your monthly gift could not be collected"]
+    due = monthly.next_payment_date
+    monthly.refresh_from_db()
+    assert monthly.next_payment_date == add_months(due, 1)
