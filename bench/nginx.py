@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from .common import free_port, wait_for
-from .site import ROOT, wrk
+from .site import ROOT, side_by_side, wrk
 
 
 def bench_config(upstream: str, port: int, workdir: Path) -> str:
@@ -56,8 +56,7 @@ def run(app_url: str) -> dict:
         url = f"http://127.0.0.1:{port}"
         wait_for(f"{url}/healthz")
         wrk(f"{url}/nl/", seconds=2)
-        home = wrk(f"{url}/nl/")
-        static = wrk(f"{url}{staticfiles_storage.url('css/site.css')}")
+        home, static = side_by_side(f"{url}/nl/", f"{url}{staticfiles_storage.url('css/site.css')}")
         with urllib.request.urlopen(f"{url}/nl/", timeout=5) as response:
             cache_status = response.headers.get("X-Proxy-Cache")
         return {
