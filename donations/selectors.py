@@ -31,13 +31,22 @@ def donation_by_token(*, token: str) -> Donation | None:
 
 
 def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
-    """Every payment of `supporter`, newest first (one query however many there are).
+    """Every payment of `supporter`, newest first, with only the fields the history shows.
 
-    Mollie's raw JSON is left in the database: the history never shows it.
+    Mollie's raw JSON and the bookkeeping dates stay in the database: a page of gifts loads
+    eight columns per row (with the key), not sixteen.
     """
     return (
         Payment.objects.filter(supporter=supporter)
-        .defer("mollie_data")
+        .only(
+            "created_at",
+            "paid_at",
+            "amount",
+            "sequence_type",
+            "status",
+            "amount_refunded",
+            "amount_charged_back",
+        )
         .order_by("-created_at", "-pk")
     )
 

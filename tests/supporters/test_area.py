@@ -127,6 +127,23 @@ def test_overview_uses_a_fixed_number_of_queries(client, django_assert_num_queri
     assert len(response.context["page"].object_list) == min(count, 25)
 
 
+def test_history_rows_show_date_amount_kind_status_and_refund(client):
+    ann = make_supporter()
+    late_evening = datetime.datetime(2026, 3, 2, 23, 30, tzinfo=datetime.UTC)
+    make_payment(ann, "1234.50", paid_at=late_evening, refunded="4.50")
+    make_payment(ann, "5.00", status="failed", kind="recurring")
+    log_in(client, ann)
+    html = client.get(url("home")).content.decode()
+    # Newest first; the date is Amsterdam's (already 3 March there), amounts in English style.
+    assert "<tr><td>" + timezone.localdate().strftime("%-d %b %Y") in html
+    assert "<td>€\u00a05.00</td><td>monthly</td><td>failed</td><td>\u2013</td></tr>" in html
+    assert (
+        "<tr><td>3 Mar 2026</td><td>€\u00a01,234.50</td><td>one-off</td><td>paid</td>"
+        "<td>€\u00a04.50</td></tr>"
+    ) in html
+    assert html.index("monthly</td><td>failed") < html.index("3 Mar 2026")
+
+
 def test_history_is_paginated(client):
     ann = make_supporter()
     for n in range(30):
