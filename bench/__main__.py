@@ -83,6 +83,15 @@ def main() -> int:
                 "met" if checks_pass else "NOT met",
             )
         )
+        cpu = r4["cpu_ms_per_webhook"]
+        rows.append(
+            (
+                "R4 CPU ms per webhook: site / sandbox / db",
+                f"{cpu['site']} / {cpu['sandbox']} / {cpu['database']}",
+                f"sandbox per fetch: {r4['sandbox_cpu_ms_per_fetch']} ms",
+                "",
+            )
+        )
     else:
         rows.append(("R4 webhooks ÷ sandbox fetch", "skipped", r4["skipped"], ""))
     board = results["dashboard_1m_rows"]

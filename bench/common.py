@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 BENCH_DB = "campaign_bench"
 
@@ -108,3 +109,38 @@ def sandbox_control(url: str, path: str, **fields) -> dict:
     data = urllib.parse.urlencode(fields).encode()
     with urllib.request.urlopen(f"{url}{path}", data=data, timeout=30) as response:
         return json.loads(response.read())
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User plus system CPU seconds each of `pids` has used so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def cpu_used(before: dict[int, float], pids: list[int]) -> float:
+    """CPU seconds that `pids` used since `before` (a process started since counts in full)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in cpu_seconds(pids).items())
+
+
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def postgres_pids() -> list[int]:
+    """The local PostgreSQL server's processes (its backends show `postgres:` as their name)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/cmdline").read_bytes().startswith(b"postgres:"):
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found

@@ -19,7 +19,7 @@ import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
-from .common import free_port, p50_ms, wait_for
+from .common import children, free_port, p50_ms, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 MIXED_PATHS = ["/nl/", "/en/", "/nl/guide/", "/en/search/?q=GDPR", "/en/giving/", "/healthz"]
@@ -212,9 +212,8 @@ def r5_overview(url: str, repeat: int = 60) -> dict:
 
 
 def _workers_rss_kb(master: subprocess.Popen) -> int:
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
     total = 0
-    for pid in children:
+    for pid in children(master.pid):
         status = Path(f"/proc/{pid}/status").read_text()
         total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
     return total
@@ -283,7 +282,11 @@ def run() -> dict:
             "W1": w1_weight(url),
             "M1": m1_memory(url, server),
             "R4": webhooks.run(
-                url, sandbox_url, count=int(os.environ.get("BENCH_R4_CHARGES", 10_000))
+                url,
+                sandbox_url,
+                site_pid=server.pid,
+                sandbox_pid=sandbox.pid,
+                count=int(os.environ.get("BENCH_R4_CHARGES", 10_000)),
             ),
         }
     finally:

@@ -1,5 +1,11 @@
 """R4: webhook throughput when the sandbox charges N subscriptions at once, ÷ the sandbox's own
-throughput for fetching a payment. Checks at the end that no charge was lost or doubled."""
+throughput for fetching a payment. Checks at the end that no charge was lost or doubled.
+
+Both sides run on the same machine, so the figure also reports where the CPU went: per webhook,
+in the site's gunicorn workers, in the sandbox (serving the fetch and sending the webhook) and in
+PostgreSQL, and per fetch in the sandbox alone. On a machine with few cores these tell whether
+the site or its neighbours set the pace.
+"""
 
 import json
 import time
@@ -10,7 +16,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from .common import sandbox_control
+from .common import children, cpu_seconds, cpu_used, postgres_pids, sandbox_control
 from .site import wrk
 
 
@@ -75,12 +81,18 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
     connection.close()
 
 
-def run(site_url: str, sandbox_url: str, count: int = 10_000) -> dict:
+def run(site_url: str, sandbox_url: str, site_pid: int, sandbox_pid: int, count: int = 10_000):
     from donations.models import Payment
     from supporters.models import EmailLog
 
     _make_subscriptions(count, site_url, sandbox_url)
     emails_before = EmailLog.objects.count()
+    groups = {
+        "site": lambda: children(site_pid),
+        "sandbox": lambda: [sandbox_pid],
+        "database": postgres_pids,
+    }
+    cpu_before = {name: cpu_seconds(pids()) for name, pids in groups.items()}
     started = time.monotonic()
     sandbox_control(sandbox_url, "/_sandbox/clock/advance", months=1, outcome="paid")
     deadline = started + 1800
@@ -90,14 +102,20 @@ def run(site_url: str, sandbox_url: str, count: int = 10_000) -> dict:
             break
         time.sleep(0.5)
     seconds = time.monotonic() - started
+    cpu_ms = {
+        name: round(cpu_used(cpu_before[name], pids()) * 1000 / max(done, 1), 2)
+        for name, pids in groups.items()
+    }
     webhook_rate = done / seconds
     sample = Payment.objects.filter(sequence_type="recurring").values_list("mollie_id", flat=True)
     payment_id = sample.first()
+    sandbox_before = cpu_seconds([sandbox_pid])
     fetch = wrk(
         f"{sandbox_url}/v2/payments/{payment_id}",
         script=None,
         headers={"Authorization": "Bearer test_benchmarkkey0123456789"},
     )
+    fetch_cpu_ms = cpu_used(sandbox_before, [sandbox_pid]) * 1000 / fetch["requests"]
     rows = Payment.objects.filter(sequence_type="recurring")
     return {
         "charges": count,
@@ -105,6 +123,8 @@ def run(site_url: str, sandbox_url: str, count: int = 10_000) -> dict:
         "webhooks_per_second": round(webhook_rate, 1),
         "sandbox_fetch_rps": fetch["rps"],
         "ratio": round(webhook_rate / fetch["rps"], 3),
+        "cpu_ms_per_webhook": cpu_ms,
+        "sandbox_cpu_ms_per_fetch": round(fetch_cpu_ms, 3),
         "lost": count - rows.count(),
         "duplicates": rows.count() - rows.values("mollie_id").distinct().count(),
         "new_emails": EmailLog.objects.count() - emails_before,
