@@ -90,7 +90,8 @@ def run(site_url: str, sandbox_url: str, site_pid: int, sandbox_pid: int, count:
     groups = {
         "site": lambda: children(site_pid),
         "sandbox": lambda: [sandbox_pid],
-        "database": postgres_pids,
+        # SQLite works inside the site's workers; only a PostgreSQL server is counted apart.
+        "database": postgres_pids if connection.vendor == "postgresql" else list,
     }
     cpu_before = {name: cpu_seconds(pids()) for name, pids in groups.items()}
     started = time.monotonic()
