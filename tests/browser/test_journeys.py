@@ -62,6 +62,9 @@ def test_reader(page_factory, site, language, viewport):
     page.get_by_role("searchbox", name=t["search_field"]).fill(t["search_term"])
     page.get_by_role("search").get_by_role("button", name=t["search_button"]).click()
     result = page.get_by_role("link", name=t["rights_article"])
+    # Wait for the results page: axe on the page being left (its menu still open on a phone)
+    # reports overlapping links that the results page does not have.
+    expect(result).to_be_visible()
     check_page(page, f"search results {language}")
     result.click()
     expect(page.get_by_role("heading", level=1, name=t["rights_article"])).to_be_visible()
@@ -169,15 +172,18 @@ def test_monthly_donor(page_factory, site, sandbox, language, viewport):
     check_page(page, f"supporter overview {language}")
 
     page.get_by_role("link", name=t["change_amount"]).click()
+    expect(page.get_by_role("textbox", name=t["new_amount"])).to_be_visible()
     check_page(page, f"monthly gift {language}")
     page.get_by_role("textbox", name=t["new_amount"]).fill("15")
     page.get_by_role("button", name=t["continue"]).click()
+    expect(page.get_by_role("button", name=t["confirm_change"])).to_be_visible()
     check_page(page, f"monthly confirm {language}")
     page.get_by_role("button", name=t["confirm_change"]).click()
     expect(page.get_by_role("status")).to_be_visible()
     assert sandbox.store.subscriptions[subscription.mollie_id]["amount"]["value"] == "15.00"
 
     page.get_by_role("link", name=t["stop"]).first.click()
+    expect(page.get_by_role("button", name=t["confirm_stop"])).to_be_visible()
     check_page(page, f"monthly stop {language}")
     page.get_by_role("button", name=t["confirm_stop"]).click()
     expect(page.get_by_text(t["no_monthly"])).to_be_visible()
