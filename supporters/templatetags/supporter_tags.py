@@ -20,8 +20,7 @@ def gift_rows(payments) -> SafeString:
     A page of gifts is the one long list a supporter sees; formatting its cells through the
     template engine, five lookups and filters per row, cost as much as the rest of the page.
     """
-    kinds = {SequenceType.ONEOFF: gettext("one-off")}
-    monthly = gettext("monthly")
+    one_off, monthly = gettext("one-off"), gettext("monthly")
     statuses = {value: str(label) for value, label in PaymentStatus.choices}
     return format_html_join(
         "\n",
@@ -30,7 +29,7 @@ def gift_rows(payments) -> SafeString:
             (
                 date_format(timezone.localtime(payment.paid_at or payment.created_at), "j M Y"),
                 euro(payment.amount),
-                kinds.get(payment.sequence_type, monthly),
+                one_off if payment.sequence_type == SequenceType.ONEOFF else monthly,
                 statuses.get(payment.status, payment.status),
                 euro(payment.amount_refunded + payment.amount_charged_back)
                 if payment.amount_refunded or payment.amount_charged_back
