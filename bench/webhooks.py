@@ -24,6 +24,7 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
     """N supporters, each with a paid first payment and a monthly subscription at Mollie."""
     from donations import gateway
     from donations.models import Donation, Subscription
+    from donations.services.common import add_months
     from supporters.models import Supporter
 
     supporters = Supporter.objects.bulk_create(
@@ -34,8 +35,8 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
         for s in supporters
     )
     with urllib.request.urlopen(f"{sandbox_url}/_sandbox/clock", timeout=10) as response:
-        start = date.fromisoformat(json.loads(response.read())["today"])
-    start = start.replace(month=start.month % 12 + 1, year=start.year + start.month // 12, day=1)
+        today = date.fromisoformat(json.loads(response.read())["today"])
+    start = add_months(today.replace(day=1), 1)  # the first of next month
 
     def one(pair) -> Subscription:
         supporter, donation = pair
