@@ -12,6 +12,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 REDIRECT = "https://site.example/return/abc"
 
 
+def unknown_id(prefix: str) -> str:
+    """A well-formed id that the sandbox can never have made: its ids have 10 characters, this 11.
+
+    (Changing one character of a real id is not enough: the new id is the old one when the
+    character was already the one put in.)
+    """
+    return f"{prefix}{'0' * 11}"
+
+
 def amount(value: str) -> dict:
     return {"currency": "EUR", "value": value}
 

@@ -10,7 +10,7 @@ from mollie.api.error import NotFoundError, UnprocessableEntityError
 from mollie_sandbox.errors import ControlError
 from mollie_sandbox.validation import add_months
 
-from .helpers import amount, control
+from .helpers import amount, control, unknown_id
 
 
 def sub_data(**extra) -> dict:
@@ -94,9 +94,8 @@ def test_duplicate_description_and_no_mandate(client, mandated_customer):
     bare = client.customers.create({"name": "No mandate"})
     with pytest.raises(UnprocessableEntityError):
         bare.subscriptions.create(sub_data())
-    bare_id = bare.id
     with pytest.raises(NotFoundError):
-        client.customers.get(bare_id[:-1] + "X").subscriptions.list()
+        client.customers.get(unknown_id("cst_")).subscriptions.list()
 
 
 def test_description_reusable_after_cancel(mandated_customer):
@@ -177,7 +176,9 @@ def test_charged_several_times_with_amount_change(client, sandbox, mandated_cust
     assert second.metadata == {"pledge": 1}
     assert second.webhook_url == "http://127.0.0.1:9/hook/"
     assert second.get_subscription().id == sub.id
-    sandbox.advance_clock(months=2)  # two more dates fall due: the last two charges
+    # The last two charges fall on start + 2 and start + 3 months (counted from the start date,
+    # not from the day reached above, which a short month may have pulled back).
+    sandbox.advance_clock(to=add_months(start, 3).isoformat())
     done = mandated_customer.subscriptions.get(sub.id)
     assert done.is_completed()
     assert done.times_remaining == 0

@@ -36,6 +36,11 @@ def last_code(to: str | None = None) -> str:
     return match.group(1)
 
 
+def wrong_code(code: str) -> str:
+    """A code that is certainly not `code` (a fixed "wrong" code is right once in a million)."""
+    return f"{(int(code) + 1) % 10**6:06d}"
+
+
 def request_code(client, email: str, language: str = "en", **extra):
     return client.post(url("login", language), {"email": email}, **extra)
 
