@@ -1,6 +1,10 @@
 """Fixtures shared by every test package."""
 
+import datetime
+import socket
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 
@@ -11,11 +15,50 @@ SANDBOX_WEBHOOK_SCHEDULE = (0, 0.05, 0.1, 0.2)
 
 
 @pytest.fixture(autouse=True)
+def _documented_limits(settings):
+    """The limits the tests count against are the documented defaults, whatever the
+    environment of the test run says."""
+    settings.LOGIN_CODE_CLIENT_LIMIT = 10
+    settings.DONATION_START_LIMIT_PER_HOUR = 10
+    settings.OBJECTION_LIMIT_PER_HOUR = 5
+    settings.PUBLIC_CACHE_SECONDS = 60
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: no page, rate-limit count or lock leaks between."""
     cache.clear()
     yield
     cache.clear()
+
+
+# Every test runs on a fixed clock: noon in Amsterdam in the middle of a month, a year and a
+# summer-time period, so no test can cross midnight, a month or year boundary or a DST change
+# while it runs. The clock ticks (timeouts and the sandbox's webhook timers still work).
+FIXED_NOW = datetime.datetime(2026, 6, 15, 10, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(request):
+    """The fixed clock above; tests marked `real_clock` or `browser` keep the real one."""
+    marker = request.node.get_closest_marker
+    if marker("real_clock") or marker("browser"):
+        yield None
+        return
+    with time_machine.travel(FIXED_NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def closed_url():
+    """An address on this machine where connections are refused, for "Mollie is down".
+
+    The port is bound but never listened on for the test's whole run, so no other program
+    can take it (a fixed port such as 9 might be open on some machine).
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 @pytest.fixture

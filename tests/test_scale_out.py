@@ -28,7 +28,7 @@ from supporters.models import EmailLog
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("SCALE_OUT_REDIS_URL", "redis://127.0.0.1:6379/15")
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_clock]
 
 
 def _redis_available() -> bool:
@@ -40,10 +40,17 @@ def _redis_available() -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _listening_socket() -> socket.socket:
+    """A socket bound and listening on a free port, handed to gunicorn as it is.
+
+    Picking a port, closing the probe and letting the server bind later could give both
+    servers the same port, or one another program took in between.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
 def _post(url: str, data: dict) -> int:
@@ -89,19 +96,27 @@ def two_servers(sandbox, tmp_path, on_postgres):
         "LOGIN_CODE_MIN_RESPONSE_SECONDS": "0",
     }
     servers, urls = [], []
-    for _ in range(2):
-        port = _free_port()
+    sockets = [_listening_socket() for _ in range(2)]
+    for sock in sockets:
         servers.append(
             subprocess.Popen(
                 [
-                    *(sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}"),
+                    *(
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "config.wsgi",
+                        "-b",
+                        f"fd://{sock.fileno()}",
+                    ),
                     *("--workers", "2", "--threads", "4", "--log-level", "warning"),
                 ],
                 cwd=ROOT,
                 env=env,
+                pass_fds=(sock.fileno(),),
             )
         )
-        urls.append(f"http://127.0.0.1:{port}")
+        urls.append(f"http://127.0.0.1:{sock.getsockname()[1]}")
     try:
         for url in urls:
             for _ in range(100):
@@ -117,6 +132,8 @@ def two_servers(sandbox, tmp_path, on_postgres):
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
+        for sock in sockets:
+            sock.close()
 
 
 def test_webhooks_on_two_servers_have_one_effect(two_servers, sandbox, settings):

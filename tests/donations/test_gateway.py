@@ -85,9 +85,9 @@ def test_a_refusal_carries_mollies_message_and_field(stub):
     assert refused.value.message == "detail 422"
 
 
-def test_unreachable_and_malformed_ids(settings):
+def test_unreachable_and_malformed_ids(settings, closed_url):
     settings.MOLLIE_API_KEY = "test_stubkey0123456789"
-    settings.MOLLIE_API_ENDPOINT = "http://127.0.0.1:9"
+    settings.MOLLIE_API_ENDPOINT = closed_url
     with pytest.raises(PaymentProviderUnavailable):
         gateway.payment_get("tr_abc123")
     with pytest.raises(PaymentNotFound):

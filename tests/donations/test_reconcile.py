@@ -66,9 +66,9 @@ def test_a_subscription_changed_at_mollie_is_updated(client, mollie):
     assert subscription.status == "canceled"
 
 
-def test_mollie_down_is_reported_not_fatal(client, mollie, settings):
+def test_mollie_down_is_reported_not_fatal(client, mollie, settings, closed_url):
     _, mollie_id = start(client)
-    settings.MOLLIE_API_ENDPOINT = "http://127.0.0.1:9"
+    settings.MOLLIE_API_ENDPOINT = closed_url
     err = io.StringIO()
     call_command("sync_payments", "--older-than", "0", stdout=io.StringIO(), stderr=err)
     assert mollie_id in err.getvalue() and "1 error(s)" in err.getvalue()

@@ -13,8 +13,6 @@ from .conftest import FORM, donate_url, return_path, start, webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CLOSED_PORT = "http://127.0.0.1:9"
-
 
 @pytest.mark.parametrize(
     "body",
@@ -63,8 +61,8 @@ def test_webhook_only_accepts_post_and_needs_no_csrf_token(client, mollie):
     assert strict.post("/mollie/webhook/", {"id": mollie_id}).status_code == 200
 
 
-def test_mollie_down_at_start_keeps_the_form_and_the_donation(client, mollie, settings):
-    settings.MOLLIE_API_ENDPOINT = CLOSED_PORT
+def test_mollie_down_at_start_keeps_the_form_and_the_donation(client, mollie, settings, closed_url):
+    settings.MOLLIE_API_ENDPOINT = closed_url
     response = client.post(donate_url(), {**FORM, "name": "Kept Name", "email": "kept@example.org"})
     assert response.status_code == 503
     html = response.content.decode()
@@ -76,20 +74,22 @@ def test_mollie_down_at_start_keeps_the_form_and_the_donation(client, mollie, se
     assert not Payment.objects.exists()
 
 
-def test_mollie_down_at_webhook_answers_503_so_mollie_retries(client, mollie, settings):
+def test_mollie_down_at_webhook_answers_503_so_mollie_retries(client, mollie, settings, closed_url):
     _, mollie_id = start(client)
     mollie.checkout(mollie_id, "paid")
-    settings.MOLLIE_API_ENDPOINT = CLOSED_PORT
+    settings.MOLLIE_API_ENDPOINT = closed_url
     assert webhook(client, mollie_id).status_code == 503
     settings.MOLLIE_API_ENDPOINT = mollie.base_url
     assert webhook(client, mollie_id).status_code == 200
     assert Payment.objects.get(mollie_id=mollie_id).status == "paid"
 
 
-def test_return_page_with_mollie_down_shows_processing_not_an_error(client, mollie, settings):
+def test_return_page_with_mollie_down_shows_processing_not_an_error(
+    client, mollie, settings, closed_url
+):
     donation, mollie_id = start(client)
     mollie.checkout(mollie_id, "paid")
-    settings.MOLLIE_API_ENDPOINT = CLOSED_PORT
+    settings.MOLLIE_API_ENDPOINT = closed_url
     response = client.get(return_path(donation))
     assert response.status_code == 200
     assert "being processed" in response.content.decode()

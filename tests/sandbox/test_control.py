@@ -8,6 +8,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from mollie.api.client import Client
 
 from .helpers import amount, control, payment_data, raw
@@ -125,6 +126,7 @@ def test_reset_endpoint(client, sandbox):
     assert json.loads(text)["today"] == real_today.isoformat()  # the clock is reset too
 
 
+@pytest.mark.real_clock  # the sandbox runs in another process, on the real clock
 def test_command_line_serves_api(tmp_path):
     state = tmp_path / "state.json"
     process = subprocess.Popen(
