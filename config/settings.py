@@ -16,12 +16,14 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A local `.env` is a convenience for development; real deployments set the environment.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-DEBUG = env.bool("DEBUG", default=False)
 # pytest sets PYTEST_VERSION for its whole run; tests get safe local defaults without an env file.
 TESTING = "PYTEST_VERSION" in os.environ
+# A local `.env` is a convenience for development; real deployments set the environment. Tests
+# never read it: what they run against is what the test command sets, on every machine alike.
+if not TESTING:
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:

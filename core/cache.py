@@ -26,8 +26,15 @@ def public_pages_generation() -> int:
 
 
 def public_pages_invalidate() -> None:
-    """Make every cached public page stale (called when staff save content)."""
-    cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    """Make every cached public page stale (called when staff save content).
+
+    The generation is counted up, not set from the clock: two saves within one tick of a coarse
+    clock must still give two generations.
+    """
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not stored yet (or evicted): any new number will do
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
 
 
 def _page_key(request: HttpRequest) -> str:

@@ -53,6 +53,9 @@ class WebhookDispatcher:
         self._order = itertools.count()
         self._cond = threading.Condition()
         self._busy = 0
+        # Bumped by clear(): an attempt already under way when the sandbox is reset is neither
+        # recorded nor retried, so it cannot leak into what happens after the reset.
+        self._generation = 0
         self._stopped = False
         self._opener = urllib.request.build_opener(_Redirects)
         self._threads = [
@@ -67,12 +70,14 @@ class WebhookDispatcher:
         start = time.monotonic()
         job = {"url": url, "paymentId": payment_id, "event": event, "attempt": 0, "t0": start}
         with self._cond:
+            job["generation"] = self._generation
             heapq.heappush(self._heap, (start + self.schedule[0], next(self._order), job))
             self._cond.notify_all()
 
     def clear(self) -> None:
-        """Drop every attempt not yet started (used by reset)."""
+        """Drop every attempt not yet started, and disown those under way (used by reset)."""
         with self._cond:
+            self._generation += 1
             self._heap.clear()
             self._cond.notify_all()
 
@@ -119,6 +124,9 @@ class WebhookDispatcher:
 
     def _attempt(self, job: dict) -> None:
         status, error = self._post(job["url"], job["paymentId"])
+        with self._cond:
+            if job["generation"] != self._generation:
+                return
         ok = status is not None and 200 <= status < 300
         attempt = job["attempt"] + 1
         self._record(
@@ -136,6 +144,8 @@ class WebhookDispatcher:
         if not ok and attempt < len(self.schedule):
             job = dict(job, attempt=attempt)
             with self._cond:
+                if job["generation"] != self._generation:
+                    return
                 due = job["t0"] + self.schedule[attempt]
                 heapq.heappush(self._heap, (due, next(self._order), job))
 

@@ -40,10 +40,6 @@ if sync_playwright is None or not Path(CHROMIUM).exists():
 
 pytestmark = pytest.mark.browser
 
-# Playwright's sync API keeps an event loop in the test thread; the database calls the tests make
-# from that thread are still ordinary synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -52,13 +48,20 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver():
-    with sync_playwright() as driver:
+    """Playwright for one test module (tests run in random order, but a module's stay together).
+
+    Its sync API keeps an event loop in the test thread while it runs; the database calls the
+    tests make from that thread are still ordinary synchronous ones, so Django is told so, for
+    exactly as long as the loop lives: no test outside the browser modules runs with it.
+    """
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as driver:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright_driver):
     browser = playwright_driver.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS

@@ -77,14 +77,14 @@ def test_the_checks_can_fail(page_factory, site):
 
     page = page_factory(viewport=DESKTOP)
     page.goto(f"{site.url}/en/giving/")
-    page.evaluate(
-        """() => {
-            const img = document.createElement('img');
-            img.src = 'https://tracker.example/pixel.gif';
-            document.querySelector('main').appendChild(img);
-        }"""
-    )
-    page.wait_for_timeout(300)
+    with page.expect_request("https://tracker.example/pixel.gif"):
+        page.evaluate(
+            """() => {
+                const img = document.createElement('img');
+                img.src = 'https://tracker.example/pixel.gif';
+                document.querySelector('main').appendChild(img);
+            }"""
+        )
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     assert "image-alt" in {v["id"] for v in results.response["violations"]}
     assert page.watch.foreign_requests() == ["https://tracker.example/pixel.gif"]
@@ -93,12 +93,13 @@ def test_the_checks_can_fail(page_factory, site):
 def test_the_policy_blocks_inline_script(page_factory, site):
     page = page_factory(viewport=DESKTOP)
     page.goto(f"{site.url}/en/giving/")
-    page.evaluate(
-        """() => {
-            const script = document.createElement('script');
-            script.textContent = 'window.injected = true';
-            document.body.appendChild(script);
-        }"""
-    )
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        page.evaluate(
+            """() => {
+                const script = document.createElement('script');
+                script.textContent = 'window.injected = true';
+                document.body.appendChild(script);
+            }"""
+        )
     assert page.evaluate("window.injected === undefined")
     assert any("Content Security Policy" in error for error in page.watch.console_errors)
