@@ -26,5 +26,13 @@ class PaymentNotFound(PaymentProviderRefused):
     """The provider does not know this id (or it is malformed)."""
 
 
+class UnexpectedProviderAnswer(PaymentProviderRefused):
+    """The provider answered with another object than the one asked for (type or id differ).
+
+    Never acted on: a crafted id, a proxy in the way or a bug could otherwise turn, say, a
+    subscription into a stored payment.
+    """
+
+
 class DonationLimitReached(Exception):
     """This client has started too many donations in the current window."""

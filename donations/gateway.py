@@ -9,6 +9,7 @@ dicts. Every client error is turned into one of our exceptions:
 Switching to another client (Mollie's generated SDK, say) means changing only this module.
 """
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -30,9 +31,56 @@ from mollie.api.objects.payment import Payment as MolliePayment
 from mollie.api.objects.subscription import Subscription as MollieSubscription
 from mollie.api.resources import CustomerSubscriptions, PaymentRefunds, SubscriptionPayments
 
-from .exceptions import PaymentNotFound, PaymentProviderRefused, PaymentProviderUnavailable
+from .exceptions import (
+    PaymentNotFound,
+    PaymentProviderRefused,
+    PaymentProviderUnavailable,
+    UnexpectedProviderAnswer,
+)
 
 CURRENCY = "EUR"
+
+# What Mollie's ids look like: a type prefix and letters and digits, nothing else. An id is
+# put into the request path, so anything more (a slash, "..", "?", "#") could make the client
+# ask for another resource than the one named.
+ID_PREFIXES = {
+    "payment": "tr_",
+    "customer": "cst_",
+    "subscription": "sub_",
+    "refund": "re_",
+    "mandate": "mdt_",
+}
+_ID_BODY = re.compile(r"[A-Za-z0-9]{1,64}")
+
+
+def id_is_wellformed(value: object, resource: str) -> bool:
+    """True when `value` is a string shaped like a Mollie id of `resource` ("payment", ...)."""
+    prefix = ID_PREFIXES[resource]
+    return (
+        isinstance(value, str)
+        and value.startswith(prefix)
+        and _ID_BODY.fullmatch(value[len(prefix) :]) is not None
+    )
+
+
+def _checked_id(value: object, resource: str) -> str:
+    """`value` when it is a well-formed id of `resource`; PaymentNotFound before any request."""
+    if not id_is_wellformed(value, resource):
+        raise PaymentNotFound(f"Not a {resource} id: {str(value)[:80]!r}", status=404)
+    return value
+
+
+def _expected(data: dict, resource: str, mollie_id: str | None = None) -> dict:
+    """`data` when it is the `resource` object asked for (and has id `mollie_id`, if given)."""
+    if data.get("resource") != resource or not id_is_wellformed(data.get("id"), resource):
+        raise UnexpectedProviderAnswer(
+            f"Asked for a {resource}, got a {str(data.get('resource'))[:40]!r} object."
+        )
+    if mollie_id is not None and data["id"] != mollie_id:
+        raise UnexpectedProviderAnswer(f"Asked for {mollie_id}, got {data['id']}.")
+    return data
+
+
 MOLLIE_LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 
 
@@ -81,7 +129,7 @@ class _translated_errors:
 
 def _customer_stub(customer_id: str) -> Customer:
     # The client's nested resources only need the parent's id; skip fetching the customer.
-    return Customer({"id": customer_id}, client())
+    return Customer({"id": _checked_id(customer_id, "customer")}, client())
 
 
 def payment_create(
@@ -108,32 +156,41 @@ def payment_create(
         data["webhookUrl"] = webhook_url
     if first_of_subscription:
         data["sequenceType"] = "first"
-        data["customerId"] = customer_id
+        data["customerId"] = _checked_id(customer_id, "customer")
     with _translated_errors():
-        return dict(client().payments.create(data, idempotency_key=idempotency_key))
+        answer = dict(client().payments.create(data, idempotency_key=idempotency_key))
+    return _expected(answer, "payment")
 
 
 def payment_get(mollie_id: str) -> dict:
+    """The payment `mollie_id`; PaymentNotFound for a malformed id (no request is made)."""
+    _checked_id(mollie_id, "payment")
     with _translated_errors():
-        return dict(client().payments.get(mollie_id))
+        answer = dict(client().payments.get(mollie_id))
+    return _expected(answer, "payment", mollie_id)
+
+
+def _payment_stub(mollie_id: str) -> MolliePayment:
+    return MolliePayment({"id": _checked_id(mollie_id, "payment")}, client())
 
 
 def payment_refunds(mollie_id: str) -> list[dict]:
+    payment = _payment_stub(mollie_id)
     with _translated_errors():
-        payment = MolliePayment({"id": mollie_id}, client())
-        return [dict(refund) for refund in PaymentRefunds(client(), payment).list(limit=250)]
+        refunds = [dict(item) for item in PaymentRefunds(client(), payment).list(limit=250)]
+    return [_expected(item, "refund") for item in refunds]
 
 
 def refund_create(
     *, mollie_id: str, amount: Decimal, description: str, idempotency_key: str
 ) -> dict:
+    payment = _payment_stub(mollie_id)
     with _translated_errors():
-        payment = MolliePayment({"id": mollie_id}, client())
         refund = PaymentRefunds(client(), payment).create(
             {"amount": money(amount), "description": description},
             idempotency_key=idempotency_key,
         )
-        return dict(refund)
+    return _expected(dict(refund), "refund")
 
 
 def customer_create(*, name: str, email: str, language: str, idempotency_key: str) -> dict:
@@ -142,7 +199,7 @@ def customer_create(*, name: str, email: str, language: str, idempotency_key: st
             {"name": name, "email": email, "locale": MOLLIE_LOCALES.get(language, "nl_NL")},
             idempotency_key=idempotency_key,
         )
-        return dict(customer)
+    return _expected(dict(customer), "customer")
 
 
 def subscription_create(
@@ -165,41 +222,51 @@ def subscription_create(
     }
     if webhook_url:
         data["webhookUrl"] = webhook_url
+    resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
     with _translated_errors():
-        resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
-        return dict(resource.create(data, idempotency_key=idempotency_key))
+        answer = dict(resource.create(data, idempotency_key=idempotency_key))
+    return _expected(answer, "subscription")
 
 
 def subscription_get(*, customer_id: str, mollie_id: str) -> dict:
+    resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
+    _checked_id(mollie_id, "subscription")
     with _translated_errors():
-        resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
-        return dict(resource.get(mollie_id))
+        answer = dict(resource.get(mollie_id))
+    return _expected(answer, "subscription", mollie_id)
 
 
 def subscriptions_of_customer(customer_id: str) -> list[dict]:
+    resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
     with _translated_errors():
-        resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
-        return [dict(item) for item in _all_pages(resource.list(limit=250))]
+        items = [dict(item) for item in _all_pages(resource.list(limit=250))]
+    return [_expected(item, "subscription") for item in items]
 
 
 def subscription_update_amount(*, customer_id: str, mollie_id: str, amount: Decimal) -> dict:
+    resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
+    _checked_id(mollie_id, "subscription")
     with _translated_errors():
-        resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
-        return dict(resource.update(mollie_id, {"amount": money(amount)}))
+        answer = dict(resource.update(mollie_id, {"amount": money(amount)}))
+    return _expected(answer, "subscription", mollie_id)
 
 
 def subscription_cancel(*, customer_id: str, mollie_id: str) -> dict:
+    resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
+    _checked_id(mollie_id, "subscription")
     with _translated_errors():
-        resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
-        return dict(resource.delete(mollie_id))
+        answer = dict(resource.delete(mollie_id))
+    return _expected(answer, "subscription", mollie_id)
 
 
 def subscription_payments(*, customer_id: str, mollie_id: str) -> list[dict]:
     """Every payment Mollie made for a subscription (all pages)."""
+    customer = _customer_stub(customer_id)
+    subscription = MollieSubscription({"id": _checked_id(mollie_id, "subscription")}, client())
+    resource = SubscriptionPayments(client(), customer, subscription)
     with _translated_errors():
-        subscription = MollieSubscription({"id": mollie_id}, client())
-        resource = SubscriptionPayments(client(), _customer_stub(customer_id), subscription)
-        return [dict(item) for item in _all_pages(resource.list(limit=250))]
+        items = [dict(item) for item in _all_pages(resource.list(limit=250))]
+    return [_expected(item, "payment") for item in items]
 
 
 def _all_pages(page) -> Iterator:
@@ -212,5 +279,6 @@ def _all_pages(page) -> Iterator:
 
 def customer_delete(customer_id: str) -> None:
     """Delete a customer at Mollie (their mandates and subscriptions end with it)."""
+    _checked_id(customer_id, "customer")
     with _translated_errors():
         client().customers.delete(customer_id)

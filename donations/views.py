@@ -17,7 +17,7 @@ from core import ratelimit
 from core.cache import public_page
 from core.http import is_same_origin, see_other
 
-from . import selectors, services
+from . import gateway, selectors, services
 from .exceptions import (
     DonationLimitReached,
     PaymentNotFound,
@@ -31,7 +31,6 @@ from .models import Donation, PaymentStatus
 logger = logging.getLogger(__name__)
 
 STARTED_SESSION_KEY = "donations_started"
-WEBHOOK_ID_MAX_LENGTH = 64
 
 
 def _form_page(
@@ -172,8 +171,8 @@ def mollie_webhook(request: HttpRequest) -> HttpResponse:
     Mollie is unreachable or the payment is locked, so Mollie calls again later.
     """
     mollie_id = request.POST.get("id", "")
-    if not mollie_id.startswith("tr_") or len(mollie_id) > WEBHOOK_ID_MAX_LENGTH:
-        return HttpResponse(status=200)
+    if not gateway.id_is_wellformed(mollie_id, "payment"):
+        return HttpResponse(status=200)  # nothing of ours: never passed on to Mollie
     try:
         services.payment_sync(mollie_id=mollie_id)
     except PaymentNotFound:

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import emails, gateway
+from ..exceptions import UnexpectedProviderAnswer
 from ..models import (
     UNSUCCESSFUL_STATUSES,
     Donation,
@@ -37,11 +38,16 @@ def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
 
     After the payment is saved, a paid first payment without a subscription gets one.
 
-    Raises PaymentNotFound when Mollie does not know the id, PaymentProviderUnavailable when
-    Mollie cannot be reached, and django.db.OperationalError when the row lock times out.
+    Raises PaymentNotFound when Mollie does not know the id (or it is malformed: then no
+    request is made), UnexpectedProviderAnswer when the answer is not that payment,
+    PaymentProviderUnavailable when Mollie cannot be reached, and django.db.OperationalError
+    when the row lock times out.
     """
     if data is None:
         data = gateway.payment_get(mollie_id)
+    if data.get("resource") != "payment" or data.get("id") != mollie_id:
+        got = data.get("id")
+        raise UnexpectedProviderAnswer(f"Expected payment {mollie_id!r}, got {got!r}.")
     try:
         payment, changed, adopted = _payment_store(mollie_id, data)
     except IntegrityError:

@@ -131,3 +131,80 @@ def test_the_same_webhook_twenty_times_in_parallel_has_one_effect(client, mollie
     assert Subscription.objects.filter(donation=donation).count() == 1
     assert len(mollie.store.subscriptions) == 1
     assert [m.subject for m in mail.outbox] == ["Welcome as a monthly supporter"]
+
+
+@pytest.fixture
+def monthly_gift(client, mollie):
+    from .conftest import pay
+
+    donation, mollie_id = start(client, frequency="monthly", amount="10")
+    pay(client, mollie, donation, mollie_id)
+    return Subscription.objects.get(donation=donation)
+
+
+def test_a_forged_id_cannot_walk_the_client_to_another_resource(client, mollie, monthly_gift):
+    """`tr_/../../customers/<cst>/subscriptions/<sub>` once stored a subscription as a payment."""
+    rows_before = set(Payment.objects.values_list("mollie_id", "status", "amount"))
+    walk = f"tr_/../../customers/{monthly_gift.customer_id}/subscriptions/{monthly_gift.mollie_id}"
+    for forged in (walk, f"tr_x/../../customers/{monthly_gift.customer_id}", "tr_%2e%2e"):
+        assert webhook(client, forged).status_code == 200
+    assert set(Payment.objects.values_list("mollie_id", "status", "amount")) == rows_before
+    assert not Payment.objects.exclude(mollie_id__startswith="tr_").exists()
+
+
+@pytest.mark.parametrize("suffix", ["?foo=1", "#x", "/", "/refunds", " ", "\n", "%00"])
+def test_decorated_ids_of_real_payments_answer_200_and_store_nothing_new(client, mollie, suffix):
+    """`tr_<real>?foo=1` fetched the real payment under another id: an IntegrityError, a 500."""
+    _, mollie_id = start(client)
+    mollie.checkout(mollie_id, "paid")
+    assert webhook(client, mollie_id + suffix).status_code == 200
+    assert list(Payment.objects.values_list("mollie_id", "status")) == [(mollie_id, "open")]
+    assert webhook(client, mollie_id).status_code == 200
+    assert Payment.objects.get().status == "paid"
+
+
+def test_malformed_ids_never_reach_mollie(settings, closed_url):
+    """Every gateway call that takes an id refuses a malformed one before any request: with
+    Mollie unreachable the answer is "not found", not "unavailable"."""
+    from donations import gateway
+    from donations.exceptions import PaymentNotFound
+
+    settings.MOLLIE_API_KEY = "test_stubkey0123456789"
+    settings.MOLLIE_API_ENDPOINT = closed_url
+    bad = "tr_/../customers"
+    calls = [
+        lambda: gateway.payment_get(bad),
+        lambda: gateway.payment_refunds(bad),
+        lambda: gateway.refund_create(
+            mollie_id=bad,
+            amount=__import__("decimal").Decimal(1),
+            description="",
+            idempotency_key="k",
+        ),
+        lambda: gateway.subscription_get(customer_id="cst_/x", mollie_id="sub_abc"),
+        lambda: gateway.subscription_get(customer_id="cst_abc", mollie_id="sub_../x"),
+        lambda: gateway.subscription_cancel(customer_id="cst_abc", mollie_id="sub_?x"),
+        lambda: gateway.subscription_update_amount(
+            customer_id="cst_abc", mollie_id="sub_#", amount=__import__("decimal").Decimal(1)
+        ),
+        lambda: gateway.subscription_payments(customer_id="cst_abc", mollie_id="tr_abc"),
+        lambda: gateway.subscriptions_of_customer("cst_a/b"),
+        lambda: gateway.customer_delete("cst_a?b"),
+    ]
+    for call in calls:
+        with pytest.raises(PaymentNotFound):
+            call()
+
+
+def test_an_answer_that_is_not_the_object_asked_for_is_never_used(client, mollie, monthly_gift):
+    from donations import services
+    from donations.exceptions import UnexpectedProviderAnswer
+
+    subscription_json = dict(mollie.store.subscriptions[monthly_gift.mollie_id])
+    first = Payment.objects.get(subscription=monthly_gift)
+    with pytest.raises(UnexpectedProviderAnswer):
+        services.payment_sync(mollie_id=first.mollie_id, data=subscription_json)
+    other = dict(mollie.store.payments[first.mollie_id], id="tr_someoneelse1")
+    with pytest.raises(UnexpectedProviderAnswer):
+        services.payment_sync(mollie_id=first.mollie_id, data=other)
+    assert Payment.objects.count() == 1

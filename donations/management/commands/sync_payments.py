@@ -1,6 +1,6 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from donations.services import payments_reconcile
 
@@ -39,4 +39,5 @@ class Command(BaseCommand):
         for error in report.errors:
             self.stderr.write(f"Error: {error}")
         if report.errors:
-            self.stderr.write(self.style.WARNING(f"{len(report.errors)} error(s); see above."))
+            # Non-zero exit, so the timer's unit shows as failed and monitoring sees it.
+            raise CommandError(f"{len(report.errors)} error(s); see above.")
