@@ -131,6 +131,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Rate limits (login codes, donation starts, "I objected") are counted where every app process
+# counts together and page traffic can never push a count out: in the database by default, or
+# in Redis when CACHE_URL points there (its own alias and key prefix). See core/ratelimit.py.
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "ratelimit"}
+RATELIMIT_STORE = env.str(
+    "RATELIMIT_STORE", default="cache:ratelimit" if "ratelimit" in CACHES else "database"
+)
 
 # Public pages are cached server-side and by shared caches for this many seconds; staff edits
 # invalidate the server-side copy at once.
@@ -149,6 +157,9 @@ DONATION_MIN_AMOUNT = env.str("DONATION_MIN_AMOUNT", default="2.00")
 DONATION_MAX_AMOUNT = env.str("DONATION_MAX_AMOUNT", default="5000.00")
 # Donation starts (payment attempts) one client may make per hour: slows down card testing.
 DONATION_START_LIMIT_PER_HOUR = env.int("DONATION_START_LIMIT_PER_HOUR", default=10)
+# Submitting the donate form always takes at least this long, so the time it takes does not tell
+# whether the address already belongs to a supporter with a Mollie customer (one call fewer).
+DONATION_START_MIN_RESPONSE_SECONDS = env.float("DONATION_START_MIN_RESPONSE_SECONDS", default=0.8)
 
 # --- Supporters ------------------------------------------------------------------------------
 # Login codes one client may ask for in 15 minutes (each address: 3).
@@ -157,6 +168,9 @@ LOGIN_CODE_CLIENT_LIMIT = env.int("LOGIN_CODE_CLIENT_LIMIT", default=10)
 # do not tell which addresses belong to supporters.
 LOGIN_CODE_MIN_RESPONSE_SECONDS = env.float("LOGIN_CODE_MIN_RESPONSE_SECONDS", default=0.4)
 SUPPORTER_HISTORY_PAGE_SIZE = 25
+# The success page's button opens a *limited* session (only the gifts this browser started) for
+# this long; everything else needs a login code.
+SUPPORTER_LIMITED_SESSION_SECONDS = env.int("SUPPORTER_LIMITED_SESSION_SECONDS", default=3600)
 
 # --- Mollie -----------------------------------------------------------------------------------
 # A test_... or live_... key. `make run` leaves it empty and uses the local Mollie sandbox.

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Site"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the deployment checks)

@@ -1,17 +1,30 @@
-"""Per-client rate limits counted in the default cache, keyed by a hash of the client address.
+"""Rate limits, counted in a store that every app process shares and page traffic cannot evict.
 
-The cache is the store all app processes share in production (Redis via `CACHE_URL`); with the
-local-memory default each process counts on its own, which is fine for development. The raw
-address never leaves this module: keys hold a keyed hash (HMAC with the secret key), so neither
-the cache nor its logs reveal who asked.
+The store is `RATELIMIT_STORE`:
+
+- `database` (the default): `core.RateLimitCounter` rows, one atomic UPDATE per hit. Every
+  process and machine that uses the site's database counts together, with nothing else to run.
+- `cache:<alias>`: a cache of `CACHES` (the `ratelimit` alias on Redis, which settings set up
+  when `CACHE_URL` points at Redis). It must be a store all processes share; `check --deploy`
+  warns about one that is not, or that is the page cache's own.
+
+The raw address never leaves this module: keys are keyed hashes (`salted_hmac`), so neither the
+store nor its logs reveal who asked.
 """
 
-import hashlib
-import hmac
+import datetime
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from .models import RateLimitCounter
+
+CACHE_PREFIX = "cache:"
 
 
 def client_address(request: HttpRequest) -> str:
@@ -25,37 +38,86 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def hash_key(value: str) -> str:
+    """A keyed hash for any identifier used in a rate-limit key (an address, an email)."""
+    return salted_hmac("core.ratelimit", value, algorithm="sha256").hexdigest()[:32]
+
+
 def client_key(request: HttpRequest) -> str:
     """A stable, non-reversible key for the client address (never the address itself)."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), client_address(request).encode(), hashlib.sha256
-    )
-    return digest.hexdigest()[:32]
+    return hash_key(f"client:{client_address(request)}")
 
 
-def hash_key(value: str) -> str:
-    """A keyed hash for any identifier used in a rate-limit key (an email address, say)."""
-    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+def _cache():
+    store = settings.RATELIMIT_STORE
+    return caches[store.removeprefix(CACHE_PREFIX)] if store.startswith(CACHE_PREFIX) else None
 
 
 def hit(*, scope: str, key: str, limit: int, window: int) -> bool:
     """Count one attempt for `key`; the window opens at the first attempt and lasts `window` s.
 
-    Returns True while the count stays within `limit`, False once it is exceeded. Counting is
-    atomic in Redis and in the local-memory cache (`add`, then `incr`, which keeps the expiry).
+    Returns True while the count stays within `limit`, False once it is exceeded.
     """
-    cache_key = f"rl:{scope}:{key}"
-    if cache.add(cache_key, 1, timeout=window):
-        return limit >= 1
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:
-        # The entry expired between add and incr: this attempt opens a new window.
-        cache.add(cache_key, 1, timeout=window)
-        count = 1
-    return count <= limit
+    return count_hit(scope=scope, key=key, window=window) <= limit
+
+
+def count_hit(*, scope: str, key: str, window: int) -> int:
+    """Count one attempt for `key` and return the count in the current window, this one included."""
+    name = f"rl:{scope}:{key}"
+    cache = _cache()
+    if cache is not None:
+        if cache.add(name, 1, timeout=window):
+            return 1
+        try:
+            return cache.incr(name)
+        except ValueError:  # expired between add and incr: this attempt opens a new window
+            cache.add(name, 1, timeout=window)
+            return 1
+    return _database_hit(name, window)
+
+
+def _database_hit(name: str, window: int) -> int:
+    now = timezone.now()
+    with transaction.atomic():
+        live = RateLimitCounter.objects.filter(key=name, expires_at__gt=now)
+        if live.update(count=F("count") + 1):
+            # The UPDATE holds the row until commit, so this reads our own count.
+            return live.values_list("count", flat=True).first() or 1
+        RateLimitCounter.objects.filter(key=name, expires_at__lte=now).delete()
+        try:
+            with transaction.atomic():
+                RateLimitCounter.objects.create(
+                    key=name, count=1, expires_at=now + datetime.timedelta(seconds=window)
+                )
+            return 1
+        except IntegrityError:
+            pass  # another process opened the window a moment ago: count in theirs
+    with transaction.atomic():
+        RateLimitCounter.objects.filter(key=name).update(count=F("count") + 1)
+        return RateLimitCounter.objects.values_list("count", flat=True).get(key=name)
+
+
+def count(*, scope: str, key: str) -> int:
+    """The count in `key`'s current window (0 when none is open), without counting."""
+    name = f"rl:{scope}:{key}"
+    cache = _cache()
+    if cache is not None:
+        return cache.get(name, 0)
+    found = RateLimitCounter.objects.filter(key=name, expires_at__gt=timezone.now())
+    return found.values_list("count", flat=True).first() or 0
 
 
 def reset(*, scope: str, key: str) -> None:
     """Forget the count for `key` (after a success that should clear earlier failures)."""
-    cache.delete(f"rl:{scope}:{key}")
+    name = f"rl:{scope}:{key}"
+    cache = _cache()
+    if cache is not None:
+        cache.delete(name)
+    else:
+        RateLimitCounter.objects.filter(key=name).delete()
+
+
+def purge_expired() -> int:
+    """Delete the database counters whose window has closed; returns how many."""
+    deleted, _ = RateLimitCounter.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

@@ -51,6 +51,20 @@ def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
     )
 
 
+def supporter_payments_of_donations(
+    *, supporter: Supporter, donation_tokens: tuple[str, ...]
+) -> QuerySet[Payment]:
+    """The payments of `supporter`'s donations with these public tokens, newest first.
+
+    What a limited session (one not opened with a code) may see: only what that browser
+    started itself, a monthly gift's later charges included.
+    """
+    tokens = list(donation_tokens)
+    return supporter_payments(supporter=supporter).filter(
+        Q(donation__public_token__in=tokens) | Q(subscription__donation__public_token__in=tokens)
+    )
+
+
 def supporter_active_subscription(*, supporter: Supporter) -> Subscription | None:
     return (
         Subscription.objects.filter(

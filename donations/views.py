@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
 from core.cache import public_page
-from core.http import is_same_origin, see_other
+from core.http import is_same_origin, no_faster_than, see_other
 
 from . import gateway, selectors, services
 from .exceptions import (
@@ -27,10 +27,9 @@ from .exceptions import (
 )
 from .forms import OTHER, DonationForm, initial_from_query
 from .models import Donation, PaymentStatus
+from .session import donation_remember_started, donations_started_here
 
 logger = logging.getLogger(__name__)
-
-STARTED_SESSION_KEY = "donations_started"
 
 
 def _form_page(
@@ -58,6 +57,7 @@ def donate(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache  # answers to a submitted form hold what the donor typed: never store them
+@no_faster_than("DONATION_START_MIN_RESPONSE_SECONDS")
 def _donate_submit(request: HttpRequest) -> HttpResponse:
     if not is_same_origin(request):
         return render(request, "donations/refused.html", status=403)
@@ -86,10 +86,9 @@ def _donate_submit(request: HttpRequest) -> HttpResponse:
         logger.error("Mollie refused a donation start: %s (field %s)", error, error.field)
         message = _("The payment provider did not accept this gift. Please check the amount.")
         return _form_page(request, form, status=400, general_error=message)
-    # Remember, in this browser only, which donations it started: the success page may then
-    # offer direct entry to the supporter area (see supporters).
-    started = request.session.get(STARTED_SESSION_KEY, [])
-    request.session[STARTED_SESSION_KEY] = [*started[-9:], donation.public_token]
+    # Remember, in this browser only, which donations it started: the success page's button
+    # may then show this browser what it gave (see donations/session.py).
+    donation_remember_started(request, donation.public_token)
     return see_other(checkout_url)
 
 
@@ -99,18 +98,24 @@ def _bot_message() -> str:
 
 @never_cache
 def _donate_retry(request: HttpRequest, token: str) -> HttpResponse:
-    """The form again after a failed payment, filled in with what the donor typed before."""
+    """The form again after a failed payment, filled in with what the donor typed before.
+
+    The name and address only in the browser that started the donation: the link alone (in a
+    browser history, a shared screen, a proxy log) tells nobody who gave.
+    """
     donation = Donation.objects.filter(public_token=token).select_related("supporter").first()
     if donation is None:
         return _donate_blank(request)
+    started_here = token in donations_started_here(request)
     amount = f"{donation.amount:.2f}".removesuffix(".00")
     presets = {str(a) for a in settings.DONATION_PRESET_AMOUNTS}
     initial = {
         "frequency": donation.frequency,
         "amount": amount if amount in presets else OTHER,
         "other_amount": "" if amount in presets else amount.replace(".", ","),
-        "name": donation.supporter.name,
-        "email": donation.supporter.email,
+        # The stored name is what this browser typed only when its donation made the supporter.
+        "name": donation.supporter.name if started_here and donation.created_supporter else "",
+        "email": donation.supporter.email if started_here else "",
     }
     return _form_page(request, DonationForm(initial=initial))
 

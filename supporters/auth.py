@@ -1,19 +1,32 @@
 """The supporter session: separate from Django's staff users, so a login code never opens the admin.
 
-`SupporterMiddleware` sets `request.supporter` (lazily: public pages that never look at it stay
-cookie-free and cacheable). A session is tied to the supporter's current address, so changing or
-erasing the address ends every other session of that supporter.
+There are two kinds of supporter session:
+
+- **proven**: opened with a login code, so the browser has shown it reads the supporter's
+  mailbox. `request.supporter` is set, and every page of the area is open to it.
+- **limited**: opened by the success page's button in the browser that started the gift. Anyone
+  can type anyone's address into the donate form, so this proves nothing about the address:
+  the session shows only the gifts this browser started (`request.limited_access`), and
+  `request.supporter` stays None, so every page guarded by `supporter_required` is closed to it
+  without that page having to know limited sessions exist. It lasts
+  `SUPPORTER_LIMITED_SESSION_SECONDS`, and the next code login of that supporter ends it.
+
+Both are tied to the supporter's current address (changing or erasing it ends every other
+session); their keys are `salted_hmac` digests, checked against `SECRET_KEY_FALLBACKS` too, so a
+key rotation does not log everyone out.
 """
 
-import hashlib
-import hmac
+from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -21,60 +34,148 @@ from .models import Supporter
 
 SESSION_ID_KEY = "supporter_id"
 SESSION_HASH_KEY = "supporter_hash"
+SESSION_LIMITED_KEY = "supporter_limited_tokens"  # present only in limited sessions
+SESSION_SALT = "supporters.session"
 
 
-def _session_hash(supporter: Supporter) -> str:
-    message = f"supporter-session:{supporter.pk}:{supporter.email}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+@dataclass(frozen=True)
+class LimitedAccess:
+    """What a limited session may see: `supporter`'s donations with these public tokens."""
+
+    supporter: Supporter
+    donation_tokens: tuple[str, ...]
+
+
+def _session_hash(supporter: Supporter, *, limited: bool, secret: str | None = None) -> str:
+    parts = [str(supporter.pk), supporter.email]
+    if limited:
+        # A code login moves code_login_at on, so every limited session made before it ends.
+        parts += ["limited", supporter.code_login_at.isoformat() if supporter.code_login_at else ""]
+    value = "\n".join(parts)
+    return salted_hmac(SESSION_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+def _hash_is_valid(stored: str, supporter: Supporter, *, limited: bool) -> bool:
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return any(
+        constant_time_compare(stored, _session_hash(supporter, limited=limited, secret=secret))
+        for secret in secrets
+    )
 
 
 def supporter_login(request: HttpRequest, supporter: Supporter) -> None:
-    """Log `supporter` in, in a new session key (no fixation of a key set before login)."""
+    """Open a proven session for `supporter`, who has just entered a login code.
+
+    A new session key and CSRF token (nothing set before login survives as a handle), and
+    every limited session of this supporter, in any browser, ends.
+    """
+    supporter.code_login_at = timezone.now()
+    supporter.save(update_fields=["code_login_at"])
+    request.session.cycle_key()
+    request.session.pop(SESSION_LIMITED_KEY, None)
+    request.session[SESSION_ID_KEY] = supporter.pk
+    request.session[SESSION_HASH_KEY] = _session_hash(supporter, limited=False)
+    request.session.set_expiry(None)  # the site's SESSION_COOKIE_AGE
+    rotate_token(request)
+    request.supporter = supporter
+    request.limited_access = None
+
+
+def supporter_login_limited(
+    request: HttpRequest, supporter: Supporter, donation_tokens: list[str]
+) -> None:
+    """Open a limited session that shows `supporter`'s donations with `donation_tokens` only.
+
+    A browser that already holds a proven session of this supporter keeps it.
+    """
+    if request.supporter and request.supporter.pk == supporter.pk:
+        return
     request.session.cycle_key()
     request.session[SESSION_ID_KEY] = supporter.pk
-    request.session[SESSION_HASH_KEY] = _session_hash(supporter)
-    request.supporter = supporter
+    request.session[SESSION_HASH_KEY] = _session_hash(supporter, limited=True)
+    request.session[SESSION_LIMITED_KEY] = list(donation_tokens)
+    request.session.set_expiry(settings.SUPPORTER_LIMITED_SESSION_SECONDS)
+    rotate_token(request)
+    request.supporter = None
+    request.limited_access = LimitedAccess(supporter, tuple(donation_tokens))
 
 
 def supporter_refresh_session(request: HttpRequest, supporter: Supporter) -> None:
-    """Keep this session valid after the supporter changed their own address."""
-    request.session[SESSION_HASH_KEY] = _session_hash(supporter)
+    """Keep this (proven) session valid after the supporter changed their own address."""
+    request.session[SESSION_HASH_KEY] = _session_hash(supporter, limited=False)
 
 
 def supporter_logout(request: HttpRequest) -> None:
     request.session.flush()
     request.supporter = None
+    request.limited_access = None
 
 
-def _supporter_from_session(request: HttpRequest) -> Supporter | None:
+def _session_supporter(request: HttpRequest) -> tuple[Supporter | None, bool]:
+    """The session's supporter, if its key is still valid, and whether the session is limited."""
     supporter_id = request.session.get(SESSION_ID_KEY)
     if supporter_id is None:
-        return None
+        return None, False
+    limited = SESSION_LIMITED_KEY in request.session
     supporter = Supporter.objects.filter(pk=supporter_id).first()
-    if supporter is None or not hmac.compare_digest(
-        request.session.get(SESSION_HASH_KEY, ""), _session_hash(supporter)
-    ):
+    stored = request.session.get(SESSION_HASH_KEY, "")
+    if supporter is None or not _hash_is_valid(stored, supporter, limited=limited):
+        return None, limited
+    return supporter, limited
+
+
+def _proven_supporter(request: HttpRequest) -> Supporter | None:
+    supporter, limited = _session_supporter(request)
+    return None if limited else supporter
+
+
+def _limited_access(request: HttpRequest) -> LimitedAccess | None:
+    supporter, limited = _session_supporter(request)
+    if supporter is None or not limited:
         return None
-    return supporter
+    return LimitedAccess(supporter, tuple(request.session.get(SESSION_LIMITED_KEY, [])))
 
 
 class SupporterMiddleware:
+    """Sets `request.supporter` (proven sessions) and `request.limited_access` (limited ones).
+
+    Lazily: public pages that never look at them stay cookie-free and cacheable.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        request.supporter = SimpleLazyObject(lambda: _supporter_from_session(request))
+        request.supporter = SimpleLazyObject(lambda: _proven_supporter(request))
+        request.limited_access = SimpleLazyObject(lambda: _limited_access(request))
         return self.get_response(request)
 
 
+def _to_login(request: HttpRequest):
+    query = urlencode({"next": request.get_full_path()})
+    return redirect(f"{reverse('supporters:login')}?{query}")
+
+
 def supporter_required(view):
-    """Send anyone without a supporter session to the login page, back here afterwards."""
+    """Only for a proven session (a code was entered); anyone else goes to the login page,
+    and back here afterwards. A limited session is sent there too."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         if not request.supporter:
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('supporters:login')}?{query}")
+            return _to_login(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def supporter_or_limited_required(view):
+    """For the one page a limited session may see too (the overview, narrowed to its gifts)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.supporter and not request.limited_access:
+            return _to_login(request)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -25,6 +25,9 @@ class Supporter(models.Model):
         _("Mollie customer id"), max_length=40, blank=True, default=""
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    # When the supporter last proved their address with a code. Part of the key of every
+    # limited session (see supporters/auth.py), so a code login ends all of those.
+    code_login_at = models.DateTimeField(_("last login with a code"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("supporter")

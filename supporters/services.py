@@ -1,21 +1,23 @@
 """Writes for supporters: finding them, login codes, profile changes and erasure.
 
-Login-code rules (DESIGN.md, "Supporter login"): six digits from `secrets`, valid ten minutes,
-single use, stored only as an HMAC keyed with the secret key and compared in constant time, dead
-after five wrong tries, replaced by a newer code. At most three codes per address and
-`LOGIN_CODE_CLIENT_LIMIT` per client in fifteen minutes, counted in the shared cache. Asking for
-a code, and trying one, behave the same whether or not the address belongs to a supporter.
+Login-code rules (docs/security.md): six digits from `secrets`, valid ten minutes, single use,
+stored only as a keyed hash (`salted_hmac`) and compared in constant time. Each address has a
+budget of five wrong tries per fifteen minutes, counted in the rate-limit store for known and
+unknown addresses alike; a new code does not refill it, and a code that met five wrong tries
+is dead. At most three codes per address and `LOGIN_CODE_CLIENT_LIMIT` per client in fifteen
+minutes. Asking for a code, and trying one, answer the same whether or not the address
+belongs to a supporter: by text, status, redirect and (with the views' minimum answer time)
+by time.
 """
 
 import enum
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core import ratelimit
 
@@ -48,9 +50,26 @@ def supporter_get_or_create(*, email: str, name: str, language: str) -> tuple[Su
 # --- Login codes --------------------------------------------------------------------------
 
 
-def _code_hash(*, code: str, supporter_id: int, purpose: str) -> str:
-    message = f"login-code:{purpose}:{supporter_id}:{code}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+CODE_HASH_SALT = "supporters.login-code"
+
+
+def _code_hash(*, code: str, supporter_id: int, purpose: str, secret: str | None = None) -> str:
+    value = f"{purpose}:{supporter_id}:{code}"
+    return salted_hmac(CODE_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+def _code_matches(*, stored_hash: str, code: str, supporter_id: int, purpose: str) -> bool:
+    """Constant-time check against the current secret key and each fallback, so a code sent
+    just before a key rotation still works (SECRET_KEY_FALLBACKS)."""
+    secrets_to_try = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    results = [
+        constant_time_compare(
+            stored_hash,
+            _code_hash(code=code, supporter_id=supporter_id, purpose=purpose, secret=secret),
+        )
+        for secret in secrets_to_try
+    ]
+    return any(results)
 
 
 def _attempts_key(email: str, purpose: str) -> str:
@@ -76,8 +95,8 @@ def login_code_issue(
             new_email=normalise_email(new_email) if new_email else "",
             expires_at=timezone.now() + CODE_VALID_FOR,
         )
-    address = new_email or supporter.email
-    ratelimit.reset(scope="login-attempts", key=_attempts_key(address, purpose))
+    # The address's wrong-try budget is deliberately left as it is: asking for a new code
+    # must not buy an attacker five more guesses.
     return code
 
 
@@ -102,7 +121,6 @@ def login_code_request(*, email: str, language: str, client_key: str) -> None:
         window=LIMIT_WINDOW_SECONDS,
     ):
         raise LoginCodeLimitReached
-    ratelimit.reset(scope="login-attempts", key=_attempts_key(email, LoginCode.Purpose.LOGIN))
     supporter = Supporter.objects.filter(email=email).first()
     if supporter is not None:
         login_code_email(supporter=supporter, language=language)
@@ -133,13 +151,19 @@ def login_code_check(
     """Check `code` for `email`; on success the code is used up.
 
     For LOGIN the supporter is found by `email`; for EMAIL_CHANGE pass the logged-in
-    `supporter` and the new address as `email`. "Expired" and "used" are only ever reported for
-    the right code, and wrong tries are counted per address for known and unknown addresses
-    alike, so the answers never reveal whether an address belongs to a supporter.
+    `supporter` and the new address as `email`.
+
+    What a wrong code is told depends only on the address's wrong-try budget, which is kept
+    for known and unknown addresses alike: WRONG while it lasts, TOO_MANY once it is spent and
+    until its window closes. A stored code that met five wrong tries stays dead after that
+    (it is then just wrong), exactly as an address without a code. "Expired" and "used" are
+    only ever told to someone who typed the right code, which only the mailbox's owner has.
     """
     email = normalise_email(email)
     attempts_key = _attempts_key(email, purpose)
     code = code.strip().replace(" ", "")
+    if ratelimit.count(scope="login-attempts", key=attempts_key) >= MAX_FAILED_ATTEMPTS:
+        return CodeCheck(CodeResult.TOO_MANY)
     if supporter is None and purpose == LoginCode.Purpose.LOGIN:
         supporter = Supporter.objects.filter(email=email).first()
     with transaction.atomic():
@@ -151,17 +175,13 @@ def login_code_check(
             if purpose == LoginCode.Purpose.EMAIL_CHANGE:
                 stored = stored.filter(new_email=email)
             stored = stored.first()
-        expected = (
-            stored.code_hash
-            if stored
-            else _code_hash(code=secrets.token_hex(8), supporter_id=0, purpose=purpose)
+        matches = _code_matches(
+            stored_hash=stored.code_hash if stored else "",
+            code=code,
+            supporter_id=supporter.pk if supporter else 0,
+            purpose=purpose,
         )
-        given = _code_hash(
-            code=code, supporter_id=supporter.pk if supporter else 0, purpose=purpose
-        )
-        matches = hmac.compare_digest(expected, given) and stored is not None
-        too_many = stored is not None and stored.failed_attempts >= MAX_FAILED_ATTEMPTS
-        if matches and not too_many:
+        if matches and stored.failed_attempts < MAX_FAILED_ATTEMPTS:
             if stored.used_at is not None:
                 return CodeCheck(CodeResult.USED)
             if stored.expires_at <= timezone.now():
@@ -170,18 +190,13 @@ def login_code_check(
             stored.save(update_fields=["used_at"])
             ratelimit.reset(scope="login-attempts", key=attempts_key)
             return CodeCheck(CodeResult.OK, supporter=supporter, login_code=stored)
-        if too_many:
-            return CodeCheck(CodeResult.TOO_MANY)
         if stored is not None:
             stored.failed_attempts += 1
             stored.save(update_fields=["failed_attempts"])
-    within_limit = ratelimit.hit(
-        scope="login-attempts",
-        key=attempts_key,
-        limit=MAX_FAILED_ATTEMPTS - 1,
-        window=LIMIT_WINDOW_SECONDS,
+    tries = ratelimit.count_hit(
+        scope="login-attempts", key=attempts_key, window=LIMIT_WINDOW_SECONDS
     )
-    return CodeCheck(CodeResult.WRONG if within_limit else CodeResult.TOO_MANY)
+    return CodeCheck(CodeResult.WRONG if tries < MAX_FAILED_ATTEMPTS else CodeResult.TOO_MANY)
 
 
 # --- Profile ------------------------------------------------------------------------------

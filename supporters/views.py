@@ -5,8 +5,6 @@ payment, gift or supporter from the URL or a form.
 """
 
 import json
-import time
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -23,16 +21,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
-from core.http import is_same_origin, see_other
+from core.http import is_same_origin, no_faster_than, see_other
 from donations import selectors as gifts
 from donations import services as gift_services
 from donations.exceptions import PaymentProviderError
+from donations.session import donations_started_here
 
 from . import services
 from .auth import (
     safe_next,
     supporter_login,
+    supporter_login_limited,
     supporter_logout,
+    supporter_or_limited_required,
     supporter_refresh_session,
     supporter_required,
 )
@@ -50,7 +51,6 @@ from .services import CodeResult
 
 LOGIN_EMAIL_KEY = "supporter_login_email"
 NEW_EMAIL_KEY = "supporter_new_email"
-STARTED_DONATIONS_KEY = "donations_started"  # written by the donations app at donation start
 
 CODE_MESSAGES = {
     CodeResult.WRONG: gettext_lazy("That code is not right. Check the email and try again."),
@@ -62,31 +62,11 @@ CODE_MESSAGES = {
 }
 
 
-def _no_faster_than(view):
-    """Answer no sooner than LOGIN_CODE_MIN_RESPONSE_SECONDS after the request came in.
-
-    Asking for a code costs more work for a known address (a code, an email) than for an
-    unknown one; a fixed minimum keeps the two in the same timing class.
-    """
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        started = time.monotonic()
-        response = view(request, *args, **kwargs)
-        if request.method == "POST":
-            remaining = settings.LOGIN_CODE_MIN_RESPONSE_SECONDS - (time.monotonic() - started)
-            if remaining > 0:
-                time.sleep(remaining)
-        return response
-
-    return wrapped
-
-
 # The login forms carry no CSRF token (so reading them sets no cookie); a POST from another
 # site's page is refused by the same-origin check instead.
 @csrf_exempt
 @never_cache
-@_no_faster_than
+@no_faster_than("LOGIN_CODE_MIN_RESPONSE_SECONDS")
 @require_http_methods(["GET", "HEAD", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
@@ -116,6 +96,7 @@ def _with_next(url: str, request: HttpRequest) -> str:
 
 @csrf_exempt
 @never_cache
+@no_faster_than("LOGIN_CODE_MIN_RESPONSE_SECONDS")
 @require_http_methods(["GET", "HEAD", "POST"])
 def login_code(request: HttpRequest) -> HttpResponse:
     email = request.session.get(LOGIN_EMAIL_KEY, "")
@@ -144,22 +125,24 @@ def login_code(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def enter_after_gift(request: HttpRequest, token: str) -> HttpResponse:
-    """The success page's button: straight in only for a brand-new supporter in this browser.
+    """The success page's button: into the area at once, to see the gift just made.
 
-    DESIGN.md: direct entry only when this browser started the donation and the donation created
-    the supporter (so there is nothing older to expose). Otherwise: the code step, address filled.
+    Only in the browser that started the donation, and only into a *limited* session that shows
+    the gifts this browser started and nothing else (see supporters/auth.py): typing an address
+    into the donate form proves nothing about it. Everyone else goes to the login page, with
+    nothing filled in, so the token alone tells nobody whose gift it was.
     """
     if not is_same_origin(request):
         return render(request, "supporters/refused.html", status=403)
     donation = gifts.donation_by_token(token=token)
     if donation is None:
         raise Http404
-    started_here = token in request.session.get(STARTED_DONATIONS_KEY, [])
-    if started_here and donation.created_supporter and gifts.donation_is_paid(donation=donation):
-        supporter_login(request, donation.supporter)
+    started_here = donations_started_here(request)
+    if token in started_here and gifts.donation_is_paid(donation=donation):
+        supporter_login_limited(request, donation.supporter, started_here)
+        request.session[LOGIN_EMAIL_KEY] = donation.supporter.email  # typed in this browser
         return see_other(reverse("supporters:home"))
-    request.session[LOGIN_EMAIL_KEY] = donation.supporter.email
-    return see_other(reverse("supporters:login_code"))
+    return see_other(reverse("supporters:login"))
 
 
 @require_POST
@@ -174,8 +157,10 @@ def logged_out(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@supporter_required
+@supporter_or_limited_required
 def home(request: HttpRequest) -> HttpResponse:
+    if not request.supporter:
+        return _home_limited(request)
     supporter = request.supporter
     page = Paginator(
         gifts.supporter_payments(supporter=supporter), settings.SUPPORTER_HISTORY_PAGE_SIZE
@@ -187,6 +172,20 @@ def home(request: HttpRequest) -> HttpResponse:
         "page": page,
     }
     return render(request, "supporters/home.html", context)
+
+
+def _home_limited(request: HttpRequest) -> HttpResponse:
+    """The gifts this browser started, and the way to unlock the rest with a code.
+
+    Shows no name and nothing stored about the supporter: the address may have been typed by
+    someone else.
+    """
+    access = request.limited_access
+    payments = gifts.supporter_payments_of_donations(
+        supporter=access.supporter, donation_tokens=access.donation_tokens
+    )[: settings.SUPPORTER_HISTORY_PAGE_SIZE]
+    context = {"payments": payments, "email": request.session.get(LOGIN_EMAIL_KEY, "")}
+    return render(request, "supporters/home_limited.html", context)
 
 
 @never_cache

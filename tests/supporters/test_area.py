@@ -74,7 +74,7 @@ def test_other_supporters_tokens_and_ids_open_nothing(client, two_supporters):
     # Bob's donation token on the success-page button does not log anyone in as Bob.
     fresh = Client()
     response = fresh.post(url("enter_after_gift", token=bob_donation.public_token))
-    assert response["Location"] == url("login_code")
+    assert response["Location"] == url("login")
     assert "supporter_id" not in fresh.session
     # Query strings and form fields naming Bob's rows are ignored.
     for query in (f"?supporter={bob.pk}", f"?id={bob_donation.pk}", "?page=2"):

@@ -1,5 +1,6 @@
 """Login codes: every rule of DESIGN.md's "Supporter login", one test each."""
 
+import datetime
 import time
 
 import pytest
@@ -139,13 +140,44 @@ def test_a_new_code_replaces_the_old(client):
     assert enter_code(client, supporter.email, second).status_code == 303
 
 
-def test_a_new_code_resets_wrong_tries(client):
+def test_a_new_code_does_not_refill_the_wrong_try_budget(client, fixed_clock):
+    """Finding 6: asking for a new code must not buy five more guesses."""
     supporter = make_supporter()
     request_code(client, supporter.email)
     for _ in range(5):
         enter_code(client, supporter.email, wrong_code(last_code()))
     request_code(client, supporter.email)
+    refused = enter_code(client, supporter.email, last_code())
+    assert refused.status_code == 400 and "Too many wrong tries" in refused.content.decode()
+    fixed_clock.shift(datetime.timedelta(minutes=16))  # the budget's window closes
+    request_code(client, supporter.email)
     assert enter_code(client, supporter.email, last_code()).status_code == 303
+
+
+def _answers_after_the_budget(email: str, clock, typed: str | None = None) -> tuple[list, str]:
+    browser = Client()
+    request_code(browser, email)
+    typed = typed or wrong_code(last_code())
+    answers = []
+    for _ in range(6):
+        answers.append(enter_code(browser, email, typed))
+    clock.shift(datetime.timedelta(minutes=16))
+    answers.append(enter_code(browser, email, typed))
+    answers.append(request_code(browser, email))
+    answers.append(enter_code(browser, email, typed))
+    return [
+        (answer.status_code, answer.content.decode().replace(email, "EMAIL")) for answer in answers
+    ], typed
+
+
+def test_wrong_tries_past_the_budget_and_its_window_tell_nothing(client, fixed_clock):
+    """Finding 5: six wrong codes, the window passes, one more: the same for both addresses."""
+    make_supporter()
+    known, typed = _answers_after_the_budget("ann@example.org", fixed_clock)
+    # The same six digits for the unknown address (which has no code at all).
+    unknown, _ = _answers_after_the_budget("nobody@example.org", fixed_clock, typed)
+    assert [status for status, _ in known] == [400, 400, 400, 400, 400, 400, 400, 303, 400]
+    assert known == unknown
 
 
 @pytest.mark.parametrize("email", ["ann@example.org", "nobody@example.org"])

@@ -1,0 +1,49 @@
+"""Deployment checks (`manage.py check --deploy`) for settings under which a defence fails."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+PROCESS_LOCAL_CACHES = ("LocMemCache", "DummyCache", "FileBasedCache")
+
+
+@register(Tags.security, deploy=True)
+def rate_limit_store_check(app_configs, **kwargs) -> list:
+    """Rate limits must be counted in a store that all workers share and pages cannot evict."""
+    store = settings.RATELIMIT_STORE
+    if store == "database":
+        return []
+    if not store.startswith("cache:") or store.removeprefix("cache:") not in settings.CACHES:
+        return [
+            Warning(
+                f"RATELIMIT_STORE={store!r} is neither 'database' nor 'cache:<alias>' of CACHES.",
+                hint="Leave RATELIMIT_STORE unset to count in the database.",
+                id="core.W001",
+            )
+        ]
+    alias = store.removeprefix("cache:")
+    backend = settings.CACHES[alias]["BACKEND"].rsplit(".", 1)[-1]
+    problems = []
+    if backend in PROCESS_LOCAL_CACHES:
+        problems.append(
+            Warning(
+                f"Rate limits are counted in a {backend}, which each worker keeps on its own: "
+                "with several workers or machines a client gets several times the limit.",
+                hint="Leave RATELIMIT_STORE unset (database) or point it at Redis.",
+                id="core.W002",
+            )
+        )
+    cache = settings.CACHES[alias]
+    default = settings.CACHES["default"]
+    if alias == "default" or (
+        cache.get("LOCATION") == default.get("LOCATION")
+        and cache.get("KEY_PREFIX", "") == default.get("KEY_PREFIX", "")
+    ):
+        problems.append(
+            Warning(
+                "Rate limits share their store with the page cache: page traffic can push the "
+                "counts out and reset a limit.",
+                hint="Give the rate limits their own cache alias, or leave RATELIMIT_STORE unset.",
+                id="core.W003",
+            )
+        )
+    return problems
