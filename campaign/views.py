@@ -152,7 +152,7 @@ def share_mastodon(request: HttpRequest) -> HttpResponse:
         if not is_same_origin(request):
             return _objection_refused(request, wants_json=False, status=403)
         if form.is_valid():
-            page_url = request.build_absolute_uri(form.cleaned_data["path"])
+            page_url = settings.PUBLIC_BASE_URL + form.cleaned_data["path"]
             text = f"{settings.SITE_NAME}: {page_url}"
             server = form.cleaned_data["server"]
             return see_other(f"https://{server}/share?{urlencode({'text': text})}")

@@ -35,9 +35,14 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-# Absolute base URL of the public site (no trailing slash), used in emails and for Mollie's
-# webhook. Empty means "not reachable from the internet" (a laptop).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+# Absolute base URL of the public site (no trailing slash). Every absolute URL in a page, an
+# email or a call to Mollie (the return address) is built on it, never on the request's Host
+# header, which a client chooses. Required in production (`check --deploy` says so); `make run`
+# sets it, and without it development and tests use a local address.
+PUBLIC_BASE_URL_SET = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+PUBLIC_BASE_URL = PUBLIC_BASE_URL_SET or (
+    "http://testserver" if TESTING else "http://127.0.0.1:8000" if DEBUG else ""
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 if PUBLIC_BASE_URL and PUBLIC_BASE_URL not in CSRF_TRUSTED_ORIGINS:
     CSRF_TRUSTED_ORIGINS.append(PUBLIC_BASE_URL)
@@ -54,6 +59,13 @@ ORGANISATION = {
     "iban": env.str("ORG_IBAN", default=""),
     "has_anbi": env.bool("ORG_HAS_ANBI", default=True),
 }
+
+# RFC 9116 security.txt at /.well-known/security.txt: where to report a vulnerability.
+SECURITY_CONTACT = env.str("SECURITY_CONTACT", default=f"mailto:{ORGANISATION['email']}")
+# Optional: a page describing the disclosure policy, and a fixed expiry (ISO 8601); without
+# one, the file says it expires a year after it is served, so it never goes stale.
+SECURITY_POLICY_URL = env.str("SECURITY_POLICY_URL", default="")
+SECURITY_TXT_EXPIRES = env.str("SECURITY_TXT_EXPIRES", default="")
 
 # --- Applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -181,7 +193,9 @@ MOLLIE_CONNECT_TIMEOUT = env.float("MOLLIE_CONNECT_TIMEOUT", default=2.0)
 MOLLIE_READ_TIMEOUT = env.float("MOLLIE_READ_TIMEOUT", default=10.0)
 # Where Mollie can reach our webhook. Defaults to PUBLIC_BASE_URL; with the sandbox, a local
 # address works too. Empty: no webhook is sent (the return page and `sync_payments` take over).
-MOLLIE_WEBHOOK_BASE_URL = env.str("MOLLIE_WEBHOOK_BASE_URL", default=PUBLIC_BASE_URL).rstrip("/")
+MOLLIE_WEBHOOK_BASE_URL = env.str("MOLLIE_WEBHOOK_BASE_URL", default=PUBLIC_BASE_URL_SET).rstrip(
+    "/"
+)
 # The donate form redirects the browser to the checkout, so CSP form-action must allow it.
 MOLLIE_CHECKOUT_ORIGIN = env.str(
     "MOLLIE_CHECKOUT_ORIGIN", default=MOLLIE_API_ENDPOINT or "https://www.mollie.com"

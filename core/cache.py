@@ -38,9 +38,18 @@ def public_pages_invalidate() -> None:
 
 
 def _page_key(request: HttpRequest) -> str:
-    # The language is part of the path (/nl/, /en/), so the path alone tells pages apart.
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:40]
-    return f"public-page:{public_pages_generation()}:{path}"
+    # The language is part of the path (/nl/, /en/). The host is part of the key as well: a
+    # page is never served to another host than the one it was made for.
+    where = f"{request.get_host()}\n{request.path}"
+    digest = hashlib.sha256(where.encode()).hexdigest()[:40]
+    return f"public-page:{public_pages_generation()}:{digest}"
+
+
+def _storable(request: HttpRequest) -> bool:
+    """Only plain addresses are stored: with a query string (search terms, `?flood=N`) every
+    variant would be a new entry, and a flood of them would push the real pages out. Such
+    pages are still marked public, for the proxy cache in front."""
+    return request.method in ("GET", "HEAD") and not request.META.get("QUERY_STRING")
 
 
 def public_page(view):
@@ -76,7 +85,7 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
+        if not _storable(request):
             return self.get_response(request)
         key = _page_key(request)
         stored = cache.get(key)

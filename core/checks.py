@@ -1,7 +1,7 @@
 """Deployment checks (`manage.py check --deploy`) for settings under which a defence fails."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 PROCESS_LOCAL_CACHES = ("LocMemCache", "DummyCache", "FileBasedCache")
 
@@ -47,3 +47,18 @@ def rate_limit_store_check(app_configs, **kwargs) -> list:
             )
         )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def public_base_url_check(app_configs, **kwargs) -> list:
+    """Absolute URLs come from PUBLIC_BASE_URL only, so production must set it."""
+    if settings.PUBLIC_BASE_URL.startswith("https://"):
+        return []
+    return [
+        Error(
+            "PUBLIC_BASE_URL is not an https:// address. Links in emails, share links and the "
+            "address Mollie returns donors to are built on it (never on the Host header).",
+            hint="Set PUBLIC_BASE_URL=https://your-site.example (no trailing slash).",
+            id="core.E001",
+        )
+    ]

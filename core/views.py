@@ -1,11 +1,13 @@
 """Site-wide views that belong to no app."""
 
+import datetime
 import logging
 import re
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -28,6 +30,25 @@ def healthz(request: HttpRequest) -> HttpResponse:
         logger.exception("Health check: database unreachable")
         return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """RFC 9116: how to report a vulnerability, from settings."""
+    expires = settings.SECURITY_TXT_EXPIRES or (
+        (timezone.now() + datetime.timedelta(days=365)).replace(microsecond=0).isoformat()
+    )
+    lines = [
+        f"Contact: {settings.SECURITY_CONTACT}",
+        f"Expires: {expires}",
+        "Preferred-Languages: nl, en",
+        f"Canonical: {settings.PUBLIC_BASE_URL}/.well-known/security.txt",
+    ]
+    if settings.SECURITY_POLICY_URL:
+        lines.append(f"Policy: {settings.SECURITY_POLICY_URL}")
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 @require_safe

@@ -1,6 +1,5 @@
 """Staff pages outside the model admin: the dashboard and the CSV export of payments."""
 
-import csv
 import datetime
 
 from django import forms
@@ -11,6 +10,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+
+from core.spreadsheet import csv_lines
 
 from . import reports
 
@@ -30,11 +31,28 @@ EXPORT_COLUMNS = [
     "subscription_id",
 ]
 MAX_EXPORT_DAYS = 3660
+EARLIEST_DATE = datetime.date(2000, 1, 1)
 
 
 class ExportForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Through"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def _clean_in_range(self, name: str) -> datetime.date:
+        value = self.cleaned_data[name]
+        latest = timezone.localdate() + datetime.timedelta(days=366)
+        if not EARLIEST_DATE <= value <= latest:
+            raise forms.ValidationError(
+                _("Choose a date from %(first)s to %(last)s.")
+                % {"first": EARLIEST_DATE.isoformat(), "last": latest.isoformat()}
+            )
+        return value
+
+    def clean_start(self) -> datetime.date:
+        return self._clean_in_range("start")
+
+    def clean_end(self) -> datetime.date:
+        return self._clean_in_range("end")
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -69,16 +87,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "donations/staff/dashboard.html", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _export_rows(payments):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_COLUMNS)
     for payment in payments.iterator(chunk_size=2000):
-        yield writer.writerow(
+        yield (
             [
                 payment.mollie_id,
                 timezone.localtime(payment.created_at).isoformat(),
@@ -111,6 +122,7 @@ def payments_export(request: HttpRequest) -> HttpResponse:
         return render(request, "donations/staff/export.html", context, status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     payments = reports.payments_for_export(start, end)
-    response = StreamingHttpResponse(_export_rows(payments), content_type="text/csv")
+    lines = csv_lines(EXPORT_COLUMNS, _export_rows(payments))
+    response = StreamingHttpResponse(lines, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="payments-{start}-{end}.csv"'
     return response

@@ -73,7 +73,7 @@ def _donate_submit(request: HttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"],
             email=form.cleaned_data["email"],
             language=get_language(),
-            site_url=f"{request.scheme}://{request.get_host()}",
+            site_url=settings.PUBLIC_BASE_URL,
             client_key=ratelimit.client_key(request),
         )
     except DonationLimitReached:

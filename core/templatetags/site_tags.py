@@ -32,6 +32,16 @@ def language_links(context) -> list[dict]:
     return links
 
 
+@register.simple_tag(takes_context=True)
+def public_url(context, path: str | None = None) -> str:
+    """The absolute address of `path` (the current page's path when omitted), on
+    PUBLIC_BASE_URL: never on the Host header a request brought."""
+    if path is None:
+        request = context.get("request")
+        path = request.path if request is not None else "/"
+    return settings.PUBLIC_BASE_URL + path
+
+
 @register.simple_tag
 def field_widget(field):
     """Render a form field's widget tied to its help text and errors for assistive technology."""

@@ -192,3 +192,24 @@ def test_article_in_the_other_language_is_not_served_under_this_one(client):
     make_article(language="nl", slug="alleen-nl")
     assert client.get(url("campaign:article", "en", slug="alleen-nl")).status_code == 404
     assert client.get(url("campaign:article", "nl", slug="alleen-nl")).status_code == 200
+
+
+def test_pages_built_for_another_host_link_to_the_public_url_and_stay_apart(
+    client, campaign, settings
+):
+    """Finding 9: `Host: localhost:6666` once made a page whose share links pointed there, and
+    the page cache served it to everyone."""
+    settings.PUBLIC_BASE_URL = "https://gifts.example.org"
+    odd = client.get("/en/", HTTP_HOST="localhost:6666")
+    html = odd.content.decode()
+    assert "localhost:6666" not in html
+    assert "https%3A//gifts.example.org/en/" in html
+    assert odd["X-Page-Cache"] == "miss"
+    assert client.get("/en/")["X-Page-Cache"] == "miss"  # not the page made for the other host
+    assert client.get("/en/")["X-Page-Cache"] == "hit"
+
+
+def test_addresses_with_a_query_string_are_not_stored(client, campaign):
+    for n in range(3):
+        assert "X-Page-Cache" not in client.get(f"/en/?flood={n}")
+    assert client.get("/en/")["X-Page-Cache"] == "miss"

