@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -17,7 +17,7 @@ from ..models import (
     Subscription,
     SubscriptionStatus,
 )
-from .common import _decimal, _lock_timeout, _webhook_url, _when, add_months
+from .common import _decimal, _webhook_url, _when, add_months
 
 MONTHLY_INTERVAL = "1 month"
 
@@ -25,45 +25,51 @@ MONTHLY_INTERVAL = "1 month"
 def subscription_start(*, donation: Donation) -> Subscription | None:
     """Create the Mollie subscription for a monthly donation whose first payment is paid.
 
-    Exactly once: the donation row is locked, an existing subscription is returned as is, the
-    Mollie call carries a stable idempotency key and a description unique to the donation (so
-    Mollie itself refuses a second active one), and the row is unique per donation. The first
-    charge is one month after the first payment, which already covered this month.
+    Exactly once, without holding a row lock while Mollie is asked (a slow Mollie must not
+    keep other requests waiting on our rows): the Mollie call carries a stable idempotency key
+    and a description unique to the donation (so Mollie itself refuses a second active one),
+    and the row is unique per donation, so of two calls at once one stores it and sends the
+    welcome email, and the other returns that row. The first charge is one month after the
+    first payment, which already covered this month.
     Returns None when there is no paid first payment.
     """
+    existing = Subscription.objects.filter(donation=donation).first()
+    if existing is not None:
+        return existing
+    donation = Donation.objects.select_related("supporter").get(pk=donation.pk)
+    first = (
+        donation.payments.filter(sequence_type=SequenceType.FIRST, status=PaymentStatus.PAID)
+        .order_by("paid_at")
+        .first()
+    )
+    if first is None:
+        return None
+    supporter = donation.supporter
+    start_date = add_months(timezone.localdate(first.paid_at), 1)
+    try:
+        data = gateway.subscription_create(
+            customer_id=supporter.mollie_customer_id,
+            amount=donation.amount,
+            interval=MONTHLY_INTERVAL,
+            start_date=start_date,
+            description=_subscription_description(donation),
+            webhook_url=_webhook_url(),
+            metadata={"donation_id": donation.pk},
+            idempotency_key=f"donation-{donation.pk}-subscription",
+        )
+    except PaymentProviderRefused as error:
+        data = _subscription_find(supporter.mollie_customer_id, donation)
+        if data is None:
+            raise error from None
+    try:
+        return _subscription_store(donation, first, data, start_date)
+    except IntegrityError:  # a concurrent call stored it a moment ago
+        return Subscription.objects.get(donation=donation)
+
+
+def _subscription_store(donation: Donation, first: Payment, data: dict, start_date) -> Subscription:
+    supporter = donation.supporter
     with transaction.atomic():
-        _lock_timeout()
-        donation = (
-            Donation.objects.select_for_update().select_related("supporter").get(pk=donation.pk)
-        )
-        existing = Subscription.objects.filter(donation=donation).first()
-        if existing is not None:
-            return existing
-        first = (
-            donation.payments.filter(sequence_type=SequenceType.FIRST, status=PaymentStatus.PAID)
-            .order_by("paid_at")
-            .first()
-        )
-        if first is None:
-            return None
-        supporter = donation.supporter
-        start_date = add_months(timezone.localdate(first.paid_at), 1)
-        description = _subscription_description(donation)
-        try:
-            data = gateway.subscription_create(
-                customer_id=supporter.mollie_customer_id,
-                amount=donation.amount,
-                interval=MONTHLY_INTERVAL,
-                start_date=start_date,
-                description=description,
-                webhook_url=_webhook_url(),
-                metadata={"donation_id": donation.pk},
-                idempotency_key=f"donation-{donation.pk}-subscription",
-            )
-        except PaymentProviderRefused as error:
-            data = _subscription_find(supporter.mollie_customer_id, donation)
-            if data is None:
-                raise error from None
         subscription = Subscription.objects.create(
             mollie_id=data["id"],
             donation=donation,

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from donations import gateway, services
@@ -289,3 +289,41 @@ def test_a_charge_adopted_by_a_concurrent_call_is_applied_once(mollie, monthly, 
     due = monthly.next_payment_date
     monthly.refresh_from_db()
     assert monthly.next_payment_date == add_months(due, 1)
+
+
+def test_no_row_is_locked_while_mollie_creates_the_subscription(client, mollie, monkeypatch):
+    """A slow Mollie must not hold our rows: while the subscription is being created at Mollie,
+    another connection can lock the donation and its first payment at once (NOWAIT)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks; SQLite locks the whole file)")
+    donation, mollie_id = start(client, frequency="monthly", amount="10")
+    real_create = gateway.subscription_create
+    seen = []
+
+    def create_and_look(**kwargs):
+        def other() -> None:
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT 1 FROM donations_donation WHERE id = %s FOR UPDATE NOWAIT",
+                        [donation.pk],
+                    )
+                    cursor.execute(
+                        "SELECT 1 FROM donations_payment WHERE mollie_id = %s FOR UPDATE NOWAIT",
+                        [mollie_id],
+                    )
+                seen.append("free")
+            except OperationalError as error:
+                seen.append(f"locked: {error}")
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(10)
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(gateway, "subscription_create", create_and_look)
+    pay(client, mollie, donation, mollie_id)
+    assert seen == ["free"]
+    assert Subscription.objects.filter(donation=donation).count() == 1
