@@ -291,6 +291,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Failed admin log-ins allowed per account, and per client address, in 15 minutes.
+STAFF_LOGIN_ACCOUNT_LIMIT = env.int("STAFF_LOGIN_ACCOUNT_LIMIT", default=5)
+STAFF_LOGIN_CLIENT_LIMIT = env.int("STAFF_LOGIN_CLIENT_LIMIT", default=20)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from core import views as core_views
+from core.staff_login import ThrottledAdminLoginForm
 from donations import views as donation_views
 
 urlpatterns = [
@@ -30,5 +31,6 @@ urlpatterns += i18n_patterns(
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+admin.site.login_form = ThrottledAdminLoginForm
 admin.site.site_header = settings.SITE_NAME
 admin.site.site_title = settings.SITE_NAME

@@ -27,3 +27,36 @@ def test_security_txt_follows_rfc_9116(client, settings):
     assert fields["Canonical"] == "https://gifts.example.org/.well-known/security.txt"
     assert fields["Expires"].startswith("2027-06-15T")  # a year from the tests' fixed clock
     assert not response.cookies
+
+
+def _admin_login(client, username, password, address="198.51.100.7"):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_thirty_wrong_passwords_then_the_right_one_does_not_log_in(client, django_user_model):
+    """Finding 8: the admin login is throttled per account (and the right password waits)."""
+    django_user_model.objects.create_user("boss", password="right-pass-1234", is_staff=True)
+    answers = [_admin_login(client, "boss", f"wrong{n}", f"198.51.100.{n}") for n in range(30)]
+    assert all(a.status_code == 200 for a in answers)
+    assert "Too many failed log-ins" in answers[5].content.decode()
+    assert "Too many failed log-ins" not in answers[4].content.decode()
+    right = _admin_login(client, "boss", "right-pass-1234", "198.51.100.99")
+    assert right.status_code == 200 and "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_address_trying_many_accounts_is_throttled(client, django_user_model, fixed_clock):
+    import datetime
+
+    django_user_model.objects.create_user("clerk", password="right-pass-1234", is_staff=True)
+    for n in range(20):
+        _admin_login(client, f"user{n}", "guess")
+    refused = _admin_login(client, "clerk", "right-pass-1234")
+    assert "Too many failed log-ins" in refused.content.decode()
+    fixed_clock.shift(datetime.timedelta(minutes=16))
+    assert _admin_login(client, "clerk", "right-pass-1234").status_code == 302
