@@ -4,14 +4,17 @@ import datetime
 import time
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from supporters.models import LoginCode, Supporter
 
+from ..conftest import FIXED_NOW
 from .conftest import (
     enter_code,
     last_code,
@@ -203,12 +206,23 @@ def test_per_client_limit(client):
     assert request_code(client, "x@example.org", REMOTE_ADDR="203.0.113.6").status_code == 303
 
 
-def test_only_a_keyed_hash_is_stored(client):
-    supporter = make_supporter()
-    request_code(client, supporter.email)
+def test_only_a_keyed_hash_is_stored(client, monkeypatch):
+    # A known code on a stopped clock: no timestamp's microseconds, and no hash of a random
+    # code, can then hold the same six digits by chance.
+    monkeypatch.setattr("supporters.services.secrets.randbelow", lambda _n: 314159)
+    with time_machine.travel(FIXED_NOW, tick=False):
+        supporter = make_supporter()
+        request_code(client, supporter.email)
     code = last_code()
+    assert code == "314159"
     stored = LoginCode.objects.get(supporter=supporter)
     assert len(stored.code_hash) == 64 and code not in stored.code_hash
+    assert (
+        stored.code_hash
+        == salted_hmac(
+            "supporters.login-code", f"login:{supporter.pk}:{code}", algorithm="sha256"
+        ).hexdigest()
+    )
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
             cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (names from introspection)
