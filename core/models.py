@@ -1,6 +1,8 @@
-"""Site-wide records: rate-limit counters."""
+"""Site-wide records: rate-limit counters and the audit trail."""
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RateLimitCounter(models.Model):
@@ -21,3 +23,72 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit trail is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit trail is append-only.")
+
+
+class AuditEvent(models.Model):
+    """One change to money or to a supporter: who, when, what and from where. Append-only.
+
+    Holds no personal data (no names, no addresses, no raw IP addresses: `address_hash` is a
+    keyed hash), so it is kept whole when a supporter is erased; `supporter_id` then points at
+    the anonymised row. Written through `core.audit.audit_record`.
+    """
+
+    class Actor(models.TextChoices):
+        STAFF = "staff", _("staff")
+        SUPPORTER = "supporter", _("supporter")
+        SYSTEM = "system", _("system")
+
+    class Action(models.TextChoices):
+        PAYMENT_REFUND = "payment.refund", _("payment refunded")
+        SUBSCRIPTION_CANCEL = "subscription.cancel", _("monthly gift stopped")
+        SUBSCRIPTION_AMOUNT = "subscription.amount", _("monthly amount changed")
+        SUPPORTER_LOGIN = "supporter.login", _("logged in with a code")
+        SUPPORTER_LOGIN_LIMITED = "supporter.login_limited", _("entered after a gift (limited)")
+        SUPPORTER_PROFILE = "supporter.profile", _("details changed")
+        SUPPORTER_EMAIL = "supporter.email", _("email address changed")
+        SUPPORTER_EXPORT = "supporter.export", _("data exported")
+        SUPPORTER_ERASE = "supporter.erase", _("erased")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor_kind = models.CharField(_("who"), max_length=10, choices=Actor.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor"), max_length=160)
+    action = models.CharField(_("what"), max_length=40, choices=Action.choices, db_index=True)
+    subject_type = models.CharField(_("object type"), max_length=40)
+    subject_id = models.CharField(_("object"), max_length=64, db_index=True)
+    supporter_id = models.BigIntegerField(_("supporter id"), null=True, blank=True, db_index=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    address_hash = models.CharField(_("from (hashed address)"), max_length=32, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.get_action_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit trail is append-only.")

@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.audit import Action, audit_record
 from supporters.admin import SupporterAdmin
 from supporters.models import Supporter
 
@@ -121,8 +122,15 @@ class PaymentAdmin(ReadOnlyAdmin):
             done = 0
             for payment in payments:
                 try:
-                    services.payment_refund(payment=payment, amount=amount)
+                    refunded = services.payment_refund(payment=payment, amount=amount)
                     done += 1
+                    _audit(
+                        request,
+                        Action.PAYMENT_REFUND,
+                        payment,
+                        amount=f"{amount:.2f}" if amount is not None else "all",
+                        refunded_now=f"{refunded.amount_refunded:.2f}",
+                    )
                 except PaymentProviderError as error:
                     self.message_user(request, f"{payment.mollie_id}: {error}", messages.ERROR)
             if done:
@@ -141,6 +149,18 @@ class PaymentAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "donations/staff/refund_confirm.html", context)
+
+
+def _audit(request, action: str, obj: Payment | Subscription, **details) -> None:
+    """Record a staff member's change to a payment or monthly gift in the audit trail."""
+    audit_record(
+        request=request,
+        action=action,
+        subject_type=obj._meta.model_name,
+        subject_id=obj.mollie_id,
+        supporter_id=obj.supporter_id,
+        data=details,
+    )
 
 
 @admin.register(Subscription)
@@ -177,6 +197,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
             try:
                 services.subscription_cancel(subscription=subscription)
                 stopped += 1
+                _audit(request, Action.SUBSCRIPTION_CANCEL, subscription)
             except PaymentProviderError as error:
                 self.message_user(request, f"{subscription.mollie_id}: {error}", messages.ERROR)
         if stopped:

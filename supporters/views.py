@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
+from core.audit import Action, audit_record
 from core.http import is_same_origin, no_faster_than, see_other
 from donations import selectors as gifts
 from donations import services as gift_services
@@ -119,7 +120,22 @@ def login_code(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "supporters/login_code.html", context, status=400)
     supporter_login(request, check.supporter)
+    _audit(request, Action.SUPPORTER_LOGIN)
     return see_other(safe_next(request, reverse("supporters:home")))
+
+
+def _audit(request: HttpRequest, action: str, supporter=None, **details) -> None:
+    """Record a supporter's own change (or login) in the audit trail."""
+    supporter = supporter or request.supporter
+    audit_record(
+        request=request,
+        action=action,
+        subject_type="supporter",
+        subject_id=supporter.pk,
+        supporter_id=supporter.pk,
+        supporter_actor_id=supporter.pk,
+        data=details,
+    )
 
 
 @csrf_exempt
@@ -140,6 +156,7 @@ def enter_after_gift(request: HttpRequest, token: str) -> HttpResponse:
     started_here = donations_started_here(request)
     if token in started_here and gifts.donation_is_paid(donation=donation):
         supporter_login_limited(request, donation.supporter, started_here)
+        _audit(request, Action.SUPPORTER_LOGIN_LIMITED, donation.supporter, donation=donation.pk)
         request.session[LOGIN_EMAIL_KEY] = donation.supporter.email  # typed in this browser
         return see_other(reverse("supporters:home"))
     return see_other(reverse("supporters:login"))
@@ -204,6 +221,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
         return render(request, "supporters/monthly.html", context, status=400)
     if "confirm" not in request.POST:
         return render(request, "supporters/monthly_confirm.html", context)
+    previous = subscription.amount
     try:
         gift_services.subscription_update_amount(
             subscription=subscription, amount=form.cleaned_data["amount"]
@@ -211,6 +229,13 @@ def monthly(request: HttpRequest) -> HttpResponse:
     except (PaymentProviderError, OperationalError):
         context["general_error"] = _unavailable_message()
         return render(request, "supporters/monthly.html", context, status=503)
+    _audit(
+        request,
+        Action.SUBSCRIPTION_AMOUNT,
+        subscription=subscription.mollie_id,
+        previous=f"{previous:.2f}",
+        amount=f"{form.cleaned_data['amount']:.2f}",
+    )
     return see_other(reverse("supporters:home") + "?changed=amount")
 
 
@@ -228,6 +253,7 @@ def monthly_stop(request: HttpRequest) -> HttpResponse:
     except (PaymentProviderError, OperationalError):
         context = {"subscription": subscription, "general_error": _unavailable_message()}
         return render(request, "supporters/monthly_stop.html", context, status=503)
+    _audit(request, Action.SUBSCRIPTION_CANCEL, subscription=subscription.mollie_id)
     return see_other(reverse("supporters:home") + "?changed=stopped")
 
 
@@ -263,6 +289,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"],
             language=form.cleaned_data["language"],
         )
+        _audit(request, Action.SUPPORTER_PROFILE, fields=["name", "language"])
         return see_other(reverse("supporters:profile") + "?saved=1")
     context["saved"] = request.GET.get("saved") == "1"
     return render(request, "supporters/profile.html", context)
@@ -312,6 +339,7 @@ def email_confirm(request: HttpRequest) -> HttpResponse:
         return render(request, "supporters/email_confirm.html", context, status=400)
     del request.session[NEW_EMAIL_KEY]
     supporter_refresh_session(request, request.supporter)
+    _audit(request, Action.SUPPORTER_EMAIL)
     return see_other(reverse("supporters:profile") + "?saved=1")
 
 
@@ -325,6 +353,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @supporter_required
 def export(request: HttpRequest) -> HttpResponse:
     data = gifts.supporter_export(supporter=request.supporter)
+    _audit(request, Action.SUPPORTER_EXPORT)
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
     )
@@ -343,6 +372,7 @@ def erase(request: HttpRequest) -> HttpResponse:
     except PaymentProviderError:
         context = {"supporter": request.supporter, "general_error": _unavailable_message()}
         return render(request, "supporters/erase.html", context, status=503)
+    _audit(request, Action.SUPPORTER_ERASE)
     supporter_logout(request)
     return see_other(reverse("supporters:erased"))
 
