@@ -69,7 +69,7 @@ SECURITY_TXT_EXPIRES = env.str("SECURITY_TXT_EXPIRES", default="")
 
 # --- Applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "core",
@@ -94,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "supporters.auth.SupporterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -291,6 +295,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Staff accounts that can refund or cancel must log in with a second factor (an authenticator
+# app, or a recovery code). On by default in production; off in development and tests.
+STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=not (DEBUG or TESTING))
+OTP_TOTP_ISSUER = SITE_NAME
 # Failed admin log-ins allowed per account, and per client address, in 15 minutes.
 STAFF_LOGIN_ACCOUNT_LIMIT = env.int("STAFF_LOGIN_ACCOUNT_LIMIT", default=5)
 STAFF_LOGIN_CLIENT_LIMIT = env.int("STAFF_LOGIN_CLIENT_LIMIT", default=20)

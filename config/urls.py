@@ -6,6 +6,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from core import two_factor
 from core import views as core_views
 from core.staff_login import ThrottledAdminLoginForm
 from donations import views as donation_views
@@ -17,6 +18,8 @@ urlpatterns = [
     # Outside the language prefix, and with or without the slash: Mollie POSTs here and a
     # redirect would turn the POST into a GET without its body.
     re_path(r"^mollie/webhook/?$", donation_views.mollie_webhook, name="mollie_webhook"),
+    path("admin/two-step/", two_factor.two_factor, name="staff_two_factor"),
+    path("admin/two-step/setup/", two_factor.two_factor_setup, name="staff_two_factor_setup"),
     path("admin/", admin.site.urls),
     path("staff/", include("donations.staff_urls")),
 ]

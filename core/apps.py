@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on a site that asks for the second factor (core/two_factor.py)."""
+
+    default = False
+    default_site = "core.two_factor.TwoFactorAdminSite"
 
 
 class CoreConfig(AppConfig):

@@ -4,7 +4,6 @@ import datetime
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from core.spreadsheet import csv_lines
+from core.two_factor import staff_required
 
 from . import reports
 
@@ -66,7 +66,7 @@ class ExportForm(forms.Form):
 
 
 @never_cache
-@staff_member_required
+@staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     this_month = reports.month_totals(today)
@@ -109,7 +109,7 @@ def _export_rows(payments):
 
 
 @never_cache
-@staff_member_required
+@staff_required
 def payments_export(request: HttpRequest) -> HttpResponse:
     """CSV of the payments created in a date range (`?start=YYYY-MM-DD&end=YYYY-MM-DD`)."""
     form = ExportForm(request.GET)

@@ -1,6 +1,10 @@
 """Site-wide security settings: the deployment checks and security.txt."""
 
+import datetime
+import re
+
 import pytest
+from django.test import Client
 
 from core import checks
 
@@ -34,6 +38,7 @@ def _admin_login(client, username, password, address="198.51.100.7"):
         "/admin/login/?next=/admin/",
         {"username": username, "password": password},
         REMOTE_ADDR=address,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
 
@@ -60,3 +65,55 @@ def test_one_address_trying_many_accounts_is_throttled(client, django_user_model
     assert "Too many failed log-ins" in refused.content.decode()
     fixed_clock.shift(datetime.timedelta(minutes=16))
     assert _admin_login(client, "clerk", "right-pass-1234").status_code == 302
+
+
+def _totp_now(device) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_step_login_for_staff_who_can_refund(client, django_user_model, settings, fixed_clock):
+    """Finding 8: TOTP with recovery codes, required for accounts that can refund or cancel."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.STAFF_OTP_REQUIRED = True
+    django_user_model.objects.create_superuser("boss", "b@example.org", "right-pass-1234")
+    first = _admin_login(client, "boss", "right-pass-1234")
+    assert first.status_code == 302
+    # The password alone opens no admin page and no staff page: the setup comes first.
+    for path in ("/admin/", "/admin/donations/payment/", "/staff/dashboard/"):
+        answer = client.get(path)
+        assert answer.status_code == 302 and "/admin/" in answer["Location"], path
+    assert client.get("/admin/login/")["Location"].startswith("/admin/two-step/")
+    assert client.get("/admin/two-step/")["Location"].startswith("/admin/two-step/setup/")
+    setup = client.get("/admin/two-step/setup/")
+    assert setup.status_code == 200 and "data:image/svg+xml" in setup.content.decode()
+    device = TOTPDevice.objects.get(user__username="boss")
+    wrong = f"{(int(_totp_now(device)) + 1) % 10**6:06d}"
+    assert client.post("/admin/two-step/setup/", {"token": wrong}).status_code == 400
+    fixed_clock.shift(datetime.timedelta(seconds=2))  # django-otp waits a moment after a miss
+    done = client.post("/admin/two-step/setup/", {"token": _totp_now(device)})
+    codes = re.findall(r"<code>(\w+)</code>", done.content.decode())
+    assert done.status_code == 200 and len(codes) == 10
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/staff/dashboard/").status_code == 200
+    # Next time: password, then a recovery code (once).
+    for attempt in range(2):
+        browser = Client()
+        _admin_login(browser, "boss", "right-pass-1234", f"198.51.100.{attempt + 10}")
+        assert browser.get("/admin/")["Location"].startswith("/admin/login/")
+        answer = browser.post("/admin/two-step/", {"token": codes[0]})
+        if attempt == 0:
+            assert answer.status_code == 302 and browser.get("/admin/").status_code == 200
+        else:
+            assert answer.status_code == 400 and browser.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_without_money_permissions_need_no_second_step(client, django_user_model, settings):
+    settings.STAFF_OTP_REQUIRED = True
+    django_user_model.objects.create_user("editor", password="right-pass-1234", is_staff=True)
+    assert _admin_login(client, "editor", "right-pass-1234").status_code == 302
+    assert client.get("/admin/").status_code == 200
