@@ -1,4 +1,4 @@
-"""Login codes: every rule of DESIGN.md's "Supporter login", one test each."""
+"""Login codes: every rule in docs/security.md's "Login codes", one test each."""
 
 import datetime
 import time
