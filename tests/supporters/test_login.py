@@ -338,3 +338,19 @@ def test_next_leads_back_but_never_off_site(client):
         {"email": supporter.email, "code": last_code()},
     )
     assert away["Location"] == url("home")
+
+
+def test_a_key_rotation_keeps_sessions_and_codes_in_flight(client, settings):
+    """Keyed hashes come from salted_hmac and are checked against SECRET_KEY_FALLBACKS."""
+    ann = make_supporter()
+    log_in(client, ann)
+    browser = Client()
+    request_code(browser, ann.email)
+    code = last_code()
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-key-after-rotation-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert client.get(url("home")).status_code == 200
+    assert enter_code(browser, ann.email, code).status_code == 303
+    settings.SECRET_KEY_FALLBACKS = []  # the old key retired: its sessions end
+    assert client.get(url("home")).status_code == 302
