@@ -4,6 +4,7 @@ The supporters app reads gifts only through these functions (see docs/architectu
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,6 +17,9 @@ from supporters.models import Supporter
 from .models import ZERO, Donation, Payment, PaymentStatus, Subscription, SubscriptionStatus
 from .reports import NET
 
+# What new_public_token makes: URL-safe base64 (letters, digits, "-" and "_").
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
 
 def donation_latest_payment(*, donation: Donation) -> Payment | None:
     return donation.payments.order_by("-created_at", "-pk").first()
@@ -27,6 +31,10 @@ def donation_is_paid(*, donation: Donation) -> bool:
 
 
 def donation_by_token(*, token: str) -> Donation | None:
+    """The donation with this public token; None for any string that is not one of our tokens
+    (checked before the database sees it: PostgreSQL refuses, say, a NUL byte with an error)."""
+    if not TOKEN_RE.fullmatch(token or ""):
+        return None
     return Donation.objects.select_related("supporter").filter(public_token=token).first()
 
 

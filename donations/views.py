@@ -4,8 +4,8 @@ import logging
 
 from django.conf import settings
 from django.db import OperationalError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from .exceptions import (
     PaymentProviderUnavailable,
 )
 from .forms import OTHER, DonationForm, initial_from_query
-from .models import Donation, PaymentStatus
+from .models import PaymentStatus
 from .session import donation_remember_started, donations_started_here
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def _donate_retry(request: HttpRequest, token: str) -> HttpResponse:
     The name and address only in the browser that started the donation: the link alone (in a
     browser history, a shared screen, a proxy log) tells nobody who gave.
     """
-    donation = Donation.objects.filter(public_token=token).select_related("supporter").first()
+    donation = selectors.donation_by_token(token=token)
     if donation is None:
         return _donate_blank(request)
     started_here = token in donations_started_here(request)
@@ -126,7 +126,9 @@ def donation_return(request: HttpRequest, token: str) -> HttpResponse:
 
     Syncs the payment when it is not final yet, then shows success, failure or processing.
     """
-    donation = get_object_or_404(Donation.objects.select_related("supporter"), public_token=token)
+    donation = selectors.donation_by_token(token=token)
+    if donation is None:
+        raise Http404
     payment = selectors.donation_latest_payment(donation=donation)
     if payment is not None and not payment.is_final:
         try:

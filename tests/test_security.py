@@ -117,3 +117,19 @@ def test_staff_without_money_permissions_need_no_second_step(client, django_user
     django_user_model.objects.create_user("editor", password="right-pass-1234", is_staff=True)
     assert _admin_login(client, "editor", "right-pass-1234").status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("get", "/en/search/", {"q": "\x00"}),
+        ("get", "/en/donate/return/ab%00cd/", {}),
+        ("post", "/mollie/webhook/", {"id": "tr_\x00"}),
+        ("post", "/en/supporters/login/", {"email": "a\x00@example.org"}),
+    ],
+)
+def test_nul_bytes_anywhere_get_a_400(client, method, path, data):
+    """Found by the fuzz test on PostgreSQL: a NUL in a search term or token was a 500."""
+    response = getattr(client, method)(path, data)
+    assert response.status_code == 400
+    assert b"NUL" in response.content
