@@ -2,9 +2,27 @@
 
 import time
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The `next` parameter when it is a path on this site, otherwise `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def with_next(url: str, request: HttpRequest) -> str:
+    """`url`, carrying this request's safe `next` parameter along (if it has one)."""
+    target = safe_next(request, "")
+    return f"{url}?{urlencode({'next': target})}" if target else url
 
 
 def no_faster_than(setting: str):

@@ -18,13 +18,14 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.http import safe_next, with_next
 
 RECOVERY_CODES = 10
 MONEY_PERMISSIONS = (
@@ -59,24 +60,12 @@ class TwoFactorAdminSite(admin.AdminSite):
             and needs_second_factor(user)
             and not user.is_verified()
         ):
-            return redirect(_with_next(reverse("staff_two_factor"), request))
+            return redirect(with_next(reverse("staff_two_factor"), request))
         return super().login(request, extra_context)
 
 
-def _with_next(url: str, request: HttpRequest) -> str:
-    target = request.GET.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return f"{url}?next={target}"
-    return url
-
-
 def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}
-    ):
-        return target
-    return reverse("admin:index")
+    return safe_next(request, reverse("admin:index"))
 
 
 def staff_required(view):
@@ -110,7 +99,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     """The second step: a code from the app or a recovery code; the setup the first time."""
     user = request.user
     if not list(devices_for_user(user)):
-        return redirect(_with_next(reverse("staff_two_factor_setup"), request))
+        return redirect(with_next(reverse("staff_two_factor_setup"), request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["token"].replace(" ", ""))
@@ -139,7 +128,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             codes = _recovery_codes_new(user)
             otp_login(request, device)
-            context = _context(request, _("Recovery codes"), codes=codes, next=_next(request))
+            context = _context(
+                request,
+                _("Recovery codes"),
+                codes=codes,
+                next=_next(request),
+            )
             return render(request, "admin/two_factor_codes.html", context)
         form.add_error("token", _("That code is not right. Check the time on your phone."))
     context = _context(

@@ -28,7 +28,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.functional import SimpleLazyObject
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from .models import Supporter
 
@@ -112,7 +111,16 @@ def supporter_logout(request: HttpRequest) -> None:
 
 
 def _session_supporter(request: HttpRequest) -> tuple[Supporter | None, bool]:
-    """The session's supporter, if its key is still valid, and whether the session is limited."""
+    """The session's supporter, if its key is still valid, and whether the session is limited.
+
+    Looked up once per request: `request.supporter` and `request.limited_access` share it.
+    """
+    if not hasattr(request, "_supporter_session"):
+        request._supporter_session = _session_supporter_lookup(request)
+    return request._supporter_session
+
+
+def _session_supporter_lookup(request: HttpRequest) -> tuple[Supporter | None, bool]:
     supporter_id = request.session.get(SESSION_ID_KEY)
     if supporter_id is None:
         return None, False
@@ -179,13 +187,3 @@ def supporter_or_limited_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def safe_next(request: HttpRequest, default: str) -> str:
-    """The `next` parameter when it is a path on this site, otherwise `default`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default

@@ -5,7 +5,6 @@ payment, gift or supporter from the URL or a form.
 """
 
 import json
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
 from core.audit import Action, audit_record
-from core.http import is_same_origin, no_faster_than, see_other
+from core.http import is_same_origin, no_faster_than, safe_next, see_other, with_next
 from donations import selectors as gifts
 from donations import services as gift_services
 from donations.exceptions import PaymentProviderError
@@ -30,7 +29,6 @@ from donations.session import donations_started_here
 
 from . import services
 from .auth import (
-    safe_next,
     supporter_login,
     supporter_login_limited,
     supporter_logout,
@@ -87,12 +85,7 @@ def login(request: HttpRequest) -> HttpResponse:
         context = {"form": form, "general_error": message}
         return render(request, "supporters/login.html", context, status=429)
     request.session[LOGIN_EMAIL_KEY] = email
-    return see_other(_with_next(reverse("supporters:login_code"), request))
-
-
-def _with_next(url: str, request: HttpRequest) -> str:
-    target = safe_next(request, "")
-    return f"{url}?{urlencode({'next': target})}" if target else url
+    return see_other(with_next(reverse("supporters:login_code"), request))
 
 
 @csrf_exempt
