@@ -1,13 +1,21 @@
 """HTML pages: the overview at `/`, the test checkout and the change-state page.
 
 Self-contained: one small stylesheet served by the sandbox itself, no scripts, no external
-assets. Every value is passed through `html.escape`. Forms work without JavaScript.
+assets. Forms work without JavaScript. The markup lives in `templates/` (pages at the top,
+pieces in `partials/`) as `string.Template` text with `$name` placeholders; `render` fills
+them in and passes every value through `html.escape`, except `Markup`: the output of `render`
+and `join`, which is inserted as it is. Repeated parts (rows, cells, radio buttons) are a
+partial rendered once per item and joined.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import string
+from collections.abc import Iterable
 from html import escape
+from importlib import resources
 
 from .render import payment_totals
 
@@ -39,106 +47,123 @@ _METHOD_LABELS = {
 }
 
 
-def _e(value) -> str:
+class Markup(str):
+    """HTML made by `render` or `join`: inserted into templates as it is, never escaped again."""
+
+    __slots__ = ()
+
+
+def _escaped(value) -> str:
+    """The one place values become HTML: `Markup` as it is, anything else escaped (None: "")."""
+    if isinstance(value, Markup):
+        return value
     return escape("" if value is None else str(value))
 
 
-def _doc(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n"
-        '<link rel="stylesheet" href="/_sandbox/style.css">\n</head>\n<body>\n'
-        f"<main>\n{body}\n</main>\n</body>\n</html>\n"
-    )
+@functools.cache
+def _template(name: str) -> string.Template:
+    """`templates/<name>`, read once; the newline that ends the file is not part of it."""
+    path = resources.files(__package__).joinpath("templates", *name.split("/"))
+    return string.Template(path.read_text(encoding="utf-8").removesuffix("\n"))
 
 
-def _radios(name: str, legend: str, options, checked: str) -> str:
-    items = []
-    for value, label in options:
-        mark = " checked" if value == checked else ""
-        ident = f"{name}-{value}"
-        items.append(
-            f'<div><input type="radio" name="{_e(name)}" id="{_e(ident)}" value="{_e(value)}"'
-            f'{mark}> <label for="{_e(ident)}">{_e(label)}</label></div>'
+def render(name: str, /, **values) -> Markup:
+    """Fill in a template; every placeholder must be given (a missing one is a `KeyError`)."""
+    return Markup(_template(name).substitute({k: _escaped(v) for k, v in values.items()}))
+
+
+def join(parts: Iterable, sep: str = "") -> Markup:
+    """Parts side by side (each escaped unless it is `Markup`), `sep` between them."""
+    return Markup(sep.join(_escaped(part) for part in parts))
+
+
+def _page(name: str, title: str, **values) -> str:
+    return render("base.html", title=title, body=render(name, title=title, **values))
+
+
+def _radios(name: str, legend: str, options, checked: str) -> Markup:
+    radios = (
+        render(
+            "partials/radio.html",
+            name=name,
+            ident=f"{name}-{value}",
+            value=value,
+            label=label,
+            checked=Markup(" checked" if value == checked else ""),
         )
-    return f"<fieldset>\n<legend>{_e(legend)}</legend>\n" + "\n".join(items) + "\n</fieldset>"
+        for value, label in options
+    )
+    return render("partials/radios.html", legend=legend, options=join(radios, "\n"))
 
 
-def _summary(payment: dict) -> str:
-    amount = payment["amount"]
-    return (
-        "<dl>"
-        f"<dt>Payment</dt><dd>{_e(payment['id'])}</dd>"
-        f"<dt>Description</dt><dd>{_e(payment['description'])}</dd>"
-        f"<dt>Amount</dt><dd>{_e(amount['currency'])} {_e(amount['value'])}</dd>"
-        f"<dt>Status</dt><dd>{_e(payment['status'])}</dd>"
-        "</dl>"
+def _summary(payment: dict) -> Markup:
+    return render(
+        "partials/summary.html",
+        id=payment["id"],
+        description=payment["description"],
+        currency=payment["amount"]["currency"],
+        value=payment["amount"]["value"],
+        status=payment["status"],
     )
 
 
 def checkout_page(payment: dict) -> str:
     """The test checkout: pick an outcome and a method, submit, get redirected back."""
-    title = "Test checkout"
-    head = f'<h1>{title}</h1>\n<p class="note">Mollie sandbox: no money moves.</p>\n'
     if payment["status"] != "open":
-        body = (
-            head + _summary(payment) + f"<p>This payment is already {_e(payment['status'])}.</p>"
-            f'<p><a href="{_e(payment.get("redirectUrl"))}">Back to the website</a></p>'
+        content = render(
+            "partials/checkout_closed.html",
+            status=payment["status"],
+            redirect_url=payment.get("redirectUrl"),
         )
-        return _doc(title, body)
-    method = payment["method"]
-    chosen = method[0] if isinstance(method, list) else (method or "ideal")
-    methods = method if isinstance(method, list) else ([method] if method else _METHODS)
-    form = (
-        f'<form method="post" action="/checkout/{_e(payment["id"])}">\n'
-        + _radios("status", "Outcome", _OUTCOME_LABELS.items(), "paid")
-        + "\n"
-        + _radios(
-            "method", "Payment method", [(m, _METHOD_LABELS.get(m, m)) for m in methods], chosen
+    else:
+        method = payment["method"]
+        chosen = method[0] if isinstance(method, list) else (method or "ideal")
+        methods = method if isinstance(method, list) else ([method] if method else _METHODS)
+        content = render(
+            "partials/checkout_form.html",
+            id=payment["id"],
+            outcomes=_radios("status", "Outcome", _OUTCOME_LABELS.items(), "paid"),
+            methods=_radios(
+                "method", "Payment method", [(m, _METHOD_LABELS.get(m, m)) for m in methods], chosen
+            ),
         )
-        + '\n<button type="submit">Continue</button>\n</form>'
-    )
-    return _doc(title, head + _summary(payment) + form)
+    return _page("checkout.html", "Test checkout", summary=_summary(payment), content=content)
 
 
 def change_state_page(payment: dict) -> str:
     """Test-mode page for recurring and paid payments: set a final status or add a chargeback."""
-    title = "Change payment state"
-    pid = _e(payment["id"])
-    body = f"<h1>{title}</h1>\n" + _summary(payment)
+    form = Markup()
     if payment["status"] in ("open", "pending", "authorized"):
         options = [(s, _OUTCOME_LABELS[s]) for s in ("paid", "failed", "canceled", "expired")]
-        body += (
-            f'<form method="post" action="/change-state/{pid}">'
-            + _radios("status", "New status", options, "paid")
-            + '<button type="submit">Change status</button></form>'
+        form = render(
+            "partials/status_form.html",
+            id=payment["id"],
+            statuses=_radios("status", "New status", options, "paid"),
         )
     elif payment["status"] == "paid":
-        body += (
-            f'<form method="post" action="/_sandbox/payments/{pid}/chargeback">'
-            f'<input type="hidden" name="next" value="/change-state/{pid}">'
-            '<label for="cb-amount">Chargeback amount (empty: all)</label> '
-            '<input id="cb-amount" name="amount" inputmode="decimal"> '
-            '<button type="submit">Create chargeback</button></form>'
-        )
-    body += '<p><a href="/">Sandbox overview</a></p>'
-    return _doc(title, body)
+        form = render("partials/chargeback_form.html", id=payment["id"])
+    return _page("change_state.html", "Change payment state", summary=_summary(payment), form=form)
 
 
-def _table(caption: str, headers, rows) -> str:
-    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in headers)
+def _table(caption: str, headers, rows) -> Markup:
+    """A table of `rows`; a row's values become cells, except `Markup`, already a cell."""
     if not rows:
-        return f"<p>No {_e(caption.lower())} yet.</p>"
-    body = "\n".join("<tr>" + "".join(rows_cells) + "</tr>" for rows_cells in rows)
-    return (
-        f"<table>\n<caption>{_e(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
-        f"<tbody>\n{body}\n</tbody>\n</table>"
+        return render("partials/table_empty.html", what=caption.lower())
+    lines = (
+        render(
+            "partials/tr.html",
+            cells=join(
+                v if isinstance(v, Markup) else render("partials/td.html", value=v) for v in row
+            ),
+        )
+        for row in rows
     )
-
-
-def _td(value) -> str:
-    return f"<td>{_e(value)}</td>"
+    return render(
+        "partials/table.html",
+        caption=caption,
+        headers=join(render("partials/th.html", text=h) for h in headers),
+        rows=join(lines, "\n"),
+    )
 
 
 def overview_page(store, schedule) -> str:
@@ -146,93 +171,73 @@ def overview_page(store, schedule) -> str:
     payments = []
     for p in reversed(list(store.payments.values())):
         refunded, charged_back, _ = payment_totals(store, p)
-        pid = _e(p["id"])
         target = "checkout"
         if p["sequenceType"] == "recurring" or p["status"] == "paid":
             target = "change-state"
-        link = f'<td id="{pid}"><a href="/{target}/{pid}">{pid}</a></td>'
+        link = render("partials/payment_link.html", target=target, id=p["id"])
         payments.append(
-            [link]
-            + [
-                _td(x)
-                for x in (
-                    p["createdAt"],
-                    p["amount"]["value"],
-                    p["status"],
-                    p["sequenceType"],
-                    p["description"],
-                    p.get("customerId"),
-                    p.get("subscriptionId"),
-                    f"{refunded:.2f}",
-                    f"{charged_back:.2f}",
-                )
+            [
+                render("partials/td_anchor.html", id=p["id"], content=link),
+                p["createdAt"],
+                p["amount"]["value"],
+                p["status"],
+                p["sequenceType"],
+                p["description"],
+                p.get("customerId"),
+                p.get("subscriptionId"),
+                f"{refunded:.2f}",
+                f"{charged_back:.2f}",
             ]
         )
     customers = [
-        [f'<td id="{_e(c["id"])}">{_e(c["id"])}</td>']
-        + [_td(c.get(k)) for k in ("name", "email", "createdAt")]
-        + [
-            _td(
-                ", ".join(
-                    f"{m['id']} ({m['method']}, {m['status']})"
-                    for m in store.mandates.values()
-                    if m["customerId"] == c["id"]
-                )
-            )
+        [
+            render("partials/td_anchor.html", id=c["id"], content=c["id"]),
+            c.get("name"),
+            c.get("email"),
+            c.get("createdAt"),
+            ", ".join(
+                f"{m['id']} ({m['method']}, {m['status']})"
+                for m in store.mandates.values()
+                if m["customerId"] == c["id"]
+            ),
         ]
         for c in reversed(list(store.customers.values()))
     ]
     subs = []
     for s in reversed(list(store.subscriptions.values())):
-        action = "<td></td>"
+        action = None
         if s["status"] == "active":
-            action = (
-                f'<td><form method="post" action="/_sandbox/subscriptions/{_e(s["id"])}/charge">'
-                '<input type="hidden" name="next" value="/">'
-                f'<label for="o-{_e(s["id"])}">Outcome</label> '
-                f'<select id="o-{_e(s["id"])}" name="outcome"><option>paid</option>'
-                "<option>failed</option><option>pending</option></select> "
-                f'<button type="submit">Charge now</button></form></td>'
-            )
+            action = render("partials/charge_form.html", id=s["id"])
         subs.append(
-            [_td(s["id"])]
-            + [
-                _td(x)
-                for x in (
-                    s["customerId"],
-                    s["status"],
-                    s["amount"]["value"],
-                    s["interval"],
-                    s["description"],
-                    s.get("nextPaymentDate"),
-                    s.get("timesRemaining"),
-                )
+            [
+                s["id"],
+                s["customerId"],
+                s["status"],
+                s["amount"]["value"],
+                s["interval"],
+                s["description"],
+                s.get("nextPaymentDate"),
+                s.get("timesRemaining"),
+                render("partials/td.html", value=action),
             ]
-            + [action]
         )
     deliveries = [
         [
-            _td(dt.datetime.fromtimestamp(d["time"], dt.UTC).strftime("%H:%M:%S")),
-            _td(d["paymentId"]),
-            _td(d["event"]),
-            _td(d["attempt"]),
-            _td(d["url"]),
-            _td(d["status"] if d["status"] is not None else d["error"]),
+            dt.datetime.fromtimestamp(d["time"], dt.UTC).strftime("%H:%M:%S"),
+            d["paymentId"],
+            d["event"],
+            d["attempt"],
+            d["url"],
+            d["status"] if d["status"] is not None else d["error"],
         ]
         for d in reversed(store.deliveries)
     ]
-    clock = (
-        f"<p>Sandbox today: <strong>{_e(store.today().isoformat())}</strong>. "
-        f"Webhook retry delays (seconds): {_e(', '.join(f'{x:g}' for x in schedule))}.</p>"
-        '<form method="post" action="/_sandbox/clock/advance">'
-        '<input type="hidden" name="months" value="1"><input type="hidden" name="next" value="/">'
-        '<button type="submit">Advance clock one month</button></form>'
-    )
-    body = (
-        "<h1>Mollie sandbox</h1>\n"
-        + clock
-        + "\n<h2>Payments</h2>\n"
-        + _table(
+    return _page(
+        "overview.html",
+        "Mollie sandbox",
+        today=store.today().isoformat(),
+        delays=", ".join(f"{x:g}" for x in schedule),
+        payments=_table(
             "Payments",
             (
                 "Id",
@@ -247,11 +252,9 @@ def overview_page(store, schedule) -> str:
                 "Charged back",
             ),
             payments,
-        )
-        + "\n<h2>Customers</h2>\n"
-        + _table("Customers", ("Id", "Name", "Email", "Created", "Mandates"), customers)
-        + "\n<h2>Subscriptions</h2>\n"
-        + _table(
+        ),
+        customers=_table("Customers", ("Id", "Name", "Email", "Created", "Mandates"), customers),
+        subscriptions=_table(
             "Subscriptions",
             (
                 "Id",
@@ -265,12 +268,10 @@ def overview_page(store, schedule) -> str:
                 "Action",
             ),
             subs,
-        )
-        + "\n<h2>Webhook deliveries</h2>\n"
-        + _table(
+        ),
+        deliveries=_table(
             "Webhook deliveries",
             ("Time (UTC)", "Payment", "Event", "Attempt", "URL", "Response"),
             deliveries,
-        )
+        ),
     )
-    return _doc("Mollie sandbox", body)
