@@ -1,67 +1,16 @@
 """The donate form: input validation only."""
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+
+from core.money import AMOUNT_RE, euro, parse_amount
 
 from .models import Frequency
 
 OTHER = "other"
-# Digits, optionally a decimal comma or point with one or two digits. Nothing else.
-AMOUNT_RE = re.compile(r"^[0-9]{1,9}(?:[.,][0-9]{1,2})?$")
-TOO_MANY_DECIMALS_RE = re.compile(r"^[0-9]{1,9}[.,][0-9]{3,}$")
-
-
-def _euro(value: Decimal) -> str:
-    return "€\u00a0" + number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
-
-
-def parse_amount(
-    text: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None
-) -> Decimal:
-    """Turn what a donor typed (`10`, `10.50`, `10,50`, `€ 10`) into euros with two decimals.
-
-    Raises ValidationError with a message meant for the donor for anything else, and for
-    amounts outside `minimum` and `maximum` (by default DONATION_MIN_AMOUNT and _MAX_AMOUNT).
-    """
-    value = (text or "").strip().removeprefix("€").strip()
-    if not value:
-        raise forms.ValidationError(_("Enter an amount."), code="required")
-    if value.startswith("-"):
-        raise forms.ValidationError(_("Enter an amount above zero."), code="negative")
-    if TOO_MANY_DECIMALS_RE.match(value):
-        raise forms.ValidationError(
-            _("Use at most two decimals, for example 12,50."), code="decimals"
-        )
-    if not AMOUNT_RE.match(value):
-        raise forms.ValidationError(
-            _("Enter an amount in euros using digits, for example 10 or 12,50."),
-            code="invalid",
-        )
-    try:
-        amount = Decimal(value.replace(",", ".")).quantize(Decimal("0.01"))
-    except InvalidOperation:  # pragma: no cover (the pattern above already rules this out)
-        raise forms.ValidationError(_("Enter a valid amount."), code="invalid") from None
-    if amount <= 0:
-        raise forms.ValidationError(_("Enter an amount above zero."), code="zero")
-    minimum = Decimal(settings.DONATION_MIN_AMOUNT) if minimum is None else minimum
-    maximum = Decimal(settings.DONATION_MAX_AMOUNT) if maximum is None else maximum
-    if amount < minimum:
-        raise forms.ValidationError(
-            _("The smallest gift we can process is %(minimum)s.") % {"minimum": _euro(minimum)},
-            code="min",
-        )
-    if amount > maximum:
-        raise forms.ValidationError(
-            _("Online gifts can be at most %(maximum)s. For a larger gift, please contact us.")
-            % {"maximum": _euro(maximum)},
-            code="max",
-        )
-    return amount
 
 
 class DonationForm(forms.Form):
@@ -107,7 +56,7 @@ class DonationForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        presets = [(str(a), _euro(Decimal(a))) for a in settings.DONATION_PRESET_AMOUNTS]
+        presets = [(str(a), euro(Decimal(a))) for a in settings.DONATION_PRESET_AMOUNTS]
         self.fields["amount"].choices = [*presets, (OTHER, _("Other amount"))]
         if not self.is_bound and "amount" not in self.initial:
             self.initial["amount"] = str(settings.DONATION_DEFAULT_AMOUNT)

@@ -4,19 +4,23 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from donations.forms import parse_amount
+from core.money import parse_amount
 
 
-class EmailForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Your email address"),
+def email_field(*, label: str, required: str) -> forms.EmailField:
+    return forms.EmailField(
+        label=label,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={
-            "required": _("Enter your email address."),
+            "required": required,
             "invalid": _("Enter an email address like name@example.org."),
         },
     )
+
+
+class EmailForm(forms.Form):
+    email = email_field(label=_("Your email address"), required=_("Enter your email address."))
 
 
 class EmailChangeCodeForm(forms.Form):
@@ -77,14 +81,8 @@ class ProfileForm(forms.Form):
 
 
 class EmailChangeForm(forms.Form):
-    new_email = forms.EmailField(
-        label=_("New email address"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={
-            "required": _("Enter your new email address."),
-            "invalid": _("Enter an email address like name@example.org."),
-        },
+    new_email = email_field(
+        label=_("New email address"), required=_("Enter your new email address.")
     )
 
 

@@ -3,8 +3,9 @@
 from django import template
 from django.conf import settings
 from django.urls import translate_url
-from django.utils.formats import number_format
 from django.utils.translation import get_language_info
+
+from ..money import euro
 
 register = template.Library()
 
@@ -58,9 +59,4 @@ def field_widget(field):
     return field.as_widget(attrs=attrs)
 
 
-@register.filter
-def euro(amount) -> str:
-    """`12.5` → `€ 12,50` in Dutch, `€ 12.50` in English (grouped thousands, two decimals)."""
-    if amount in (None, ""):
-        return ""
-    return "€\u00a0" + number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+register.filter("euro", euro)

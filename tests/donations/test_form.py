@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings, strategies
 
-from donations.forms import parse_amount
+from core.money import parse_amount
 from donations.models import Donation
 
 from .conftest import FORM, donate_url
