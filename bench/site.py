@@ -158,7 +158,7 @@ def _supporter_cookie(email: str, payments: int) -> str:
     from django.contrib.sessions.backends.db import SessionStore
 
     from donations.models import Donation, Payment
-    from supporters.auth import SESSION_HASH_KEY, SESSION_ID_KEY, _session_hash
+    from supporters.auth import SESSION_HASH_KEY, SESSION_ID_KEY, session_hash
     from supporters.models import Supporter
 
     supporter = Supporter.objects.create(email=email, name="Bench")
@@ -179,7 +179,7 @@ def _supporter_cookie(email: str, payments: int) -> str:
     )
     session = SessionStore()
     session[SESSION_ID_KEY] = supporter.pk
-    session[SESSION_HASH_KEY] = _session_hash(supporter)
+    session[SESSION_HASH_KEY] = session_hash(supporter)
     session.create()
     return session.session_key
 

@@ -83,8 +83,8 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
 
 
 def run(site_url: str, sandbox_url: str, site_pid: int, sandbox_pid: int, count: int = 10_000):
+    from core.models import EmailLog
     from donations.models import Payment
-    from supporters.models import EmailLog
 
     _make_subscriptions(count, site_url, sandbox_url)
     emails_before = EmailLog.objects.count()

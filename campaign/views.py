@@ -10,12 +10,11 @@ from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from core import ratelimit
 from core.cache import public_page
-from core.http import is_same_origin, see_other
+from core.http import cookie_free_post, see_other
 
 from . import selectors, services
 from .exceptions import ObjectionLimitReached
@@ -108,13 +107,20 @@ def giving_info(request: HttpRequest) -> HttpResponse:
     return render(request, "campaign/giving.html", _donate_context())
 
 
-@csrf_exempt  # public pages carry no CSRF cookie; the same-origin check below replaces it
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _not_from_our_site(request: HttpRequest) -> HttpResponse:
+    return _objection_refused(request, _wants_json(request), status=403)
+
+
+# Public pages carry no CSRF cookie, so their forms carry no token.
 @require_POST
+@cookie_free_post(refused=_not_from_our_site)
 def objection_create(request: HttpRequest, key: str) -> HttpResponse:
     """Count one "I objected". Answers JSON to the page's script, a redirect to a form post."""
-    wants_json = "application/json" in request.headers.get("Accept", "")
-    if not is_same_origin(request):
-        return _objection_refused(request, wants_json, status=403)
+    wants_json = _wants_json(request)
     campaign = get_object_or_404(Campaign, key=key)
     try:
         count = services.objection_record(
@@ -144,13 +150,12 @@ def objection_thanks(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "campaign/objection_thanks.html", {"campaign": campaign})
 
 
-@csrf_exempt  # a cookie-free page; the same-origin check keeps this from being an open redirect
+# A cookie-free page; the same-origin check also keeps this from being an open redirect.
+@cookie_free_post(refused=_not_from_our_site)
 def share_mastodon(request: HttpRequest) -> HttpResponse:
     """Ask for the reader's Mastodon server, then send them to its own share screen."""
     form = MastodonShareForm(request.POST or None, initial={"path": request.GET.get("path", "/")})
     if request.method == "POST":
-        if not is_same_origin(request):
-            return _objection_refused(request, wants_json=False, status=403)
         if form.is_valid():
             page_url = settings.PUBLIC_BASE_URL + form.cleaned_data["path"]
             text = f"{settings.SITE_NAME}: {page_url}"

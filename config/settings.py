@@ -179,7 +179,12 @@ DONATION_START_LIMIT_PER_HOUR = env.int("DONATION_START_LIMIT_PER_HOUR", default
 DONATION_START_MIN_RESPONSE_SECONDS = env.float("DONATION_START_MIN_RESPONSE_SECONDS", default=0.8)
 
 # --- Supporters ------------------------------------------------------------------------------
-# Login codes one client may ask for in 15 minutes (each address: 3).
+# Login codes (docs/security.md): how long one works, how many wrong tries an address gets in
+# a window, and how many codes an address and a client may ask for in that window.
+LOGIN_CODE_VALID_MINUTES = 10
+LOGIN_CODE_WRONG_TRIES = 5
+LOGIN_CODE_WINDOW_MINUTES = 15
+LOGIN_CODES_PER_ADDRESS = 3
 LOGIN_CODE_CLIENT_LIMIT = env.int("LOGIN_CODE_CLIENT_LIMIT", default=10)
 # Asking for a code always takes at least this long, known address or not, so response times
 # do not tell which addresses belong to supporters.

@@ -1,12 +1,15 @@
 """Small request helpers."""
 
 import time
+from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -64,6 +67,29 @@ def is_same_origin(request: HttpRequest) -> bool:
         expected = f"{request.scheme}://{request.get_host()}"
         return origin == expected
     return True
+
+
+def cookie_free_post(refused: str | Callable[[HttpRequest], HttpResponse] = "refused.html"):
+    """For a view whose form carries no CSRF token, so that reading its page sets no cookie.
+
+    Django's CSRF check is switched off for it (`csrf_exempt`); instead a POST that the browser
+    says came from another site (see `is_same_origin`) is answered by `refused`: a template
+    rendered with status 403, or a function of the request that makes the answer.
+    """
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if request.method == "POST" and not is_same_origin(request):
+                if callable(refused):
+                    return refused(request)
+                return render(request, refused, status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def see_other(url: str) -> HttpResponseRedirect:

@@ -1,6 +1,8 @@
-"""Site-wide records: rate-limit counters and the audit trail."""
+"""Site-wide records: rate-limit counters, the audit trail and the email outbox."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -92,3 +94,53 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit trail is append-only.")
+
+
+class EmailLog(models.Model):
+    """One row per email the site sends, so each event's email goes out exactly once.
+
+    `event_key` names the event (for example `thanks-oneoff:tr_abc`); the unique constraint makes
+    a second attempt for the same event fail inside its transaction instead of sending twice.
+    `recipient` is the record the email is about (a supporter, say): a generic reference, so
+    this outbox knows no feature app. Written through `core.outbox.email_queue`.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    recipient_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recipient_id = models.PositiveBigIntegerField(null=True, blank=True)
+    recipient = GenericForeignKey("recipient_type", "recipient_id")
+    event_key = models.CharField(_("event"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    language = models.CharField(_("language"), max_length=5, default="nl")
+    # What the template needs, until the email is sent (then emptied: it can hold personal data).
+    context = models.JSONField(default=dict, blank=True, editable=False)
+    # The name of a registered context preparer run at sending time (see core.outbox).
+    prepare = models.CharField(max_length=60, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    to = models.CharField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=250)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["kind", "created_at"]),
+            models.Index(fields=["recipient_type", "recipient_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to}"

@@ -8,13 +8,12 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyInline
 from core.audit import Action, audit_record
-from supporters.admin import SupporterAdmin
-from supporters.models import Supporter
+from core.money import parse_amount
 
 from . import services
 from .exceptions import PaymentProviderError
-from .forms import parse_amount
 from .models import Donation, Payment, Subscription
 
 MOLLIE_PAYMENT_FIELDS = [
@@ -49,17 +48,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return [field.name for field in self.model._meta.fields]
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(ReadOnlyInline, admin.TabularInline):
     model = Payment
     fk_name = "donation"
-    extra = 0
-    can_delete = False
     fields = ["mollie_id", "status", "sequence_type", "amount", "amount_refunded", "paid_at"]
     readonly_fields = fields
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Donation)
@@ -208,24 +201,3 @@ class SubscriptionAdmin(ReadOnlyAdmin):
                 messages.SUCCESS,
             )
         return None
-
-
-class SupporterDonationInline(admin.TabularInline):
-    model = Donation
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "amount", "frequency", "language", "start_error"]
-    readonly_fields = fields
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-# The supporters app knows nothing of gifts; its admin page shows them from here.
-admin.site.unregister(Supporter)
-
-
-@admin.register(Supporter)
-class SupporterWithGiftsAdmin(SupporterAdmin):
-    inlines = [*SupporterAdmin.inlines, SupporterDonationInline]

@@ -4,18 +4,21 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from supporters.models import Supporter
 
-from .models import ZERO, Payment, PaymentStatus, SequenceType, Subscription, SubscriptionStatus
-
-NET = ExpressionWrapper(
-    F("amount") - F("amount_refunded") - F("amount_charged_back"),
-    output_field=DecimalField(max_digits=12, decimal_places=2),
+from .models import (
+    NET_AMOUNT,
+    ZERO,
+    Payment,
+    SequenceType,
+    Subscription,
+    SubscriptionStatus,
 )
+
 MONTHLY_TYPES = (SequenceType.FIRST, SequenceType.RECURRING)
 CHART_DAYS = 90
 
@@ -32,7 +35,7 @@ def month_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.dateti
 
 
 def _paid_between(start: datetime.datetime, end: datetime.datetime) -> QuerySet[Payment]:
-    return Payment.objects.filter(status=PaymentStatus.PAID, paid_at__gte=start, paid_at__lt=end)
+    return Payment.objects.paid().filter(paid_at__gte=start, paid_at__lt=end)
 
 
 @dataclass
@@ -49,9 +52,9 @@ def month_totals(day: datetime.date) -> MonthTotals:
     """Net amounts received in `day`'s month (refunds and chargebacks deducted), two queries."""
     start, end = month_bounds(day)
     sums = _paid_between(start, end).aggregate(
-        total=Coalesce(Sum(NET), ZERO),
-        oneoff=Coalesce(Sum(NET, filter=Q(sequence_type=SequenceType.ONEOFF)), ZERO),
-        monthly=Coalesce(Sum(NET, filter=Q(sequence_type__in=MONTHLY_TYPES)), ZERO),
+        total=Coalesce(Sum(NET_AMOUNT), ZERO),
+        oneoff=Coalesce(Sum(NET_AMOUNT, filter=Q(sequence_type=SequenceType.ONEOFF)), ZERO),
+        monthly=Coalesce(Sum(NET_AMOUNT, filter=Q(sequence_type__in=MONTHLY_TYPES)), ZERO),
         gifts=Count("pk"),
     )
     new_supporters = Supporter.objects.filter(created_at__gte=start, created_at__lt=end).count()
@@ -71,10 +74,11 @@ def gifts_per_day(today: datetime.date, days: int = CHART_DAYS) -> list[dict]:
     zone = timezone.get_current_timezone()
     start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
     rows = (
-        Payment.objects.filter(status=PaymentStatus.PAID, paid_at__gte=start)
+        Payment.objects.paid()
+        .filter(paid_at__gte=start)
         .annotate(day=TruncDate("paid_at", tzinfo=zone))
         .values("day")
-        .annotate(total=Coalesce(Sum(NET), ZERO), gifts=Count("pk"))
+        .annotate(total=Coalesce(Sum(NET_AMOUNT), ZERO), gifts=Count("pk"))
         .order_by("day")
     )
     by_day = {row["day"]: row for row in rows}

@@ -12,10 +12,10 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
+from core.export import export_money, export_time
 from supporters.models import Supporter
 
-from .models import ZERO, Donation, Payment, PaymentStatus, Subscription, SubscriptionStatus
-from .reports import NET
+from .models import NET_AMOUNT, ZERO, Donation, Payment, PaymentStatus, Subscription
 
 # What new_public_token makes: URL-safe base64 (letters, digits, "-" and "_").
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -74,14 +74,7 @@ def supporter_payments_of_donations(
 
 
 def supporter_active_subscription(*, supporter: Supporter) -> Subscription | None:
-    return (
-        Subscription.objects.filter(
-            supporter=supporter,
-            status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING],
-        )
-        .order_by("-started_at")
-        .first()
-    )
+    return Subscription.objects.active().filter(supporter=supporter).order_by("-started_at").first()
 
 
 @dataclass
@@ -93,11 +86,11 @@ class GivingTotals:
 
 def supporter_totals(*, supporter: Supporter) -> GivingTotals:
     """What the supporter gave this year and in all (refunds and chargebacks deducted)."""
-    paid = Payment.objects.filter(supporter=supporter, status=PaymentStatus.PAID)
+    paid = Payment.objects.paid().filter(supporter=supporter)
     year = timezone.localdate().year
     sums = paid.aggregate(
-        this_year=Coalesce(Sum(NET, filter=Q(paid_at__year=year)), ZERO),
-        all_time=Coalesce(Sum(NET), ZERO),
+        this_year=Coalesce(Sum(NET_AMOUNT, filter=Q(paid_at__year=year)), ZERO),
+        all_time=Coalesce(Sum(NET_AMOUNT), ZERO),
     )
     years = sorted(
         set(paid.annotate(year=ExtractYear("paid_at")).values_list("year", flat=True).distinct()),
@@ -121,38 +114,24 @@ def supporter_statement(*, supporter: Supporter, year: int) -> Statement:
     start = datetime.datetime(year, 1, 1, tzinfo=zone)
     end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
     payments = list(
-        Payment.objects.filter(
-            supporter=supporter, status=PaymentStatus.PAID, paid_at__gte=start, paid_at__lt=end
-        ).order_by("paid_at", "pk")
+        Payment.objects.paid()
+        .filter(supporter=supporter, paid_at__gte=start, paid_at__lt=end)
+        .order_by("paid_at", "pk")
     )
     gross = sum((p.amount for p in payments), ZERO)
-    refunded = sum((p.amount_refunded + p.amount_charged_back for p in payments), ZERO)
+    refunded = sum((p.amount_returned for p in payments), ZERO)
     return Statement(
         year=year, payments=payments, gross=gross, refunded=refunded, net=gross - refunded
     )
 
 
-def supporter_export(*, supporter: Supporter) -> dict:
-    """Everything we hold about `supporter`, as plain data for a JSON download."""
-
-    def money(value: Decimal) -> str:
-        return f"{value:.2f}"
-
-    def when(value) -> str | None:
-        return value.isoformat() if value else None
-
+def supporter_gifts_export(*, supporter: Supporter) -> dict:
+    """Everything the donations app holds about `supporter`, as plain data for a JSON download."""
     return {
-        "supporter": {
-            "email": supporter.email,
-            "name": supporter.name,
-            "language": supporter.language,
-            "created_at": when(supporter.created_at),
-            "mollie_customer_id": supporter.mollie_customer_id or None,
-        },
         "donations": [
             {
-                "created_at": when(d.created_at),
-                "amount": money(d.amount),
+                "created_at": export_time(d.created_at),
+                "amount": export_money(d.amount),
                 "frequency": d.frequency,
                 "language": d.language,
             }
@@ -161,13 +140,13 @@ def supporter_export(*, supporter: Supporter) -> dict:
         "payments": [
             {
                 "mollie_id": p.mollie_id,
-                "created_at": when(p.created_at),
-                "paid_at": when(p.paid_at),
+                "created_at": export_time(p.created_at),
+                "paid_at": export_time(p.paid_at),
                 "status": p.status,
                 "kind": p.sequence_type,
-                "amount": money(p.amount),
-                "amount_refunded": money(p.amount_refunded),
-                "amount_charged_back": money(p.amount_charged_back),
+                "amount": export_money(p.amount),
+                "amount_refunded": export_money(p.amount_refunded),
+                "amount_charged_back": export_money(p.amount_charged_back),
                 "method": p.method,
             }
             for p in Payment.objects.filter(supporter=supporter).order_by("created_at")
@@ -175,23 +154,12 @@ def supporter_export(*, supporter: Supporter) -> dict:
         "monthly_gifts": [
             {
                 "mollie_id": s.mollie_id,
-                "amount": money(s.amount),
+                "amount": export_money(s.amount),
                 "status": s.status,
-                "started_at": when(s.started_at),
-                "next_payment_date": when(s.next_payment_date),
-                "canceled_at": when(s.canceled_at),
+                "started_at": export_time(s.started_at),
+                "next_payment_date": export_time(s.next_payment_date),
+                "canceled_at": export_time(s.canceled_at),
             }
             for s in Subscription.objects.filter(supporter=supporter).order_by("started_at")
-        ],
-        "emails": [
-            {
-                "kind": e.kind,
-                "subject": e.subject,
-                "to": e.to,
-                "status": e.status,
-                "created_at": when(e.created_at),
-                "sent_at": when(e.sent_at),
-            }
-            for e in supporter.emails.order_by("created_at")
         ],
     }

@@ -3,7 +3,6 @@
 import logging
 
 from django.conf import settings
-from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,17 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
 from core.cache import public_page
-from core.http import is_same_origin, no_faster_than, see_other
+from core.http import cookie_free_post, no_faster_than, see_other
 
 from . import gateway, selectors, services
-from .exceptions import (
-    DonationLimitReached,
-    PaymentNotFound,
-    PaymentProviderError,
-    PaymentProviderRefused,
-    PaymentProviderUnavailable,
-)
+from .exceptions import DonationLimitReached, PaymentNotFound, PaymentProviderRefused
 from .forms import OTHER, DonationForm, initial_from_query
+from .http import PROVIDER_FAILED, PROVIDER_UNAVAILABLE, provider_unavailable
 from .models import PaymentStatus
 from .session import donation_remember_started, donations_started_here
 
@@ -43,9 +37,8 @@ def _donate_blank(request: HttpRequest) -> HttpResponse:
     return _form_page(request, DonationForm(initial=initial_from_query(request.GET)))
 
 
-# The form carries no CSRF token so the page stays cookie-free and cacheable; a POST from
-# another site's page is refused by the same-origin check instead.
-@csrf_exempt
+# The form carries no CSRF token so the page stays cookie-free and cacheable.
+@cookie_free_post()
 @require_http_methods(["GET", "HEAD", "POST"])
 def donate(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
@@ -59,8 +52,6 @@ def donate(request: HttpRequest) -> HttpResponse:
 @never_cache  # answers to a submitted form hold what the donor typed: never store them
 @no_faster_than("DONATION_START_MIN_RESPONSE_SECONDS")
 def _donate_submit(request: HttpRequest) -> HttpResponse:
-    if not is_same_origin(request):
-        return render(request, "donations/refused.html", status=403)
     form = DonationForm(request.POST)
     if form.is_bot:
         return _form_page(request, DonationForm(), status=400, general_error=_bot_message())
@@ -79,9 +70,8 @@ def _donate_submit(request: HttpRequest) -> HttpResponse:
     except DonationLimitReached:
         message = _("You have started several gifts in a short time. Please try again later.")
         return _form_page(request, form, status=429, general_error=message)
-    except PaymentProviderUnavailable:
-        logger.warning("Mollie unreachable while starting a donation", exc_info=True)
-        return _form_page(request, form, status=503, unavailable=True)
+    except PROVIDER_UNAVAILABLE as error:
+        return provider_unavailable(request, "donations/donate.html", {"form": form}, error=error)
     except PaymentProviderRefused as error:
         logger.error("Mollie refused a donation start: %s (field %s)", error, error.field)
         message = _("The payment provider did not accept this gift. Please check the amount.")
@@ -133,7 +123,7 @@ def donation_return(request: HttpRequest, token: str) -> HttpResponse:
     if payment is not None and not payment.is_final:
         try:
             payment = services.payment_sync(mollie_id=payment.mollie_id).payment or payment
-        except (PaymentProviderError, OperationalError):
+        except PROVIDER_FAILED:
             logger.warning("Could not sync %s on the return page", payment.mollie_id, exc_info=True)
     context = {"donation": donation, "payment": payment}
     if payment is not None and payment.status == PaymentStatus.PAID:
@@ -184,7 +174,7 @@ def mollie_webhook(request: HttpRequest) -> HttpResponse:
         services.payment_sync(mollie_id=mollie_id)
     except PaymentNotFound:
         return HttpResponse(status=200)
-    except (PaymentProviderUnavailable, OperationalError):
+    except PROVIDER_UNAVAILABLE:
         logger.warning("Webhook for %s could not be handled now", mollie_id, exc_info=True)
         return HttpResponse(status=503)
     except PaymentProviderRefused:

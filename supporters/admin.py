@@ -1,9 +1,29 @@
+"""The supporter in the admin: one page with their details, gifts and emails."""
+
 from django.contrib import admin, messages
+from django.contrib.contenttypes.admin import GenericTabularInline
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyInline
+from core.models import EmailLog
+from donations.models import Donation
+
 from .emails import login_code_email
-from .models import EmailLog, Supporter
+from .models import Supporter
+
+
+class SupporterDonationInline(ReadOnlyInline, admin.TabularInline):
+    model = Donation
+    fields = readonly_fields = ["created_at", "amount", "frequency", "language", "start_error"]
+
+
+class SupporterEmailInline(ReadOnlyInline, GenericTabularInline):
+    model = EmailLog
+    ct_field = "recipient_type"
+    ct_fk_field = "recipient_id"
+    fields = readonly_fields = ["created_at", "kind", "to", "subject", "status", "sent_at"]
+    ordering = ["-created_at"]
 
 
 @admin.register(Supporter)
@@ -13,6 +33,7 @@ class SupporterAdmin(admin.ModelAdmin):
     search_fields = ["email", "name", "mollie_customer_id"]
     date_hierarchy = "created_at"
     readonly_fields = ["mollie_customer_id", "created_at"]
+    inlines = [SupporterDonationInline, SupporterEmailInline]
     actions = ["send_login_code"]
 
     @admin.action(description=_("Email a login code to the selected supporters"))
@@ -27,17 +48,3 @@ class SupporterAdmin(admin.ModelAdmin):
             % sent,
             messages.SUCCESS,
         )
-
-
-@admin.register(EmailLog)
-class EmailLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "to", "subject", "status", "sent_at"]
-    list_filter = ["status", "kind", "created_at"]
-    search_fields = ["to", "event_key", "subject"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]

@@ -45,7 +45,7 @@ class LimitedAccess:
     donation_tokens: tuple[str, ...]
 
 
-def _session_hash(supporter: Supporter, *, limited: bool, secret: str | None = None) -> str:
+def session_hash(supporter: Supporter, *, limited: bool, secret: str | None = None) -> str:
     parts = [str(supporter.pk), supporter.email]
     if limited:
         # A code login moves code_login_at on, so every limited session made before it ends.
@@ -57,7 +57,7 @@ def _session_hash(supporter: Supporter, *, limited: bool, secret: str | None = N
 def _hash_is_valid(stored: str, supporter: Supporter, *, limited: bool) -> bool:
     secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return any(
-        constant_time_compare(stored, _session_hash(supporter, limited=limited, secret=secret))
+        constant_time_compare(stored, session_hash(supporter, limited=limited, secret=secret))
         for secret in secrets
     )
 
@@ -73,7 +73,7 @@ def supporter_login(request: HttpRequest, supporter: Supporter) -> None:
     request.session.cycle_key()
     request.session.pop(SESSION_LIMITED_KEY, None)
     request.session[SESSION_ID_KEY] = supporter.pk
-    request.session[SESSION_HASH_KEY] = _session_hash(supporter, limited=False)
+    request.session[SESSION_HASH_KEY] = session_hash(supporter, limited=False)
     request.session.set_expiry(None)  # the site's SESSION_COOKIE_AGE
     rotate_token(request)
     request.supporter = supporter
@@ -91,7 +91,7 @@ def supporter_login_limited(
         return
     request.session.cycle_key()
     request.session[SESSION_ID_KEY] = supporter.pk
-    request.session[SESSION_HASH_KEY] = _session_hash(supporter, limited=True)
+    request.session[SESSION_HASH_KEY] = session_hash(supporter, limited=True)
     request.session[SESSION_LIMITED_KEY] = list(donation_tokens)
     request.session.set_expiry(settings.SUPPORTER_LIMITED_SESSION_SECONDS)
     rotate_token(request)
@@ -101,7 +101,7 @@ def supporter_login_limited(
 
 def supporter_refresh_session(request: HttpRequest, supporter: Supporter) -> None:
     """Keep this (proven) session valid after the supporter changed their own address."""
-    request.session[SESSION_HASH_KEY] = _session_hash(supporter, limited=False)
+    request.session[SESSION_HASH_KEY] = session_hash(supporter, limited=False)
 
 
 def supporter_logout(request: HttpRequest) -> None:

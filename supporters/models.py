@@ -1,6 +1,7 @@
 """Supporters: the people who give. Separate from staff users; they never get a password."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,14 @@ class Supporter(models.Model):
     # When the supporter last proved their address with a code. Part of the key of every
     # limited session (see supporters/auth.py), so a code login ends all of those.
     code_login_at = models.DateTimeField(_("last login with a code"), null=True, blank=True)
+    # The emails sent to this supporter, from the site's outbox (`EmailLog.objects.filter(
+    # supporter=...)` works through `related_query_name`).
+    emails = GenericRelation(
+        "core.EmailLog",
+        content_type_field="recipient_type",
+        object_id_field="recipient_id",
+        related_query_name="supporter",
+    )
 
     class Meta:
         verbose_name = _("supporter")
@@ -50,60 +59,12 @@ class Supporter(models.Model):
         super().save(*args, **kwargs)
 
 
-class EmailLog(models.Model):
-    """One row per email we send a supporter, so each event's email goes out exactly once.
-
-    `event_key` names the event (for example `payment-paid:tr_abc`); the unique constraint makes a
-    second attempt for the same event fail inside its transaction instead of sending twice.
-    """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
-
-    supporter = models.ForeignKey(
-        Supporter,
-        verbose_name=_("supporter"),
-        related_name="emails",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-    )
-    event_key = models.CharField(_("event"), max_length=120, unique=True)
-    kind = models.CharField(_("kind"), max_length=40)
-    language = models.CharField(_("language"), max_length=5, default="nl")
-    # What the template needs, until the email is sent (then emptied: it can hold personal data).
-    context = models.JSONField(default=dict, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    to = models.CharField(_("to"), max_length=254)
-    subject = models.CharField(_("subject"), max_length=250)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("email")
-        verbose_name_plural = _("emails")
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["status", "created_at"]),
-            models.Index(fields=["kind", "created_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} → {self.to}"
-
-
 class LoginCode(models.Model):
     """A six-digit code sent by email. Only a keyed hash is stored; the code itself never is.
 
     `purpose` is LOGIN, or EMAIL_CHANGE (then `new_email` holds the address being confirmed).
-    A code is valid for ten minutes, once, and dies after five wrong tries; issuing a new code
-    for the same supporter and purpose deletes the old one.
+    A code is valid for LOGIN_CODE_VALID_MINUTES, once, and dies after LOGIN_CODE_WRONG_TRIES
+    wrong tries; issuing a new code for the same supporter and purpose deletes the old one.
     """
 
     class Purpose(models.TextChoices):

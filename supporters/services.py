@@ -1,13 +1,14 @@
-"""Writes for supporters: finding them, login codes, profile changes and erasure.
+"""Writes for supporters: finding them, login codes and profile changes.
 
-Login-code rules (docs/security.md): six digits from `secrets`, valid ten minutes, single use,
-stored only as a keyed hash (`salted_hmac`) and compared in constant time. Each address has a
-budget of five wrong tries per fifteen minutes, counted in the rate-limit store for known and
-unknown addresses alike; a new code does not refill it, and a code that met five wrong tries
-is dead. At most three codes per address and `LOGIN_CODE_CLIENT_LIMIT` per client in fifteen
-minutes. Asking for a code, and trying one, answer the same whether or not the address
-belongs to a supporter: by text, status, redirect and (with the views' minimum answer time)
-by time.
+Login-code rules (docs/security.md; the numbers are settings, defaults in brackets): six digits
+from `secrets`, valid LOGIN_CODE_VALID_MINUTES (10), single use, stored only as a keyed hash
+(`salted_hmac`) and compared in constant time. Each address has a budget of
+LOGIN_CODE_WRONG_TRIES (5) wrong tries per LOGIN_CODE_WINDOW_MINUTES (15), counted in the
+rate-limit store for known and unknown addresses alike; a new code does not refill it, and a
+code that met that many wrong tries is dead. At most LOGIN_CODES_PER_ADDRESS (3) codes per
+address and LOGIN_CODE_CLIENT_LIMIT (10) per client in the window. Asking for a code, and
+trying one, answer the same whether or not the address belongs to a supporter: by text,
+status, redirect and (with the views' minimum answer time) by time.
 """
 
 import enum
@@ -16,18 +17,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core import ratelimit
+from core.outbox import context_preparer
 
+from .emails import SUPPORTER_CONTEXT, email_change_email, login_code_email
 from .exceptions import LoginCodeLimitReached
 from .models import LoginCode, Supporter, normalise_email
 
-CODE_VALID_FOR = timezone.timedelta(minutes=10)
-MAX_FAILED_ATTEMPTS = 5
-LIMIT_WINDOW_SECONDS = 15 * 60
-CODES_PER_ADDRESS = 3
+
+def _window_seconds() -> int:
+    return settings.LOGIN_CODE_WINDOW_MINUTES * 60
 
 
 def supporter_get_or_create(*, email: str, name: str, language: str) -> tuple[Supporter, bool]:
@@ -93,11 +96,31 @@ def login_code_issue(
             purpose=purpose,
             code_hash=_code_hash(code=code, supporter_id=supporter.pk, purpose=purpose),
             new_email=normalise_email(new_email) if new_email else "",
-            expires_at=timezone.now() + CODE_VALID_FOR,
+            expires_at=timezone.now()
+            + timezone.timedelta(minutes=settings.LOGIN_CODE_VALID_MINUTES),
         )
     # The address's wrong-try budget is deliberately left as it is: asking for a new code
-    # must not buy an attacker five more guesses.
+    # must not buy an attacker a fresh set of guesses.
     return code
+
+
+@context_preparer(SUPPORTER_CONTEXT)
+def supporter_email_context(*, recipient: Supporter | None, context: dict) -> dict:
+    """What every supporter email gets at sending time: the links into the area and, when it
+    asks for one (`login_code_purpose`), a login code made now."""
+    base = settings.PUBLIC_BASE_URL
+    extra = {
+        "supporter_area_url": base + reverse("supporters:home"),
+        "login_code_url": base + reverse("supporters:login_code"),
+    }
+    if context.get("login_code_purpose") and recipient is not None:
+        extra["code"] = login_code_issue(
+            supporter=recipient,
+            purpose=context["login_code_purpose"],
+            new_email=context.get("new_email", ""),
+        )
+        extra["code_minutes"] = settings.LOGIN_CODE_VALID_MINUTES
+    return extra
 
 
 def login_code_request(*, email: str, language: str, client_key: str) -> None:
@@ -106,19 +129,17 @@ def login_code_request(*, email: str, language: str, client_key: str) -> None:
     Raises LoginCodeLimitReached when this client or this address asked too often, counted the
     same way for unknown addresses, so the answer never tells whether an address is known.
     """
-    from .emails import login_code_email
-
     email = normalise_email(email)
     if not ratelimit.hit(
         scope="login-code-client",
         key=client_key,
         limit=settings.LOGIN_CODE_CLIENT_LIMIT,
-        window=LIMIT_WINDOW_SECONDS,
+        window=_window_seconds(),
     ) or not ratelimit.hit(
         scope="login-code-address",
         key=ratelimit.hash_key(email),
-        limit=CODES_PER_ADDRESS,
-        window=LIMIT_WINDOW_SECONDS,
+        limit=settings.LOGIN_CODES_PER_ADDRESS,
+        window=_window_seconds(),
     ):
         raise LoginCodeLimitReached
     supporter = Supporter.objects.filter(email=email).first()
@@ -155,14 +176,14 @@ def login_code_check(
 
     What a wrong code is told depends only on the address's wrong-try budget, which is kept
     for known and unknown addresses alike: WRONG while it lasts, TOO_MANY once it is spent and
-    until its window closes. A stored code that met five wrong tries stays dead after that
+    until its window closes. A stored code that met the limit of wrong tries stays dead after that
     (it is then just wrong), exactly as an address without a code. "Expired" and "used" are
     only ever told to someone who typed the right code, which only the mailbox's owner has.
     """
     email = normalise_email(email)
     attempts_key = _attempts_key(email, purpose)
     code = code.strip().replace(" ", "")
-    if ratelimit.count(scope="login-attempts", key=attempts_key) >= MAX_FAILED_ATTEMPTS:
+    if ratelimit.count(scope="login-attempts", key=attempts_key) >= settings.LOGIN_CODE_WRONG_TRIES:
         return CodeCheck(CodeResult.TOO_MANY)
     if supporter is None and purpose == LoginCode.Purpose.LOGIN:
         supporter = Supporter.objects.filter(email=email).first()
@@ -181,7 +202,7 @@ def login_code_check(
             supporter_id=supporter.pk if supporter else 0,
             purpose=purpose,
         )
-        if matches and stored.failed_attempts < MAX_FAILED_ATTEMPTS:
+        if matches and stored.failed_attempts < settings.LOGIN_CODE_WRONG_TRIES:
             if stored.used_at is not None:
                 return CodeCheck(CodeResult.USED)
             if stored.expires_at <= timezone.now():
@@ -193,10 +214,10 @@ def login_code_check(
         if stored is not None:
             stored.failed_attempts += 1
             stored.save(update_fields=["failed_attempts"])
-    tries = ratelimit.count_hit(
-        scope="login-attempts", key=attempts_key, window=LIMIT_WINDOW_SECONDS
+    tries = ratelimit.count_hit(scope="login-attempts", key=attempts_key, window=_window_seconds())
+    return CodeCheck(
+        CodeResult.WRONG if tries < settings.LOGIN_CODE_WRONG_TRIES else CodeResult.TOO_MANY
     )
-    return CodeCheck(CodeResult.WRONG if tries < MAX_FAILED_ATTEMPTS else CodeResult.TOO_MANY)
 
 
 # --- Profile ------------------------------------------------------------------------------
@@ -214,14 +235,12 @@ def supporter_email_change_request(*, supporter: Supporter, new_email: str, lang
 
     Raises LoginCodeLimitReached when codes were requested too often for that address.
     """
-    from .emails import email_change_email
-
     new_email = normalise_email(new_email)
     if not ratelimit.hit(
         scope="login-code-address",
         key=ratelimit.hash_key(new_email),
-        limit=CODES_PER_ADDRESS,
-        window=LIMIT_WINDOW_SECONDS,
+        limit=settings.LOGIN_CODES_PER_ADDRESS,
+        window=_window_seconds(),
     ):
         raise LoginCodeLimitReached
     email_change_email(supporter=supporter, new_email=new_email, language=language)

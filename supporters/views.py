@@ -5,10 +5,10 @@ payment, gift or supporter from the URL or a form.
 """
 
 import json
+from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,15 +16,14 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
 from core.audit import Action, audit_record
-from core.http import is_same_origin, no_faster_than, safe_next, see_other, with_next
+from core.http import cookie_free_post, no_faster_than, safe_next, see_other, with_next
 from donations import selectors as gifts
 from donations import services as gift_services
-from donations.exceptions import PaymentProviderError
+from donations.http import PROVIDER_FAILED, provider_unavailable
 from donations.session import donations_started_here
 
 from . import services
@@ -46,6 +45,7 @@ from .forms import (
     ProfileForm,
 )
 from .models import normalise_email
+from .privacy import supporter_erase, supporter_export
 from .services import CodeResult
 
 LOGIN_EMAIL_KEY = "supporter_login_email"
@@ -53,7 +53,7 @@ NEW_EMAIL_KEY = "supporter_new_email"
 
 CODE_MESSAGES = {
     CodeResult.WRONG: gettext_lazy("That code is not right. Check the email and try again."),
-    CodeResult.EXPIRED: gettext_lazy("That code has expired: codes work for ten minutes."),
+    CodeResult.EXPIRED: gettext_lazy("That code has expired: ask for a new one."),
     CodeResult.USED: gettext_lazy("That code has already been used: each code works once."),
     CodeResult.TOO_MANY: gettext_lazy(
         "Too many wrong tries. For your safety this code no longer works."
@@ -61,17 +61,14 @@ CODE_MESSAGES = {
 }
 
 
-# The login forms carry no CSRF token (so reading them sets no cookie); a POST from another
-# site's page is refused by the same-origin check instead.
-@csrf_exempt
+# The login forms carry no CSRF token, so reading them sets no cookie.
 @never_cache
 @no_faster_than("LOGIN_CODE_MIN_RESPONSE_SECONDS")
 @require_http_methods(["GET", "HEAD", "POST"])
+@cookie_free_post()
 def login(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "supporters/login.html", {"form": EmailForm()})
-    if not is_same_origin(request):
-        return render(request, "supporters/refused.html", status=403)
     form = EmailForm(request.POST)
     if not form.is_valid():
         return render(request, "supporters/login.html", {"form": form}, status=400)
@@ -88,29 +85,25 @@ def login(request: HttpRequest) -> HttpResponse:
     return see_other(with_next(reverse("supporters:login_code"), request))
 
 
-@csrf_exempt
 @never_cache
 @no_faster_than("LOGIN_CODE_MIN_RESPONSE_SECONDS")
 @require_http_methods(["GET", "HEAD", "POST"])
+@cookie_free_post()
 def login_code(request: HttpRequest) -> HttpResponse:
     email = request.session.get(LOGIN_EMAIL_KEY, "")
+    context = {"code_minutes": settings.LOGIN_CODE_VALID_MINUTES}
     if request.method != "POST":
         form = CodeForm(initial={"email": email})
-        return render(request, "supporters/login_code.html", {"form": form})
-    if not is_same_origin(request):
-        return render(request, "supporters/refused.html", status=403)
+        return render(request, "supporters/login_code.html", {**context, "form": form})
     form = CodeForm(request.POST)
+    context["form"] = form
     if not form.is_valid():
-        return render(request, "supporters/login_code.html", {"form": form}, status=400)
+        return render(request, "supporters/login_code.html", context, status=400)
     check = services.login_code_check(
         email=form.cleaned_data["email"], code=form.cleaned_data["code"]
     )
     if check.result is not CodeResult.OK:
-        context = {
-            "form": form,
-            "code_error": CODE_MESSAGES[check.result],
-            "offer_new_code": True,
-        }
+        context |= {"code_error": CODE_MESSAGES[check.result], "offer_new_code": True}
         return render(request, "supporters/login_code.html", context, status=400)
     supporter_login(request, check.supporter)
     _audit(request, Action.SUPPORTER_LOGIN)
@@ -131,8 +124,8 @@ def _audit(request: HttpRequest, action: str, supporter=None, **details) -> None
     )
 
 
-@csrf_exempt
 @require_POST
+@cookie_free_post()
 def enter_after_gift(request: HttpRequest, token: str) -> HttpResponse:
     """The success page's button: into the area at once, to see the gift just made.
 
@@ -141,8 +134,6 @@ def enter_after_gift(request: HttpRequest, token: str) -> HttpResponse:
     into the donate form proves nothing about it. Everyone else goes to the login page, with
     nothing filled in, so the token alone tells nobody whose gift it was.
     """
-    if not is_same_origin(request):
-        return render(request, "supporters/refused.html", status=403)
     donation = gifts.donation_by_token(token=token)
     if donation is None:
         raise Http404
@@ -198,14 +189,26 @@ def _home_limited(request: HttpRequest) -> HttpResponse:
     return render(request, "supporters/home_limited.html", context)
 
 
-@never_cache
-@supporter_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def monthly(request: HttpRequest) -> HttpResponse:
+def with_monthly_gift(view):
+    """A page about the supporter's running monthly gift: it gets that gift as `subscription`,
+    and without one the supporter is told there is none. For proven supporters only."""
+
+    @never_cache
+    @supporter_required
+    @require_http_methods(["GET", "HEAD", "POST"])
+    @wraps(view)
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        subscription = gifts.supporter_active_subscription(supporter=request.supporter)
+        if subscription is None:
+            return render(request, "supporters/monthly_none.html")
+        return view(request, subscription)
+
+    return wrapped
+
+
+@with_monthly_gift
+def monthly(request: HttpRequest, subscription) -> HttpResponse:
     """Change the monthly amount: the form, a confirmation step, then Mollie."""
-    subscription = gifts.supporter_active_subscription(supporter=request.supporter)
-    if subscription is None:
-        return render(request, "supporters/monthly_none.html")
     form = AmountForm(request.POST or None)
     context = {"subscription": subscription, "form": form}
     if request.method != "POST":
@@ -219,9 +222,8 @@ def monthly(request: HttpRequest) -> HttpResponse:
         gift_services.subscription_update_amount(
             subscription=subscription, amount=form.cleaned_data["amount"]
         )
-    except (PaymentProviderError, OperationalError):
-        context["general_error"] = _unavailable_message()
-        return render(request, "supporters/monthly.html", context, status=503)
+    except PROVIDER_FAILED as error:
+        return provider_unavailable(request, "supporters/monthly.html", context, error=error)
     _audit(
         request,
         Action.SUBSCRIPTION_AMOUNT,
@@ -232,26 +234,17 @@ def monthly(request: HttpRequest) -> HttpResponse:
     return see_other(reverse("supporters:home") + "?changed=amount")
 
 
-@never_cache
-@supporter_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def monthly_stop(request: HttpRequest) -> HttpResponse:
-    subscription = gifts.supporter_active_subscription(supporter=request.supporter)
-    if subscription is None:
-        return render(request, "supporters/monthly_none.html")
+@with_monthly_gift
+def monthly_stop(request: HttpRequest, subscription) -> HttpResponse:
     if request.method != "POST":
         return render(request, "supporters/monthly_stop.html", {"subscription": subscription})
     try:
         gift_services.subscription_cancel(subscription=subscription)
-    except (PaymentProviderError, OperationalError):
-        context = {"subscription": subscription, "general_error": _unavailable_message()}
-        return render(request, "supporters/monthly_stop.html", context, status=503)
+    except PROVIDER_FAILED as error:
+        context = {"subscription": subscription}
+        return provider_unavailable(request, "supporters/monthly_stop.html", context, error=error)
     _audit(request, Action.SUBSCRIPTION_CANCEL, subscription=subscription.mollie_id)
     return see_other(reverse("supporters:home") + "?changed=stopped")
-
-
-def _unavailable_message() -> str:
-    return _("We could not reach our payment provider. Nothing has changed; please try again.")
 
 
 @never_cache
@@ -319,7 +312,11 @@ def email_confirm(request: HttpRequest) -> HttpResponse:
     if not new_email:
         return redirect("supporters:profile")
     form = EmailChangeCodeForm(request.POST or None)
-    context = {"form": form, "new_email": new_email}
+    context = {
+        "form": form,
+        "new_email": new_email,
+        "code_minutes": settings.LOGIN_CODE_VALID_MINUTES,
+    }
     if request.method != "POST":
         return render(request, "supporters/email_confirm.html", context)
     if not form.is_valid():
@@ -345,7 +342,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @never_cache
 @supporter_required
 def export(request: HttpRequest) -> HttpResponse:
-    data = gifts.supporter_export(supporter=request.supporter)
+    data = supporter_export(supporter=request.supporter)
     _audit(request, Action.SUPPORTER_EXPORT)
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
@@ -361,10 +358,10 @@ def erase(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "supporters/erase.html", {"supporter": request.supporter})
     try:
-        gift_services.supporter_erase(supporter=request.supporter)
-    except PaymentProviderError:
-        context = {"supporter": request.supporter, "general_error": _unavailable_message()}
-        return render(request, "supporters/erase.html", context, status=503)
+        supporter_erase(supporter=request.supporter)
+    except PROVIDER_FAILED as error:
+        context = {"supporter": request.supporter}
+        return provider_unavailable(request, "supporters/erase.html", context, error=error)
     _audit(request, Action.SUPPORTER_ERASE)
     supporter_logout(request)
     return see_other(reverse("supporters:erased"))

@@ -19,6 +19,10 @@ def _documented_limits(settings):
     """The limits the tests count against are the documented defaults, whatever the
     environment of the test run says."""
     settings.LOGIN_CODE_CLIENT_LIMIT = 10
+    settings.LOGIN_CODE_VALID_MINUTES = 10
+    settings.LOGIN_CODE_WRONG_TRIES = 5
+    settings.LOGIN_CODE_WINDOW_MINUTES = 15
+    settings.LOGIN_CODES_PER_ADDRESS = 3
     settings.DONATION_START_LIMIT_PER_HOUR = 10
     settings.OBJECTION_LIMIT_PER_HOUR = 5
     settings.PUBLIC_CACHE_SECONDS = 60

@@ -21,9 +21,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from core.models import EmailLog
 from donations import services
 from donations.models import Payment, Subscription
-from supporters.models import EmailLog
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("SCALE_OUT_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -1,14 +1,14 @@
 """Every write of the donations app: starting gifts, following Mollie, managing monthly gifts.
 
 State rules (see docs/architecture.md): each Mollie payment is one Payment row; status changes
-happen under a row lock and only when the status really changes; side effects (emails) are
-queued in the same transaction and sent after it commits, once per event; Mollie calls carry
+happen under a row lock and only when the status really changes; each change is announced
+(donations.events) in the same transaction, once, for other apps to act on; Mollie calls carry
 stable idempotency keys so a retry never charges twice.
 """
 
 from ..exceptions import PaymentProviderError, PaymentProviderRefused, PaymentProviderUnavailable
 from .common import add_months
-from .privacy import supporter_erase
+from .privacy import supporter_gifts_anonymise, supporter_gifts_stop
 from .reconcile import ReconcileReport, payments_reconcile, subscription_sync
 from .refunds import payment_refund
 from .start import donation_start, supporter_ensure_customer
@@ -31,5 +31,6 @@ __all__ = [
     "subscription_sync",
     "subscription_update_amount",
     "supporter_ensure_customer",
-    "supporter_erase",
+    "supporter_gifts_anonymise",
+    "supporter_gifts_stop",
 ]

@@ -21,22 +21,24 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _decimal(amount: dict | None) -> Decimal:
+def mollie_amount(amount: dict | None) -> Decimal:
+    """Mollie's `{"currency": "EUR", "value": "10.00"}` as a Decimal (zero when absent)."""
     return Decimal(amount["value"]) if amount else ZERO
 
 
-def _when(value: str | None) -> datetime | None:
+def mollie_time(value: str | None) -> datetime | None:
+    """One of Mollie's ISO 8601 timestamps as an aware datetime (None when absent)."""
     return parse_datetime(value) if value else None
 
 
-def _lock_timeout() -> None:
+def lock_timeout_set() -> None:
     """Give up waiting for a row lock after LOCK_TIMEOUT (PostgreSQL), so callers can answer 503."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
 
 
-def _webhook_url() -> str | None:
-    # Only when Mollie can reach us: the real Mollie refuses a localhost webhook URL.
+def webhook_url() -> str | None:
+    """Our webhook's address, only when Mollie can reach us (it refuses a localhost URL)."""
     base = settings.MOLLIE_WEBHOOK_BASE_URL
     return f"{base}{reverse('mollie_webhook')}" if base else None

@@ -1,48 +1,37 @@
-"""Erasing a supporter: personal data goes, the financial records the law requires stay."""
+"""The money side of erasing a supporter: the supporters app's erasure calls these two."""
 
 import contextlib
 
-from django.db import transaction
-
-from supporters.emails import erasure_confirmation_send
-from supporters.models import EmailLog, LoginCode, Supporter
+from supporters.models import Supporter
 
 from .. import gateway
 from ..exceptions import PaymentNotFound
-from ..models import Payment, Subscription, SubscriptionStatus
+from ..models import Payment, Subscription
 from .subscriptions import subscription_cancel
 
 
-def supporter_erase(*, supporter: Supporter) -> None:
-    """Stop any monthly gift at Mollie, confirm by email, then anonymise the supporter.
+def supporter_gifts_stop(*, supporter: Supporter) -> None:
+    """Stop every running monthly gift of `supporter` at Mollie, and delete the Mollie customer
+    (Mollie keeps its name and address too).
 
-    The Mollie customer is deleted too.
-
-    Payments, donations and subscriptions are kept (bookkeeping law requires them) but no
-    longer say who gave: the supporter row keeps only an anonymous placeholder address, and the
-    raw Mollie data on payments (which can hold names and account numbers) is removed.
-    Raises PaymentProviderUnavailable when a monthly gift cannot be stopped; nothing is erased
-    then, so the donor is never left paying without an account to stop it from.
+    Raises PaymentProviderUnavailable when a monthly gift cannot be stopped; call this before
+    erasing anything, so the donor is never left paying without an account to stop it from.
     """
-    active = Subscription.objects.filter(
-        supporter=supporter,
-        status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING],
-    )
-    for subscription in active:
+    for subscription in Subscription.objects.active().filter(supporter=supporter):
         subscription_cancel(subscription=subscription, notify=False)
     if supporter.mollie_customer_id:
-        # Mollie keeps the customer's name and address too; remove them there as well.
         with contextlib.suppress(PaymentNotFound):
             gateway.customer_delete(supporter.mollie_customer_id)
-    erasure_confirmation_send(supporter=supporter)
-    with transaction.atomic():
-        Payment.objects.filter(supporter=supporter).update(mollie_data={})
-        Subscription.objects.filter(supporter=supporter).update(mollie_data={}, customer_id="")
-        EmailLog.objects.filter(supporter=supporter).update(
-            to="", subject="", error="", context={}, supporter=None
-        )
-        LoginCode.objects.filter(supporter=supporter).delete()
-        supporter.email = f"erased-{supporter.pk}@erased.invalid"
-        supporter.name = ""
-        supporter.mollie_customer_id = ""
-        supporter.save(update_fields=["email", "name", "mollie_customer_id"])
+
+
+def supporter_gifts_anonymise(*, supporter: Supporter) -> None:
+    """Keep `supporter`'s payments and gifts (bookkeeping law requires them) without the raw
+    Mollie data that can name the donor (names, account numbers) or the Mollie customer.
+
+    Run inside the erasure's transaction. This app is the one writer of the supporter's Mollie
+    customer id: it sets it when the customer is made and clears it here.
+    """
+    Payment.objects.filter(supporter=supporter).update(mollie_data={})
+    Subscription.objects.filter(supporter=supporter).update(mollie_data={}, customer_id="")
+    Supporter.objects.filter(pk=supporter.pk).update(mollie_customer_id="")
+    supporter.mollie_customer_id = ""

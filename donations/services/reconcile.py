@@ -16,9 +16,8 @@ from ..models import (
     PaymentStatus,
     SequenceType,
     Subscription,
-    SubscriptionStatus,
 )
-from .subscriptions import _subscription_apply, subscription_start
+from .subscriptions import subscription_apply_mollie, subscription_start
 from .sync import SyncResult, payment_sync
 
 
@@ -58,7 +57,7 @@ def subscription_sync(*, subscription: Subscription) -> "ReconcileReport":
     with transaction.atomic():
         locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
         before = (locked.status, locked.amount, locked.next_payment_date)
-        _subscription_apply(locked, data)
+        subscription_apply_mollie(locked, data)
         if before != (locked.status, locked.amount, locked.next_payment_date):
             report.subscriptions_updated += 1
     known = dict(
@@ -105,11 +104,7 @@ def payments_reconcile(*, older_than_minutes: int = 5, workers: int = 8) -> Reco
             report.subscriptions_created += subscription_start(donation=donation) is not None
         except PaymentProviderError as error:
             report.errors.append(f"donation {donation.pk}: {error}")
-    active = list(
-        Subscription.objects.filter(
-            status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING]
-        )
-    )
+    active = list(Subscription.objects.active())
     for outcome in _in_threads(_reconcile_subscription, active, workers):
         if isinstance(outcome, ReconcileReport):
             report.merge(outcome)

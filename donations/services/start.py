@@ -14,7 +14,7 @@ from supporters.services import supporter_get_or_create
 from .. import gateway
 from ..exceptions import DonationLimitReached, PaymentProviderError
 from ..models import Donation, Payment, SequenceType
-from .common import _decimal, _webhook_url
+from .common import mollie_amount, webhook_url
 
 DONATION_START_WINDOW_SECONDS = 3600
 
@@ -66,7 +66,7 @@ def donation_start(
         supporter=supporter,
         status=data["status"],
         sequence_type=data.get("sequenceType", SequenceType.ONEOFF),
-        amount=_decimal(data["amount"]),
+        amount=mollie_amount(data["amount"]),
         method=data.get("method") or "",
         mollie_data=data,
         synced_at=timezone.now(),
@@ -88,7 +88,7 @@ def _first_payment_create(*, donation: Donation, site_url: str) -> dict:
         amount=donation.amount,
         description=f"{description} #{donation.pk}",
         redirect_url=f"{site_url}{return_path}",
-        webhook_url=_webhook_url(),
+        webhook_url=webhook_url(),
         metadata={"donation_id": donation.pk},
         language=donation.language,
         idempotency_key=f"donation-{donation.pk}-payment",

@@ -1,5 +1,6 @@
 """Monthly gifts: starting the Mollie subscription once, changing and stopping it."""
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -7,9 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from .. import emails, gateway
+from .. import gateway
+from ..events import GiftEvent, gift_event_announce
 from ..exceptions import PaymentProviderRefused
 from ..models import (
+    ACTIVE_SUBSCRIPTION_STATUSES,
     Donation,
     Payment,
     PaymentStatus,
@@ -17,7 +20,7 @@ from ..models import (
     Subscription,
     SubscriptionStatus,
 )
-from .common import _decimal, _webhook_url, _when, add_months
+from .common import add_months, mollie_amount, mollie_time, webhook_url
 
 MONTHLY_INTERVAL = "1 month"
 
@@ -53,7 +56,7 @@ def subscription_start(*, donation: Donation) -> Subscription | None:
             interval=MONTHLY_INTERVAL,
             start_date=start_date,
             description=_subscription_description(donation),
-            webhook_url=_webhook_url(),
+            webhook_url=webhook_url(),
             metadata={"donation_id": donation.pk},
             idempotency_key=f"donation-{donation.pk}-subscription",
         )
@@ -75,7 +78,7 @@ def _subscription_store(donation: Donation, first: Payment, data: dict, start_da
             donation=donation,
             supporter=supporter,
             customer_id=supporter.mollie_customer_id,
-            amount=_decimal(data["amount"]),
+            amount=mollie_amount(data["amount"]),
             interval=data.get("interval", MONTHLY_INTERVAL),
             status=data["status"],
             start_date=parse_date(data.get("startDate") or "") or start_date,
@@ -84,7 +87,7 @@ def _subscription_store(donation: Donation, first: Payment, data: dict, start_da
             synced_at=timezone.now(),
         )
         Payment.objects.filter(pk=first.pk).update(subscription=subscription)
-        emails.welcome_monthly(subscription=subscription)
+        gift_event_announce(GiftEvent.MONTHLY_STARTED, subscription=subscription)
     return subscription
 
 
@@ -97,7 +100,7 @@ def _subscription_find(customer_id: str, donation: Donation) -> dict | None:
     for item in gateway.subscriptions_of_customer(customer_id):
         if (item.get("metadata") or {}).get("donation_id") == donation.pk and item.get(
             "status"
-        ) in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING):
+        ) in ACTIVE_SUBSCRIPTION_STATUSES:
             return item
     return None
 
@@ -114,18 +117,20 @@ def subscription_update_amount(*, subscription: Subscription, amount: Decimal) -
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
         previous = subscription.amount
-        _subscription_apply(subscription, data)
+        subscription_apply_mollie(subscription, data)
         if subscription.amount != previous:
-            emails.amount_changed(subscription=subscription, previous=previous)
+            gift_event_announce(
+                GiftEvent.MONTHLY_AMOUNT_CHANGED, subscription=subscription, previous=previous
+            )
     return subscription
 
 
 def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> Subscription:
-    """Stop a monthly gift at Mollie and locally; confirm by email (once).
+    """Stop a monthly gift at Mollie and locally, and announce MONTHLY_STOPPED (once).
 
-    Stopping an already stopped gift changes nothing; `notify=False` sends no email (used when
-    the supporter is being erased). Raises PaymentProviderUnavailable when
-    Mollie cannot be reached; the gift then stays as it was.
+    Stopping an already stopped gift changes nothing; `notify=False` is passed on with the
+    event (the supporter is being erased and is told about that instead). Raises
+    PaymentProviderUnavailable when Mollie cannot be reached; the gift then stays as it was.
     """
     subscription.refresh_from_db(fields=["status"])
     data = None
@@ -141,18 +146,28 @@ def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> S
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
         if data is not None:
-            _subscription_apply(subscription, data)
-        if notify and subscription.status == SubscriptionStatus.CANCELED:
-            emails.monthly_stopped(subscription=subscription)
+            subscription_apply_mollie(subscription, data)
+        if data is not None and subscription.status == SubscriptionStatus.CANCELED:
+            gift_event_announce(GiftEvent.MONTHLY_STOPPED, subscription=subscription, notify=notify)
     return subscription
 
 
-def _subscription_apply(subscription: Subscription, data: dict) -> None:
+# --- The one writer of a subscription's schedule -------------------------------------------
+# Mollie decides when a monthly gift is charged, so its `nextPaymentDate` is the truth:
+# `subscription_apply_mollie` copies it whenever Mollie tells us about the subscription (a
+# change, a stop, reconciliation), and then it wins. Between two such answers a charge that
+# arrives moves the date on by one month, as Mollie itself does (`subscription_charged`), so
+# the supporter area shows the coming date without asking Mollie once per charge (thousands
+# arrive on the first of the month). Nothing else writes `next_payment_date`.
+
+
+def subscription_apply_mollie(subscription: Subscription, data: dict) -> None:
+    """Copy Mollie's view of a subscription (`data`) onto our locked row, and save it."""
     subscription.status = data["status"]
-    subscription.amount = _decimal(data["amount"])
+    subscription.amount = mollie_amount(data["amount"])
     subscription.next_payment_date = parse_date(data.get("nextPaymentDate") or "")
     if data.get("canceledAt") and subscription.canceled_at is None:
-        subscription.canceled_at = _when(data["canceledAt"])
+        subscription.canceled_at = mollie_time(data["canceledAt"])
     subscription.mollie_data = data
     subscription.synced_at = timezone.now()
     subscription.save(
@@ -165,3 +180,16 @@ def _subscription_apply(subscription: Subscription, data: dict) -> None:
             "synced_at",
         ]
     )
+
+
+def subscription_charged(subscription: Subscription, *, charged_on: datetime | None) -> None:
+    """A charge of `subscription` arrived: move the next charge date on when it was due.
+
+    One conditional UPDATE (two charges at once move it once); Mollie's next answer confirms.
+    """
+    due: date | None = subscription.next_payment_date
+    charged = timezone.localdate(charged_on) if charged_on else timezone.localdate()
+    if due is not None and due <= charged:
+        Subscription.objects.filter(pk=subscription.pk, next_payment_date=due).update(
+            next_payment_date=add_months(due, 1)
+        )

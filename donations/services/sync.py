@@ -1,12 +1,12 @@
 """Following Mollie: the one path by which a payment's status and amounts change."""
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import emails, gateway
+from .. import gateway
+from ..events import GiftEvent, gift_event_announce
 from ..exceptions import UnexpectedProviderAnswer
 from ..models import (
     UNSUCCESSFUL_STATUSES,
@@ -16,8 +16,8 @@ from ..models import (
     SequenceType,
     Subscription,
 )
-from .common import _decimal, _lock_timeout, _when, add_months
-from .subscriptions import subscription_start
+from .common import lock_timeout_set, mollie_amount, mollie_time
+from .subscriptions import subscription_charged, subscription_start
 
 
 @dataclass
@@ -76,7 +76,7 @@ def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
 def _payment_store(mollie_id: str, data: dict) -> tuple[Payment | None, bool, bool]:
     """Lock and update our row for the payment, or adopt it: (payment, changed, adopted)."""
     with transaction.atomic():
-        _lock_timeout()
+        lock_timeout_set()
         payment = Payment.objects.select_for_update().filter(mollie_id=mollie_id).first()
         if payment is not None:
             return payment, _payment_apply(payment, data), False
@@ -109,29 +109,19 @@ def _payment_adopt(data: dict) -> Payment | None:
         supporter_id=owner.supporter_id,
         status=PaymentStatus.OPEN,
         sequence_type=data.get("sequenceType", SequenceType.RECURRING),
-        amount=_decimal(data["amount"]),
+        amount=mollie_amount(data["amount"]),
     )
     events = _payment_fields(payment, data)
     payment.save(force_insert=True)
     if subscription is not None:
-        _subscription_advance(subscription, charged_on=_when(data.get("createdAt")))
+        subscription_charged(subscription, charged_on=mollie_time(data.get("createdAt")))
     for event in events:
-        _payment_event(payment, event)
+        gift_event_announce(event, payment=payment)
     return payment
 
 
-def _subscription_advance(subscription: Subscription, *, charged_on: datetime | None) -> None:
-    """Move the next charge date on after a charge, as Mollie does (reconciliation confirms)."""
-    due = subscription.next_payment_date
-    charged = timezone.localdate(charged_on) if charged_on else timezone.localdate()
-    if due is not None and due <= charged:
-        Subscription.objects.filter(pk=subscription.pk, next_payment_date=due).update(
-            next_payment_date=add_months(due, 1)
-        )
-
-
 def _payment_apply(payment: Payment, data: dict) -> bool:
-    """Apply Mollie's view of a locked payment; queue the emails its transition calls for.
+    """Apply Mollie's view of a locked payment; announce the transition (see donations.events).
 
     Returns whether anything the donor or staff would see changed.
     """
@@ -150,36 +140,29 @@ def _payment_apply(payment: Payment, data: dict) -> bool:
         ]
     )
     for event in events:
-        _payment_event(payment, event)
+        gift_event_announce(event, payment=payment)
     return before != (payment.status, payment.amount_refunded, payment.amount_charged_back)
 
 
-def _payment_fields(payment: Payment, data: dict) -> list[str]:
-    """Copy Mollie's view onto `payment` (not saved); return the events the change calls for."""
+def _payment_fields(payment: Payment, data: dict) -> list[GiftEvent]:
+    """Copy Mollie's view onto `payment` (not saved); return the events the change makes."""
     new_status = data["status"]
     now = timezone.now()
     events = []
     if new_status != payment.status:
         payment.status = new_status
         if new_status == PaymentStatus.PAID and payment.paid_at is None:
-            payment.paid_at = _when(data.get("paidAt")) or now
-            events.append("paid")
+            payment.paid_at = mollie_time(data.get("paidAt")) or now
+            events.append(GiftEvent.PAYMENT_PAID)
         if new_status in UNSUCCESSFUL_STATUSES and payment.failed_at is None:
             payment.failed_at = (
-                _when(data.get("failedAt") or data.get("canceledAt") or data.get("expiredAt"))
+                mollie_time(data.get("failedAt") or data.get("canceledAt") or data.get("expiredAt"))
                 or now
             )
-            events.append("unsuccessful")
-    payment.amount_refunded = _decimal(data.get("amountRefunded"))
-    payment.amount_charged_back = _decimal(data.get("amountChargedBack"))
+            events.append(GiftEvent.PAYMENT_UNSUCCESSFUL)
+    payment.amount_refunded = mollie_amount(data.get("amountRefunded"))
+    payment.amount_charged_back = mollie_amount(data.get("amountChargedBack"))
     payment.method = data.get("method") or payment.method
     payment.mollie_data = data
     payment.synced_at = now
     return events
-
-
-def _payment_event(payment: Payment, event: str) -> None:
-    if event == "paid" and payment.sequence_type == SequenceType.ONEOFF:
-        emails.thanks_oneoff(payment=payment)
-    elif event == "unsuccessful" and payment.sequence_type == SequenceType.RECURRING:
-        emails.charge_failed(payment=payment)

@@ -7,8 +7,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from core.templatetags.site_tags import euro
-from donations.models import PaymentStatus, SequenceType
+from core.money import euro
 
 register = template.Library()
 
@@ -21,7 +20,6 @@ def gift_rows(payments) -> SafeString:
     template engine, five lookups and filters per row, cost as much as the rest of the page.
     """
     one_off, monthly = gettext("one-off"), gettext("monthly")
-    statuses = {value: str(label) for value, label in PaymentStatus.choices}
     return format_html_join(
         "\n",
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -29,11 +27,10 @@ def gift_rows(payments) -> SafeString:
             (
                 date_format(timezone.localtime(payment.paid_at or payment.created_at), "j M Y"),
                 euro(payment.amount),
-                one_off if payment.sequence_type == SequenceType.ONEOFF else monthly,
-                statuses.get(payment.status, payment.status),
-                euro(payment.amount_refunded + payment.amount_charged_back)
-                if payment.amount_refunded or payment.amount_charged_back
-                else "\u2013",  # an en dash: nothing refunded
+                one_off if payment.is_oneoff else monthly,
+                payment.get_status_display(),
+                # An en dash when nothing went back to the donor.
+                euro(payment.amount_returned) if payment.amount_returned else "\u2013",
             )
             for payment in payments
         ),

@@ -31,7 +31,7 @@ def test_staff_can_send_a_login_code_without_seeing_it(staff):
     code_hash = LoginCode.objects.get(supporter=ann).code_hash
     for view in (
         reverse("admin:supporters_supporter_change", args=[ann.pk]),
-        reverse("admin:supporters_emaillog_changelist"),
+        reverse("admin:core_emaillog_changelist"),
         reverse("admin:index"),
     ):
         html = staff.get(view).content.decode()

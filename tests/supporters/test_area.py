@@ -10,8 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from core.models import EmailLog
 from donations.models import Donation, Payment, Subscription
-from supporters.models import EmailLog, Supporter
+from supporters.models import Supporter
 
 from ..donations.conftest import mollie, start  # noqa: F401 (fixture used by these tests)
 from ..donations.factories import make_payment

@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from supporters.emails import email_deliver, email_queue
-from supporters.models import EmailLog
+from core.models import EmailLog
+from core.outbox import email_deliver
+from supporters.emails import supporter_email_queue
 
 from ..donations.conftest import mollie, start  # noqa: F401 (fixture used by these tests)
 from .conftest import make_supporter
@@ -47,7 +48,7 @@ def run_worker() -> None:
 
 def queue_one(supporter) -> EmailLog:
     with transaction.atomic():
-        return email_queue(
+        return supporter_email_queue(
             event_key="test:1",
             supporter=supporter,
             template="donations/thanks_oneoff",
@@ -73,7 +74,7 @@ def test_failing_smtp_is_retried_then_shown_to_staff(worker_tasks, settings, sta
     log.refresh_from_db()
     assert log.status == EmailLog.Status.FAILED
     assert log.attempts == 3 and "went away" in log.error
-    failed = staff.get(reverse("admin:supporters_emaillog_changelist"), {"status__exact": "failed"})
+    failed = staff.get(reverse("admin:core_emaillog_changelist"), {"status__exact": "failed"})
     assert failed.context["cl"].result_count == 1
 
 

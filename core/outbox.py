@@ -1,0 +1,180 @@
+"""The email outbox: every email the site sends, once per event, after the surrounding commit.
+
+Every email is rendered from `templates/emails/<template>.txt` and `.html` in its language.
+`email_queue` writes an EmailLog row with a unique event key in the caller's transaction: if
+the event was already handled (a duplicate webhook, say), nothing is queued; if the
+transaction rolls back, nothing is sent. After the commit the `deliver_email` task sends it; a
+failure is tried again later (EMAIL_RETRY_DELAYS) and finally shown to staff as failed.
+
+Some context can only be made at sending time (a login code must not sit in the database
+while the email waits). An app registers a *preparer* for that with `context_preparer`; an
+email queued with `prepare=<name>` gets the preparer's result added to its context just before
+it is rendered. This module imports no feature app: apps register what they need.
+"""
+
+import datetime
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django_tasks import task
+
+from .models import EmailLog
+
+logger = logging.getLogger(__name__)
+
+Preparer = Callable[..., dict]
+_preparers: dict[str, Preparer] = {}
+
+
+def context_preparer(name: str) -> Callable[[Preparer], Preparer]:
+    """Register `function(*, recipient, context) -> dict` under `name` (see the module doc)."""
+
+    def register(function: Preparer) -> Preparer:
+        _preparers[name] = function
+        return function
+
+    return register
+
+
+def context_encode(value):
+    """Context values as JSON that `context_decode` turns back into the same Python types."""
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, datetime.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        return {str(key): context_encode(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [context_encode(item) for item in value]
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def context_decode(value):
+    if isinstance(value, dict):
+        if "$decimal" in value:
+            return Decimal(value["$decimal"])
+        if "$datetime" in value:
+            return parse_datetime(value["$datetime"])
+        if "$date" in value:
+            return parse_date(value["$date"])
+        return {key: context_decode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [context_decode(item) for item in value]
+    return value
+
+
+def email_queue(
+    *,
+    event_key: str,
+    to: str,
+    language: str,
+    template: str,
+    subject: str,
+    context: dict,
+    recipient: models.Model | None = None,
+    prepare: str = "",
+    deliver: bool = True,
+) -> EmailLog | None:
+    """Queue one email for `event_key`; None when that event's email was already queued.
+
+    `subject` is a translatable string rendered in the email's language; `recipient` is the
+    record the email is about (kept with the log for staff, exports and erasure); `prepare`
+    names a registered preparer. The email is handed to the task worker after the current
+    transaction commits; with `deliver=False` the caller sends it with `email_deliver`.
+    """
+    if prepare and prepare not in _preparers:
+        raise LookupError(f"No email context preparer {prepare!r} is registered.")
+    with translation.override(language):
+        subject_text = str(subject)
+    try:
+        with transaction.atomic():
+            log = EmailLog.objects.create(
+                recipient_type=ContentType.objects.get_for_model(recipient) if recipient else None,
+                recipient_id=recipient.pk if recipient else None,
+                event_key=event_key[:120],
+                kind=template,
+                language=language,
+                context=context_encode(context),
+                prepare=prepare,
+                to=to,
+                subject=subject_text,
+            )
+    except IntegrityError:
+        return None
+    if deliver:
+        transaction.on_commit(lambda: _enqueue(log.pk))
+    return log
+
+
+@task(queue_name="email")
+def deliver_email(log_id: int) -> bool:
+    """Send one queued email (run by `manage.py db_worker` in production)."""
+    return email_deliver(log_id=log_id)
+
+
+def _enqueue(log_id: int, run_after: datetime.datetime | None = None) -> None:
+    queued = deliver_email.using(run_after=run_after) if run_after else deliver_email
+    queued.enqueue(log_id=log_id)
+
+
+def email_deliver(*, log_id: int) -> bool:
+    """Render and send a queued email and record the outcome; never raises.
+
+    On failure the email is queued again after the next of EMAIL_RETRY_DELAYS (when the task
+    backend can run tasks later), else marked failed so staff see it in the admin.
+    """
+    log = EmailLog.objects.filter(pk=log_id).first()
+    if log is None or log.status != EmailLog.Status.QUEUED:
+        return False
+    context = context_decode(log.context)
+    try:
+        with translation.override(log.language):
+            if log.prepare:
+                context |= _preparers[log.prepare](recipient=log.recipient, context=context)
+            full_context = {
+                "site_name": settings.SITE_NAME,
+                "organisation": settings.ORGANISATION,
+                **context,
+            }
+            text = render_to_string(f"emails/{log.kind}.txt", full_context)
+            html = render_to_string(f"emails/{log.kind}.html", full_context)
+        message = EmailMultiAlternatives(log.subject, text, to=[log.to])
+        message.attach_alternative(html, "text/html")
+        message.send()
+    except Exception as error:  # SMTP and template errors alike: record, retry, never break
+        logger.exception("Email %s (%s) failed", log.pk, log.kind)
+        _delivery_failed(log, error)
+        return False
+    EmailLog.objects.filter(pk=log.pk).update(
+        status=EmailLog.Status.SENT,
+        sent_at=timezone.now(),
+        attempts=log.attempts + 1,
+        error="",
+        context={},
+    )
+    return True
+
+
+def _delivery_failed(log: EmailLog, error: Exception) -> None:
+    attempts = log.attempts + 1
+    delays = settings.EMAIL_RETRY_DELAYS
+    can_wait = deliver_email.get_backend().supports_defer
+    if can_wait and attempts <= len(delays):
+        EmailLog.objects.filter(pk=log.pk).update(attempts=attempts, error=str(error)[:2000])
+        _enqueue(
+            log.pk, run_after=timezone.now() + datetime.timedelta(seconds=delays[attempts - 1])
+        )
+        return
+    EmailLog.objects.filter(pk=log.pk).update(
+        status=EmailLog.Status.FAILED, attempts=attempts, error=str(error)[:2000]
+    )

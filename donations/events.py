@@ -1,0 +1,38 @@
+"""What the donations app announces, for other apps to act on (the supporters app emails donors).
+
+Donations knows nothing of who listens. `gift_event` is sent with `sender` set to the event and
+the objects it concerns as keyword arguments:
+
+- PAYMENT_PAID, PAYMENT_UNSUCCESSFUL: `payment` (a Payment that has just become paid, or
+  failed, was canceled or expired; any sequence type);
+- MONTHLY_STARTED: `subscription` (created at Mollie after its first payment was paid);
+- MONTHLY_AMOUNT_CHANGED: `subscription` and `previous` (the old amount);
+- MONTHLY_STOPPED: `subscription` and `notify` (False when it was stopped because the
+  supporter is being erased, who is told about that instead).
+
+It is sent *inside* the transaction that made the change, once per change (the change is made
+under a row lock and only when it really changes). So a receiver that writes to the database
+(the email outbox) commits or rolls back together with the change itself: a crash after the
+commit cannot lose its email, and a rollback cannot send one. A receiver that does anything
+outside the database must defer it with `transaction.on_commit`, as the outbox does.
+"""
+
+import enum
+
+from django.dispatch import Signal
+
+
+class GiftEvent(enum.StrEnum):
+    PAYMENT_PAID = "payment-paid"
+    PAYMENT_UNSUCCESSFUL = "payment-unsuccessful"
+    MONTHLY_STARTED = "monthly-started"
+    MONTHLY_AMOUNT_CHANGED = "monthly-amount-changed"
+    MONTHLY_STOPPED = "monthly-stopped"
+
+
+gift_event = Signal()
+
+
+def gift_event_announce(event: GiftEvent, **details) -> None:
+    """Tell every receiver of `gift_event` about `event` (see the module doc for `details`)."""
+    gift_event.send(sender=event, event=event, **details)

@@ -1,0 +1,28 @@
+"""What the supporters app does when the donations app announces a change to a gift.
+
+Runs inside the transaction that made the change (see donations.events), so each email is
+queued exactly when the change commits.
+"""
+
+from django.dispatch import receiver
+
+from donations.events import GiftEvent, gift_event
+
+from . import emails
+
+
+@receiver(gift_event, dispatch_uid="supporters.gift_emails")
+def gift_emails(sender, *, event: GiftEvent, **details) -> None:
+    """Thank, welcome, warn or confirm: the email each gift event calls for, if any."""
+    payment = details.get("payment")
+    subscription = details.get("subscription")
+    if event is GiftEvent.PAYMENT_PAID and payment.is_oneoff:
+        emails.thanks_oneoff(payment=payment)
+    elif event is GiftEvent.PAYMENT_UNSUCCESSFUL and payment.is_recurring:
+        emails.charge_failed(payment=payment)
+    elif event is GiftEvent.MONTHLY_STARTED:
+        emails.welcome_monthly(subscription=subscription)
+    elif event is GiftEvent.MONTHLY_AMOUNT_CHANGED:
+        emails.amount_changed(subscription=subscription, previous=details["previous"])
+    elif event is GiftEvent.MONTHLY_STOPPED and details.get("notify", True):
+        emails.monthly_stopped(subscription=subscription)
