@@ -1,0 +1,53 @@
+"""Migrations that move data lose none of it."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("supporters", "0005_supporter_code_login_at"), ("core", "0002_audit_event")]
+AFTER = [("supporters", "0006_move_emaillog_to_core"), ("core", "0003_email_outbox")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def test_the_outbox_moves_to_core_with_every_email_its_id_and_its_dates():
+    old = migrate(BEFORE)
+    supporter = old.get_model("supporters", "Supporter").objects.create(email="ann@example.org")
+    log = old.get_model("supporters", "EmailLog")
+    sent_at = datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
+    log.objects.create(
+        pk=41, supporter=supporter, event_key="thanks-oneoff:tr_a", kind="donations/thanks_oneoff",
+        to="ann@example.org", subject="Thank you", status="sent", sent_at=sent_at, attempts=1,
+    )  # fmt: skip
+    log.objects.create(
+        pk=42, supporter=None, event_key="erased:7", kind="supporters/erased", to="",
+        subject="", status="queued", context={"name": "x"},
+    )  # fmt: skip
+    created = {row.pk: row.created_at for row in log.objects.all()}
+
+    new = migrate(AFTER)
+    moved = {row.pk: row for row in new.get_model("core", "EmailLog").objects.all()}
+    assert sorted(moved) == [41, 42]
+    assert {pk: row.created_at for pk, row in moved.items()} == created
+    first, second = moved[41], moved[42]
+    assert (first.event_key, first.status, first.sent_at, first.attempts) == (
+        "thanks-oneoff:tr_a",
+        "sent",
+        sent_at,
+        1,
+    )
+    assert first.recipient_type.model == "supporter" and first.recipient_id == supporter.pk
+    assert second.recipient_type is None and second.context == {"name": "x"}
+    assert second.prepare == "supporter"
+    # New emails get ids after the copied ones (the id sequence moved on, on PostgreSQL too).
+    third = new.get_model("core", "EmailLog").objects.create(event_key="new", kind="k", to="t")
+    assert third.pk > 42
