@@ -16,7 +16,7 @@ def payment_refund(*, payment: Payment, amount: Decimal | None = None) -> Paymen
 
     Raises PaymentProviderRefused when Mollie refuses (more than is left, say).
     """
-    remaining = payment.amount - payment.amount_refunded - payment.amount_charged_back
+    remaining = payment.amount_kept
     amount = remaining if amount is None else amount
     if not payment.is_paid or amount <= 0 or amount > remaining:
         raise PaymentProviderRefused(

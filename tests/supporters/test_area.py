@@ -85,6 +85,16 @@ def test_other_supporters_tokens_and_ids_open_nothing(client, two_supporters):
     assert data["supporter"]["email"] == "ann@example.org"
 
 
+def test_statement_rows_show_refunds_and_chargebacks_to_the_cent(client):
+    """A refund of 2.50 plus a chargeback of 0.25 is 2.75 on the row, not a whole-euro sum."""
+    ann = make_supporter()
+    payment = make_payment(ann, "10.00", refunded="2.50")
+    Payment.objects.filter(pk=payment.pk).update(amount_charged_back=Decimal("0.25"))
+    log_in(client, ann)
+    html = client.get(url("statement", year=timezone.localdate().year)).content.decode()
+    assert "2.75" in html and "2.00" not in html
+
+
 def test_statement_totals_are_payments_minus_refunds(client):
     ann = make_supporter()
     year = timezone.localdate().year
