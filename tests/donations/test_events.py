@@ -43,9 +43,7 @@ def test_a_paid_gift_is_announced_once_inside_its_transaction(client, mollie, an
     donation, mollie_id = start(client)
     pay(client, mollie, donation, mollie_id, "paid")
     webhook(client, mollie_id)  # Mollie calls again: nothing new happened
-    assert [(event, atomic) for event, atomic, _ in announced] == [
-        (GiftEvent.PAYMENT_PAID, True)
-    ]
+    assert [(event, atomic) for event, atomic, _ in announced] == [(GiftEvent.PAYMENT_PAID, True)]
     assert announced[0][2]["payment"].mollie_id == mollie_id
 
 
