@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from . import api, idempotency, pages
+from . import recurring as rec
 from .errors import DOCS_AUTH, ApiError, ControlError
 from .render import HAL
 
@@ -25,6 +26,7 @@ _BEARER = re.compile(r"^Bearer ((?:test|live)_\w+)$")
 _CONTROL = [
     ("POST", re.compile(r"/_sandbox/subscriptions/(\w+)/charge"), "charge"),
     ("POST", re.compile(r"/_sandbox/clock/advance"), "advance"),
+    ("POST", re.compile(r"/_sandbox/mandates/(\w+)/invalidate"), "invalidate"),
     ("GET", re.compile(r"/_sandbox/clock"), "clock"),
     ("POST", re.compile(r"/_sandbox/payments/(\w+)/status"), "status"),
     ("POST", re.compile(r"/_sandbox/payments/(\w+)/chargeback"), "chargeback"),
@@ -216,16 +218,27 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._json(200, result, "application/json")
 
+    def _settling(self, params) -> dict:
+        days = _int(params, "settle_days") if params.get("settle_days") else rec.SETTLE_DAYS
+        return {
+            "outcome": params.get("outcome") or "paid",
+            "settle": params.get("settle") or None,
+            "settle_days": days,
+        }
+
     def _c_charge(self, params, sid):
-        return {"payment": self.sandbox.charge_subscription(sid, params.get("outcome") or "paid")}
+        return {"payment": self.sandbox.charge_subscription(sid, **self._settling(params))}
 
     def _c_advance(self, params):
         return self.sandbox.advance_clock(
             days=_int(params, "days"),
             months=_int(params, "months"),
             to=params.get("to") or None,
-            outcome=params.get("outcome") or "paid",
+            **self._settling(params),
         )
+
+    def _c_invalidate(self, params, mid):
+        return {"mandate": self.sandbox.invalidate_mandate(mid)}
 
     def _c_clock(self, params):
         store = self.sandbox.store

@@ -19,6 +19,9 @@ from .payments import create_payment, expire_due, notify, transition, valid_mand
 TEST_MODE_MAX_CHARGES = 10  # "Test mode subscriptions will get canceled automatically after 10"
 ACTIVE = ("active", "pending", "suspended")
 CHARGE_OUTCOMES = ("paid", "failed", "pending")
+SETTLE_OUTCOMES = ("paid", "failed")
+# How long a direct debit stays pending before it settles, by default (SEPA takes days).
+SETTLE_DAYS = 3
 
 
 def _body(body) -> dict:
@@ -132,6 +135,20 @@ def create_mandate(store, cid: str, body: dict) -> dict:
     store.mandates[record["id"]] = record
     store.changed()
     return record
+
+
+def invalidate_mandate(store, mid: str) -> dict:
+    """A mandate stops working without anyone revoking it (a card expires, an account closes).
+
+    Subscriptions that rely on it stay active until their next charge falls due; then Mollie
+    finds no valid mandate and suspends them (see `advance_clock`).
+    """
+    mandate = store.mandates.get(mid)
+    if mandate is None:
+        raise ControlError(404, f"No mandate {mid}.")
+    mandate["status"] = "invalid"
+    store.changed()
+    return mandate
 
 
 def revoke_mandate(store, cid: str, mid: str) -> None:
@@ -301,8 +318,25 @@ def cancel_subscription(store, cid: str, sid: str) -> dict:
     return record
 
 
-def charge_subscription(store, sid: str, outcome: str = "paid") -> dict:
+def _check_outcomes(outcome: str, settle: str | None) -> None:
+    if outcome not in CHARGE_OUTCOMES:
+        raise ControlError(400, f"Unknown outcome {outcome!r}; use paid, failed or pending.")
+    if settle is not None and (outcome != "pending" or settle not in SETTLE_OUTCOMES):
+        raise ControlError(400, "settle (paid or failed) goes with the outcome pending.")
+
+
+def charge_subscription(
+    store,
+    sid: str,
+    outcome: str = "paid",
+    settle: str | None = None,
+    settle_days: int = SETTLE_DAYS,
+) -> dict:
     """Create the subscription's next recurring payment now, with status `outcome`.
+
+    With `settle` ("paid" or "failed"; outcome "pending"), the payment stays pending for
+    `settle_days` sandbox days and then becomes `settle` when the clock passes that day, as a
+    SEPA direct debit does.
 
     The payment copies amount, description, metadata and webhookUrl from the subscription and
     uses its mandate. Advances nextPaymentDate and timesRemaining; completes the subscription
@@ -312,8 +346,7 @@ def charge_subscription(store, sid: str, outcome: str = "paid") -> dict:
     sub = store.subscriptions.get(sid)
     if sub is None:
         raise ControlError(404, f"No subscription {sid}.")
-    if outcome not in CHARGE_OUTCOMES:
-        raise ControlError(400, f"Unknown outcome {outcome!r}; use paid, failed or pending.")
+    _check_outcomes(outcome, settle)
     if sub["status"] != "active":
         raise ControlError(409, f"Subscription {sid} is {sub['status']} and is not charged.")
     cid = sub["customerId"]
@@ -341,15 +374,42 @@ def charge_subscription(store, sid: str, outcome: str = "paid") -> dict:
         _stop(store, sub, "canceled")
     if outcome != "pending":
         transition(store, payment, outcome)
+    elif settle is not None:
+        transition(store, payment, "pending")
+        payment["_settleOn"] = (store.today() + dt.timedelta(days=int(settle_days))).isoformat()
+        payment["_settleTo"] = settle
     store.changed()
     return payment
 
 
-def advance_clock(store, days: int = 0, months: int = 0, to=None, outcome="paid") -> dict:
+def settle_due(store) -> list[str]:
+    """Pending charges whose settle day has come become paid or failed (with their webhook)."""
+    today = store.today().isoformat()
+    settled = []
+    for payment in store.payments.values():
+        if payment.get("_settleOn") and payment["_settleOn"] <= today:
+            if payment["status"] == "pending":
+                transition(store, payment, payment["_settleTo"])
+                settled.append(payment["id"])
+            del payment["_settleOn"], payment["_settleTo"]
+    return settled
+
+
+def advance_clock(
+    store,
+    days: int = 0,
+    months: int = 0,
+    to=None,
+    outcome="paid",
+    settle: str | None = None,
+    settle_days: int = SETTLE_DAYS,
+) -> dict:
     """Move the sandbox's today forward, then run what falls due.
 
-    Charges every active subscription as often as its nextPaymentDate has come (with status
-    `outcome`), expires open payments past their expiresAt, and settles pending refunds.
+    Settles pending charges whose day has come, charges every active subscription as often as
+    its nextPaymentDate has come (with status `outcome`, and `settle` as in
+    `charge_subscription`), expires open payments past their expiresAt, and settles pending
+    refunds.
     Moving the clock backwards is refused (ControlError 400).
     """
     today = store.today()
@@ -362,14 +422,15 @@ def advance_clock(store, days: int = 0, months: int = 0, to=None, outcome="paid"
         target = v.add_months(today, int(months)) + dt.timedelta(days=int(days))
     if target < today:
         raise ControlError(400, "The sandbox clock cannot go backwards.")
-    if outcome not in CHARGE_OUTCOMES:
-        raise ControlError(400, f"Unknown outcome {outcome!r}; use paid, failed or pending.")
+    _check_outcomes(outcome, settle)
     store.clock_offset += dt.timedelta(days=(target - today).days)
+    settled = settle_due(store)
     charged = []
     for sub in list(store.subscriptions.values()):
         while sub["status"] == "active" and sub["nextPaymentDate"] <= target.isoformat():
             if valid_mandate(store, sub["customerId"], sub.get("mandateId"), sub["method"]):
-                charged.append(charge_subscription(store, sub["id"], outcome)["id"])
+                charge = charge_subscription(store, sub["id"], outcome, settle, settle_days)
+                charged.append(charge["id"])
             else:
                 sub["status"] = "suspended"  # no usable mandate left; Mollie stops charging
     expired = expire_due(store)
@@ -378,4 +439,9 @@ def advance_clock(store, days: int = 0, months: int = 0, to=None, outcome="paid"
             refund["status"] = "refunded"
             notify(store, store.payments[refund["paymentId"]], "refund.refunded")
     store.changed()
-    return {"today": store.today().isoformat(), "charged": charged, "expired": expired}
+    return {
+        "today": store.today().isoformat(),
+        "charged": charged,
+        "settled": settled,
+        "expired": expired,
+    }

@@ -114,15 +114,47 @@ class Sandbox:
             found = pay.create_chargeback(self.store, payment_id, amount)
             return render.chargeback(self.store, self.base_url, found)
 
-    def charge_subscription(self, subscription_id: str, outcome: str = "paid") -> dict:
-        """Make the subscription's next charge now; returns the new payment."""
+    def charge_subscription(
+        self,
+        subscription_id: str,
+        outcome: str = "paid",
+        settle: str | None = None,
+        settle_days: int = rec.SETTLE_DAYS,
+    ) -> dict:
+        """Make the subscription's next charge now; returns the new payment. With `settle`, a
+        pending charge becomes paid or failed `settle_days` sandbox days later."""
         with self.store.lock:
-            return self._payment(rec.charge_subscription(self.store, subscription_id, outcome))
+            made = rec.charge_subscription(
+                self.store, subscription_id, outcome, settle, settle_days
+            )
+            return self._payment(made)
 
-    def advance_clock(self, days: int = 0, months: int = 0, to=None, outcome="paid") -> dict:
-        """Move the sandbox's today forward and run due charges, expiries and refunds."""
+    def advance_clock(
+        self,
+        days: int = 0,
+        months: int = 0,
+        to=None,
+        outcome="paid",
+        settle: str | None = None,
+        settle_days: int = rec.SETTLE_DAYS,
+    ) -> dict:
+        """Move the sandbox's today forward and run due settlements, charges, expiries and
+        refunds."""
         with self.store.lock:
-            return rec.advance_clock(self.store, days=days, months=months, to=to, outcome=outcome)
+            return rec.advance_clock(
+                self.store,
+                days=days,
+                months=months,
+                to=to,
+                outcome=outcome,
+                settle=settle,
+                settle_days=settle_days,
+            )
+
+    def invalidate_mandate(self, mandate_id: str) -> dict:
+        """The mandate stops working (a card expires); due charges then find no mandate."""
+        with self.store.lock:
+            return dict(rec.invalidate_mandate(self.store, mandate_id))
 
     def today(self):
         return self.store.today()
