@@ -58,6 +58,8 @@ ORGANISATION = {
     "rsin": env.str("ORG_RSIN", default=""),
     "iban": env.str("ORG_IBAN", default=""),
     "has_anbi": env.bool("ORG_HAS_ANBI", default=True),
+    # Who signs periodic gift agreements for the organisation (name, function).
+    "signatory": env.str("ORG_SIGNATORY", default="Penningmeester"),
 }
 
 # RFC 9116 security.txt at /.well-known/security.txt: where to report a vulnerability.
@@ -177,6 +179,12 @@ DONATION_START_LIMIT_PER_HOUR = env.int("DONATION_START_LIMIT_PER_HOUR", default
 # Submitting the donate form always takes at least this long, so the time it takes does not tell
 # whether the address already belongs to a supporter with a Mollie customer (one call fewer).
 DONATION_START_MIN_RESPONSE_SECONDS = env.float("DONATION_START_MIN_RESPONSE_SECONDS", default=0.8)
+# How often a donor can choose to give: "monthly", "quarterly", "yearly", "oneoff" (in the
+# donate form's order). The campaign page offers monthly and one-off.
+DONATION_FREQUENCIES = env.list("DONATION_FREQUENCIES", default=["monthly", "oneoff"])
+# A charge that differs from the usual one (higher, or the first after a pause or a new payment
+# method) is announced by email this many days ahead (SEPA expects notice before a debit).
+PRE_DEBIT_NOTICE_DAYS = env.int("PRE_DEBIT_NOTICE_DAYS", default=5)
 
 # --- Supporters ------------------------------------------------------------------------------
 # Login codes (docs/security.md): how long one works, how many wrong tries an address gets in

@@ -62,3 +62,65 @@ def parse_amount(
             code="max",
         )
     return amount
+
+
+def _word_list(text: str) -> list[str]:
+    return text.split()
+
+
+_EN_SMALL = _word_list(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+)
+_EN_TENS = _word_list("_ _ twenty thirty forty fifty sixty seventy eighty ninety")
+_NL_SMALL = _word_list(
+    "nul een twee drie vier vijf zes zeven acht negen tien elf twaalf dertien veertien "
+    "vijftien zestien zeventien achttien negentien"
+)
+_NL_TENS = _word_list("_ _ twintig dertig veertig vijftig zestig zeventig tachtig negentig")
+
+
+def _words_en(number: int) -> str:
+    if number < 20:
+        return _EN_SMALL[number]
+    if number < 100:
+        tens, rest = divmod(number, 10)
+        return _EN_TENS[tens] + (f"-{_EN_SMALL[rest]}" if rest else "")
+    if number < 1000:
+        hundreds, rest = divmod(number, 100)
+        return f"{_EN_SMALL[hundreds]} hundred" + (f" and {_words_en(rest)}" if rest else "")
+    thousands, rest = divmod(number, 1000)
+    tail = "" if not rest else (" and " if rest < 100 else " ") + _words_en(rest)
+    return f"{_words_en(thousands)} thousand{tail}"
+
+
+def _words_nl(number: int) -> str:
+    if number < 20:
+        return _NL_SMALL[number]
+    if number < 100:
+        tens, rest = divmod(number, 10)
+        if not rest:
+            return _NL_TENS[tens]
+        joiner = "ën" if _NL_SMALL[rest].endswith("e") else "en"  # tweeëntwintig
+        return f"{_NL_SMALL[rest]}{joiner}{_NL_TENS[tens]}"
+    if number < 1000:
+        hundreds, rest = divmod(number, 100)
+        head = "honderd" if hundreds == 1 else f"{_NL_SMALL[hundreds]}honderd"
+        return head + (_words_nl(rest) if rest else "")
+    thousands, rest = divmod(number, 1000)
+    head = "duizend" if thousands == 1 else f"{_words_nl(thousands)}duizend"
+    return head + (f" {_words_nl(rest)}" if rest else "")
+
+
+def euro_in_words(amount: Decimal, language: str) -> str:
+    """An amount in words, as an agreement writes it next to the figures: `120.50` is "one
+    hundred and twenty euros and fifty cents" / "honderdtwintig euro en vijftig cent".
+    Whole euros up to 999,999."""
+    euros, cents = divmod(int(Decimal(amount).quantize(Decimal("0.01")) * 100), 100)
+    if not 0 <= euros < 1_000_000:
+        raise ValueError("Only amounts up to 999,999.99 are written in words.")
+    if language == "nl":
+        text = f"{_words_nl(euros)} euro"
+        return text + (f" en {_words_nl(cents)} cent" if cents else "")
+    text = f"{_words_en(euros)} euro" + ("" if euros == 1 else "s")
+    return text + (f" and {_words_en(cents)} cent" + ("" if cents == 1 else "s") if cents else "")

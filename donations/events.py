@@ -4,11 +4,20 @@ Donations knows nothing of who listens. `gift_event` is sent with `sender` set t
 the objects it concerns as keyword arguments:
 
 - PAYMENT_PAID, PAYMENT_UNSUCCESSFUL: `payment` (a Payment that has just become paid, or
-  failed, was canceled or expired; any sequence type);
-- MONTHLY_STARTED: `subscription` (created at Mollie after its first payment was paid);
+  failed, was canceled or expired; any sequence type, payment-method checks included);
+- PAYMENT_CHARGED_BACK: `payment` (the donor's bank took back, all or part of, a paid gift);
+- MONTHLY_STARTED: `subscription` (created at Mollie after its first payment was paid; any
+  frequency, "monthly" is the common case);
 - MONTHLY_AMOUNT_CHANGED: `subscription` and `previous` (the old amount);
 - MONTHLY_STOPPED: `subscription` and `notify` (False when it was stopped because the
-  supporter is being erased, who is told about that instead).
+  supporter is being erased, who is told about that instead);
+- MONTHLY_PAUSED: `subscription` (no charge before `subscription.paused_until`);
+- MONTHLY_RESUMED: `subscription` (charged again from `subscription.next_payment_date`);
+- MONTHLY_SUSPENDED: `subscription` (Mollie stopped charging: the mandate no longer works);
+- PAYMENT_METHOD_CHANGED: `subscription` (it now charges the new mandate);
+- CHARGE_UPCOMING: `subscription` and `charge_date` (a charge that differs from the usual one
+  comes on that day: a pre-debit notice is due);
+- AGREEMENT_SIGNED: `agreement` (a periodic gift agreement the supporter signed).
 
 It is sent *inside* the transaction that made the change, once per change (the change is made
 under a row lock and only when it really changes). So a receiver that writes to the database
@@ -28,6 +37,13 @@ class GiftEvent(enum.StrEnum):
     MONTHLY_STARTED = "monthly-started"
     MONTHLY_AMOUNT_CHANGED = "monthly-amount-changed"
     MONTHLY_STOPPED = "monthly-stopped"
+    MONTHLY_PAUSED = "monthly-paused"
+    MONTHLY_RESUMED = "monthly-resumed"
+    MONTHLY_SUSPENDED = "monthly-suspended"
+    PAYMENT_CHARGED_BACK = "payment-charged-back"
+    PAYMENT_METHOD_CHANGED = "payment-method-changed"
+    CHARGE_UPCOMING = "charge-upcoming"
+    AGREEMENT_SIGNED = "agreement-signed"
 
 
 gift_event = Signal()

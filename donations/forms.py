@@ -11,15 +11,28 @@ from core.money import AMOUNT_RE, euro, parse_amount
 from .models import Frequency
 
 OTHER = "other"
+# How each choice reads on the form (the order and the set come from DONATION_FREQUENCIES).
+FREQUENCY_CHOICES = {
+    Frequency.MONTHLY: _("Monthly"),
+    Frequency.QUARTERLY: _("Every quarter"),
+    Frequency.YEARLY: _("Yearly"),
+    Frequency.ONEOFF: _("One time"),
+}
+
+
+def frequency_choices() -> list[tuple[str, str]]:
+    return [
+        (f, FREQUENCY_CHOICES[f]) for f in settings.DONATION_FREQUENCIES if f in Frequency.values
+    ]
 
 
 class DonationForm(forms.Form):
     frequency = forms.ChoiceField(
         label=_("How often?"),
-        choices=[(Frequency.MONTHLY, _("Monthly")), (Frequency.ONEOFF, _("One time"))],
+        choices=frequency_choices,
         initial=Frequency.MONTHLY,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose monthly or one time.")},
+        error_messages={"required": _("Choose how often you give.")},
     )
     amount = forms.ChoiceField(
         label=_("Amount"),
@@ -87,7 +100,7 @@ class DonationForm(forms.Form):
 def initial_from_query(query) -> dict:
     """Pre-fill from the campaign page's small GET form (?frequency=oneoff&amount=25)."""
     initial = {}
-    if query.get("frequency") in Frequency.values:
+    if query.get("frequency") in dict(frequency_choices()):
         initial["frequency"] = query["frequency"]
     amount = query.get("amount", "").strip()
     if amount:

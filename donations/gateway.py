@@ -29,7 +29,12 @@ from mollie.api.error import (
 from mollie.api.objects.customer import Customer
 from mollie.api.objects.payment import Payment as MolliePayment
 from mollie.api.objects.subscription import Subscription as MollieSubscription
-from mollie.api.resources import CustomerSubscriptions, PaymentRefunds, SubscriptionPayments
+from mollie.api.resources import (
+    CustomerMandates,
+    CustomerSubscriptions,
+    PaymentRefunds,
+    SubscriptionPayments,
+)
 
 from .exceptions import (
     PaymentNotFound,
@@ -212,7 +217,9 @@ def subscription_create(
     webhook_url: str | None,
     metadata: dict,
     idempotency_key: str,
+    mandate_id: str | None = None,
 ) -> dict:
+    """Create a subscription; with `mandate_id` it charges that mandate (else any valid one)."""
     data = {
         "amount": money(amount),
         "interval": interval,
@@ -222,6 +229,8 @@ def subscription_create(
     }
     if webhook_url:
         data["webhookUrl"] = webhook_url
+    if mandate_id:
+        data["mandateId"] = _checked_id(mandate_id, "mandate")
     resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
     with _translated_errors():
         answer = dict(resource.create(data, idempotency_key=idempotency_key))
@@ -244,10 +253,30 @@ def subscriptions_of_customer(customer_id: str) -> list[dict]:
 
 
 def subscription_update_amount(*, customer_id: str, mollie_id: str, amount: Decimal) -> dict:
+    return subscription_update(customer_id=customer_id, mollie_id=mollie_id, amount=amount)
+
+
+def subscription_update(
+    *,
+    customer_id: str,
+    mollie_id: str,
+    amount: Decimal | None = None,
+    start_date: date | None = None,
+    mandate_id: str | None = None,
+) -> dict:
+    """Change a running subscription: the amount of future charges, the first charge's date
+    (only before anything was charged) or the mandate it charges."""
     resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
     _checked_id(mollie_id, "subscription")
+    data = {}
+    if amount is not None:
+        data["amount"] = money(amount)
+    if start_date is not None:
+        data["startDate"] = start_date.isoformat()
+    if mandate_id is not None:
+        data["mandateId"] = _checked_id(mandate_id, "mandate")
     with _translated_errors():
-        answer = dict(resource.update(mollie_id, {"amount": money(amount)}))
+        answer = dict(resource.update(mollie_id, data))
     return _expected(answer, "subscription", mollie_id)
 
 
@@ -275,6 +304,21 @@ def _all_pages(page) -> Iterator:
         if not page.has_next():
             return
         page = page.get_next()
+
+
+def mandates_of_customer(customer_id: str) -> list[dict]:
+    resource = CustomerMandates(client(), _customer_stub(customer_id))
+    with _translated_errors():
+        items = [dict(item) for item in _all_pages(resource.list(limit=250))]
+    return [_expected(item, "mandate") for item in items]
+
+
+def mandate_revoke(*, customer_id: str, mandate_id: str) -> None:
+    """Revoke a mandate: it can never be charged again (subscriptions pinned to it end)."""
+    resource = CustomerMandates(client(), _customer_stub(customer_id))
+    _checked_id(mandate_id, "mandate")
+    with _translated_errors():
+        resource.delete(mandate_id)
 
 
 def customer_delete(customer_id: str) -> None:

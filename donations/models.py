@@ -19,7 +19,23 @@ def new_public_token() -> str:
 
 class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("every quarter")
+    YEARLY = "yearly", _("yearly")
     ONEOFF = "oneoff", _("one-off")
+
+
+# Months between two charges of a recurring gift. Mollie's interval is "<n> months".
+FREQUENCY_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.YEARLY: 12}
+
+
+def mollie_interval(months: int) -> str:
+    return "1 month" if months == 1 else f"{months} months"
+
+
+def interval_months(interval: str) -> int:
+    """Mollie's "1 month", "3 months", "12 months" as a number of months (1 for anything else)."""
+    number, _space, unit = (interval or "").partition(" ")
+    return int(number) if number.isdigit() and unit.startswith("month") else 1
 
 
 class Donation(models.Model):
@@ -57,8 +73,13 @@ class Donation(models.Model):
         return f"€ {self.amount} {self.get_frequency_display()} ({self.pk})"
 
     @property
-    def is_monthly(self) -> bool:
-        return self.frequency == Frequency.MONTHLY
+    def is_recurring(self) -> bool:
+        """Monthly, quarterly or yearly: a first payment, then a Mollie subscription."""
+        return self.frequency in FREQUENCY_MONTHS
+
+    @property
+    def months(self) -> int | None:
+        return FREQUENCY_MONTHS.get(self.frequency)
 
 
 class SubscriptionStatus(models.TextChoices):
@@ -69,14 +90,33 @@ class SubscriptionStatus(models.TextChoices):
     COMPLETED = "completed", _("completed")
 
 
-# A monthly gift that runs, or will once its mandate is confirmed: the donor can change or stop
-# it, and erasing the donor stops it first.
-ACTIVE_SUBSCRIPTION_STATUSES = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING})
+# A monthly gift that runs, or will once its mandate is confirmed, or that Mollie suspended
+# until it gets a working mandate: the donor can change or stop it, and erasing the donor
+# stops it first.
+ACTIVE_SUBSCRIPTION_STATUSES = frozenset(
+    {SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING, SubscriptionStatus.SUSPENDED}
+)
+
+
+# A charge failed this many times in a row: the gift is "at risk" for staff.
+AT_RISK_AFTER_FAILURES = 3
+
+
+class GiftState(models.TextChoices):
+    """How a recurring gift stands, for the donor and for staff."""
+
+    ACTIVE = "active", _("active")
+    PAUSED = "paused", _("paused")
+    AT_RISK = "at_risk", _("at risk")
+    STOPPED = "stopped", _("stopped")
 
 
 class SubscriptionQuerySet(models.QuerySet):
     def active(self) -> "SubscriptionQuerySet":
-        return self.filter(status__in=ACTIVE_SUBSCRIPTION_STATUSES)
+        """Running at Mollie (active or pending), or paused by the donor: the gift goes on."""
+        return self.filter(
+            models.Q(status__in=ACTIVE_SUBSCRIPTION_STATUSES) | models.Q(paused_until__isnull=False)
+        )
 
 
 class Subscription(models.Model):
@@ -107,6 +147,15 @@ class Subscription(models.Model):
     canceled_at = models.DateTimeField(_("canceled"), null=True, blank=True, db_index=True)
     mollie_data = models.JSONField(_("last data from Mollie"), default=dict, blank=True)
     synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    # Paused by the donor: no charge before this day, the first charge after the pause. The
+    # Mollie subscription that charged before the pause is canceled; the one that starts on
+    # this day is made at once (or by reconciliation when Mollie was unreachable then).
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    failed_in_a_row = models.PositiveSmallIntegerField(_("failed charges in a row"), default=0)
+    at_risk_since = models.DateTimeField(_("at risk since"), null=True, blank=True)
+    # The next charge differs from what the donor is used to (a higher amount, the first after
+    # a pause or a new payment method): they are told a few days ahead (PRE_DEBIT_NOTICE_DAYS).
+    notice_due = models.BooleanField(_("pre-debit notice due"), default=False)
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -120,7 +169,47 @@ class Subscription(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in ACTIVE_SUBSCRIPTION_STATUSES
+        return self.status in ACTIVE_SUBSCRIPTION_STATUSES or self.paused_until is not None
+
+    @property
+    def months(self) -> int:
+        return interval_months(self.interval)
+
+    @property
+    def monthly_amount(self) -> Decimal:
+        """What this gift brings in per month (a yearly gift of 120 is 10 a month)."""
+        return (self.amount / self.months).quantize(Decimal("0.01"))
+
+    @property
+    def state(self) -> str:
+        if self.paused_until is not None:
+            return GiftState.PAUSED
+        if self.status == SubscriptionStatus.SUSPENDED:
+            return GiftState.AT_RISK  # Mollie stopped charging: it needs a new mandate
+        if not self.is_active:
+            return GiftState.STOPPED
+        if self.at_risk_since is not None:
+            return GiftState.AT_RISK
+        return GiftState.ACTIVE
+
+    def get_state_display(self) -> str:
+        return GiftState(self.state).label
+
+
+class FormerMollieSubscription(models.Model):
+    """A Mollie subscription that once charged a gift and was replaced (by a pause).
+
+    Kept so a late webhook for one of its charges still finds the gift.
+    """
+
+    subscription = models.ForeignKey(
+        Subscription, related_name="former_mollie_ids", on_delete=models.CASCADE
+    )
+    mollie_id = models.CharField(_("Mollie id"), max_length=40, unique=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.mollie_id
 
 
 class PaymentStatus(models.TextChoices):
@@ -158,7 +247,8 @@ NET_AMOUNT = ExpressionWrapper(
 
 class PaymentQuerySet(models.QuerySet):
     def paid(self) -> "PaymentQuerySet":
-        return self.filter(status=PaymentStatus.PAID)
+        """Paid gifts: a payment-method check (a cent, refunded) is not a gift."""
+        return self.filter(status=PaymentStatus.PAID, is_verification=False)
 
 
 class Payment(models.Model):
@@ -201,6 +291,9 @@ class Payment(models.Model):
         _("charged back"), max_digits=10, decimal_places=2, default=ZERO
     )
     method = models.CharField(_("method"), max_length=30, blank=True)
+    # The smallest payment Mollie allows, made to confirm a new payment method (a new mandate)
+    # for a running gift; refunded as soon as it is paid. Not a gift.
+    is_verification = models.BooleanField(_("payment method check"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed or ended"), null=True, blank=True)
@@ -230,6 +323,8 @@ class Payment(models.Model):
             models.Index(fields=["created_at"]),
             models.Index(fields=["sequence_type", "created_at"]),
             models.Index(fields=["supporter", "-created_at"]),
+            models.Index(fields=["supporter", "paid_at"]),
+            models.Index(fields=["subscription", "created_at"]),
         ]
 
     def __str__(self) -> str:
@@ -266,3 +361,132 @@ class Payment(models.Model):
     def net_amount(self) -> Decimal:
         """What we keep of a paid payment: refunds and chargebacks deducted."""
         return self.amount_kept if self.is_paid else ZERO
+
+
+class MandateChange(models.Model):
+    """A donor moving a running gift to a new payment method.
+
+    A verification payment (`payment`) through Mollie's checkout gives a new mandate; when it is
+    paid, the Mollie subscription is moved to that mandate, the verification is refunded and
+    the old mandate is revoked (once no charge on it is still pending).
+    """
+
+    class Status(models.TextChoices):
+        STARTED = "started", _("started")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    public_token = models.CharField(
+        max_length=64, unique=True, default=new_public_token, editable=False
+    )
+    subscription = models.ForeignKey(
+        Subscription, related_name="mandate_changes", on_delete=models.PROTECT
+    )
+    payment = models.OneToOneField(
+        Payment, related_name="mandate_change", on_delete=models.PROTECT, null=True, blank=True
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.STARTED)
+    old_mandate_id = models.CharField(max_length=40, blank=True)
+    new_mandate_id = models.CharField(max_length=40, blank=True)
+    old_mandate_revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment method change")
+        verbose_name_plural = _("payment method changes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subscription.mollie_id}: {self.old_mandate_id} → {self.new_mandate_id}"
+
+
+class PeriodicAgreement(models.Model):
+    """A "periodieke gift" agreement (Dutch tax): a fixed yearly amount for at least five
+    years, ending at the donor's death, which makes the whole gift deductible without the
+    threshold. What it records, and why, is in docs/periodic-gifts.md.
+
+    Kept like the payments (the tax authority may ask either side for it): erasing the donor
+    does not erase it.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        ENDED = "ended", _("ended")
+
+    MIN_YEARS = 5
+
+    transaction_number = models.CharField(_("transaction number"), max_length=20, unique=True)
+    supporter = models.ForeignKey(
+        Supporter, verbose_name=_("supporter"), related_name="agreements", on_delete=models.PROTECT
+    )
+    subscription = models.ForeignKey(
+        Subscription,
+        verbose_name=_("gift that pays it"),
+        related_name="agreements",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    yearly_amount = models.DecimalField(_("amount per year"), max_digits=10, decimal_places=2)
+    years = models.PositiveSmallIntegerField(
+        _("years"), null=True, blank=True, help_text=_("Empty: for an indefinite period.")
+    )
+    start_date = models.DateField(_("first payment"))
+    ends_on_income_loss = models.BooleanField(
+        _("ends on unemployment or incapacity for work"), default=True
+    )
+    donor_surname = models.CharField(_("surname"), max_length=120)
+    donor_first_names = models.CharField(_("first names (in full)"), max_length=200)
+    donor_birth_date = models.DateField(_("date of birth"))
+    donor_birth_place = models.CharField(_("place of birth"), max_length=120)
+    donor_street = models.CharField(_("street and number"), max_length=200)
+    donor_postcode = models.CharField(_("postcode"), max_length=12)
+    donor_city = models.CharField(_("town"), max_length=120)
+    donor_country = models.CharField(_("country"), max_length=80, default="Nederland")
+    partner_name = models.CharField(_("partner's full name"), max_length=240, blank=True)
+    partner_birth_date = models.DateField(_("partner's date of birth"), null=True, blank=True)
+    partner_birth_place = models.CharField(
+        _("partner's place of birth"), max_length=120, blank=True
+    )
+    signed_name = models.CharField(_("signed by (name typed)"), max_length=240)
+    signed_place = models.CharField(_("signed at (place)"), max_length=120)
+    signed_at = models.DateTimeField(_("signed"))
+    organisation_name = models.CharField(_("organisation"), max_length=200)
+    organisation_rsin = models.CharField(_("RSIN"), max_length=20)
+    organisation_signatory = models.CharField(_("signed for the organisation by"), max_length=240)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("periodic gift agreement")
+        verbose_name_plural = _("periodic gift agreements")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(years__isnull=True) | models.Q(years__gte=5),
+                name="agreement_at_least_five_years",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(yearly_amount__gt=0), name="agreement_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_number} € {self.yearly_amount}/year"
+
+    @property
+    def end_year(self) -> int | None:
+        """The last calendar year of a fixed-term agreement (None: indefinite)."""
+        return self.start_date.year + self.years - 1 if self.years else None
+
+    def covers_year(self, year: int) -> bool:
+        ended = self.ended_at.year if self.ended_at else None
+        return (
+            self.start_date.year <= year
+            and (self.end_year is None or year <= self.end_year)
+            and (ended is None or year <= ended)
+        )

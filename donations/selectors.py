@@ -8,14 +8,23 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from core.export import export_money, export_time
 from supporters.models import Supporter
 
-from .models import NET_AMOUNT, ZERO, Donation, Payment, PaymentStatus, Subscription
+from .models import (
+    NET_AMOUNT,
+    ZERO,
+    Donation,
+    MandateChange,
+    Payment,
+    PaymentStatus,
+    PeriodicAgreement,
+    Subscription,
+)
 
 # What new_public_token makes: URL-safe base64 (letters, digits, "-" and "_").
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -54,6 +63,7 @@ def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
             "status",
             "amount_refunded",
             "amount_charged_back",
+            "is_verification",
         )
         .order_by("-created_at", "-pk")
     )
@@ -74,7 +84,22 @@ def supporter_payments_of_donations(
 
 
 def supporter_active_subscription(*, supporter: Supporter) -> Subscription | None:
-    return Subscription.objects.active().filter(supporter=supporter).order_by("-started_at").first()
+    """The supporter's running (or paused) gift, with its active periodic gift agreement's
+    number and yearly amount (`agreement_number`, `agreement_amount`; None without one), in
+    one query."""
+    agreement = PeriodicAgreement.objects.filter(
+        subscription=OuterRef("pk"), status=PeriodicAgreement.Status.ACTIVE
+    ).order_by("-signed_at")
+    return (
+        Subscription.objects.active()
+        .filter(supporter=supporter)
+        .annotate(
+            agreement_number=Subquery(agreement.values("transaction_number")[:1]),
+            agreement_amount=Subquery(agreement.values("yearly_amount")[:1]),
+        )
+        .order_by("-started_at")
+        .first()
+    )
 
 
 @dataclass
@@ -106,6 +131,7 @@ class Statement:
     gross: Decimal
     refunded: Decimal
     net: Decimal
+    agreements: list[PeriodicAgreement]
 
 
 def supporter_statement(*, supporter: Supporter, year: int) -> Statement:
@@ -120,8 +146,34 @@ def supporter_statement(*, supporter: Supporter, year: int) -> Statement:
     )
     gross = sum((p.amount for p in payments), ZERO)
     refunded = sum((p.amount_returned for p in payments), ZERO)
+    agreements = [a for a in supporter_agreements(supporter=supporter) if a.covers_year(year)]
     return Statement(
-        year=year, payments=payments, gross=gross, refunded=refunded, net=gross - refunded
+        year=year,
+        payments=payments,
+        gross=gross,
+        refunded=refunded,
+        net=gross - refunded,
+        agreements=agreements,
+    )
+
+
+def supporter_agreements(*, supporter: Supporter) -> list[PeriodicAgreement]:
+    return list(PeriodicAgreement.objects.filter(supporter=supporter).order_by("-signed_at"))
+
+
+def supporter_agreement(*, supporter: Supporter, number: str) -> PeriodicAgreement | None:
+    """One of `supporter`'s agreements by its transaction number (None for anyone else's)."""
+    return PeriodicAgreement.objects.filter(supporter=supporter, transaction_number=number).first()
+
+
+def supporter_mandate_change(*, supporter: Supporter, token: str):
+    """`supporter`'s payment-method change with this public token (None for anyone else's)."""
+    if not TOKEN_RE.fullmatch(token or ""):
+        return None
+    return (
+        MandateChange.objects.select_related("payment", "subscription")
+        .filter(public_token=token, subscription__supporter=supporter)
+        .first()
     )
 
 
@@ -150,6 +202,17 @@ def supporter_gifts_export(*, supporter: Supporter) -> dict:
                 "method": p.method,
             }
             for p in Payment.objects.filter(supporter=supporter).order_by("created_at")
+        ],
+        "periodic_gift_agreements": [
+            {
+                "transaction_number": a.transaction_number,
+                "yearly_amount": export_money(a.yearly_amount),
+                "years": a.years,
+                "start_date": export_time(a.start_date),
+                "signed_at": export_time(a.signed_at),
+                "status": a.status,
+            }
+            for a in PeriodicAgreement.objects.filter(supporter=supporter).order_by("signed_at")
         ],
         "monthly_gifts": [
             {

@@ -148,3 +148,79 @@ def amount_changed(*, subscription, previous: Decimal) -> None:
 
 def monthly_stopped(*, subscription) -> None:
     _about_gift("monthly-stopped", subscription, subject=_("Your monthly gift has stopped"))
+
+
+def charged_back(*, payment) -> None:
+    _about_gift(
+        "charged-back",
+        payment,
+        subject=_("Your bank has reversed a gift"),
+        key=f":{payment.amount_charged_back}",
+        amount_charged_back=payment.amount_charged_back,
+    )
+
+
+def monthly_paused(*, subscription) -> None:
+    _about_gift(
+        "monthly-paused",
+        subscription,
+        subject=_("Your gift is paused"),
+        key=f":{subscription.paused_until.isoformat()}",
+        paused_until=subscription.paused_until,
+    )
+
+
+def monthly_resumed(*, subscription) -> None:
+    _about_gift(
+        "monthly-resumed",
+        subscription,
+        subject=_("Your gift continues"),
+        key=f":{subscription.next_payment_date}",
+        next_payment_date=subscription.next_payment_date,
+    )
+
+
+def monthly_suspended(*, subscription) -> None:
+    _about_gift(
+        "monthly-suspended",
+        subscription,
+        subject=_("Your gift needs a new payment method"),
+        key=f":{subscription.synced_at.isoformat()}",
+    )
+
+
+def payment_method_changed(*, subscription) -> None:
+    _about_gift(
+        "payment-method-changed",
+        subscription,
+        subject=_("Your new payment method is set"),
+        key=f":{subscription.synced_at.isoformat()}",
+        next_payment_date=subscription.next_payment_date,
+    )
+
+
+def charge_upcoming(*, subscription, charge_date) -> None:
+    _about_gift(
+        "charge-upcoming",
+        subscription,
+        subject=_("Your next gift is collected soon"),
+        key=f":{charge_date.isoformat()}",
+        charge_date=charge_date,
+    )
+
+
+def agreement_signed(*, agreement) -> None:
+    supporter_email_queue(
+        event_key=f"agreement-signed:{agreement.transaction_number}",
+        supporter=agreement.supporter,
+        template="donations/agreement_signed",
+        subject=_("Your periodic gift agreement"),
+        context={
+            "name": agreement.supporter.name,
+            "number": agreement.transaction_number,
+            "yearly_amount": agreement.yearly_amount,
+            "years": agreement.years,
+            "start_date": agreement.start_date,
+            "rsin": agreement.organisation_rsin,
+        },
+    )

@@ -13,7 +13,7 @@ from . import emails
 
 @receiver(gift_event, dispatch_uid="supporters.gift_emails")
 def gift_emails(sender, *, event: GiftEvent, **details) -> None:
-    """Thank, welcome, warn or confirm: the email each gift event calls for, if any."""
+    """Thank, welcome, warn, confirm or announce: the email each gift event calls for."""
     payment = details.get("payment")
     subscription = details.get("subscription")
     if event is GiftEvent.PAYMENT_PAID and payment.is_oneoff:
@@ -26,3 +26,17 @@ def gift_emails(sender, *, event: GiftEvent, **details) -> None:
         emails.amount_changed(subscription=subscription, previous=details["previous"])
     elif event is GiftEvent.MONTHLY_STOPPED and details.get("notify", True):
         emails.monthly_stopped(subscription=subscription)
+    elif event is GiftEvent.PAYMENT_CHARGED_BACK:
+        emails.charged_back(payment=payment)
+    elif event is GiftEvent.MONTHLY_PAUSED:
+        emails.monthly_paused(subscription=subscription)
+    elif event is GiftEvent.MONTHLY_RESUMED:
+        emails.monthly_resumed(subscription=subscription)
+    elif event is GiftEvent.MONTHLY_SUSPENDED:
+        emails.monthly_suspended(subscription=subscription)
+    elif event is GiftEvent.PAYMENT_METHOD_CHANGED:
+        emails.payment_method_changed(subscription=subscription)
+    elif event is GiftEvent.AGREEMENT_SIGNED:
+        emails.agreement_signed(agreement=details["agreement"])
+    elif event is GiftEvent.CHARGE_UPCOMING:
+        emails.charge_upcoming(subscription=subscription, charge_date=details["charge_date"])

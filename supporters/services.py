@@ -14,6 +14,7 @@ status, redirect and (with the views' minimum answer time) by time.
 import enum
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -109,9 +110,13 @@ def supporter_email_context(*, recipient: Supporter | None, context: dict) -> di
     """What every supporter email gets at sending time: the links into the area and, when it
     asks for one (`login_code_purpose`), a login code made now."""
     base = settings.PUBLIC_BASE_URL
+    login = base + reverse("supporters:login")
+    method = urlencode({"next": reverse("supporters:payment_method")})
     extra = {
         "supporter_area_url": base + reverse("supporters:home"),
         "login_code_url": base + reverse("supporters:login_code"),
+        # After a login code, straight to "a new payment method" (the login keeps `next`).
+        "payment_method_url": f"{login}?{method}",
     }
     if context.get("login_code_purpose") and recipient is not None:
         extra["code"] = login_code_issue(

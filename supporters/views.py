@@ -4,6 +4,7 @@ Every page of the area reads only `request.supporter`'s own data: no view takes 
 payment, gift or supporter from the URL or a form.
 """
 
+import contextlib
 import json
 from functools import wraps
 
@@ -37,11 +38,13 @@ from .auth import (
 )
 from .exceptions import LoginCodeLimitReached
 from .forms import (
+    AgreementForm,
     AmountForm,
     CodeForm,
     EmailChangeCodeForm,
     EmailChangeForm,
     EmailForm,
+    PauseForm,
     ProfileForm,
 )
 from .models import normalise_email
@@ -245,6 +248,132 @@ def monthly_stop(request: HttpRequest, subscription) -> HttpResponse:
         return provider_unavailable(request, "supporters/monthly_stop.html", context, error=error)
     _audit(request, Action.SUBSCRIPTION_CANCEL, subscription=subscription.mollie_id)
     return see_other(reverse("supporters:home") + "?changed=stopped")
+
+
+@with_monthly_gift
+def monthly_pause(request: HttpRequest, subscription) -> HttpResponse:
+    """Pause for one, two or three months: the choice, then Mollie."""
+    form = PauseForm(request.POST or None)
+    context = {"subscription": subscription, "form": form}
+    if subscription.paused_until is not None or request.method != "POST":
+        return render(request, "supporters/monthly_pause.html", context)
+    if not form.is_valid():
+        return render(request, "supporters/monthly_pause.html", context, status=400)
+    try:
+        gift_services.subscription_pause(
+            subscription=subscription, months=form.cleaned_data["months"]
+        )
+    except PROVIDER_FAILED as error:
+        return provider_unavailable(request, "supporters/monthly_pause.html", context, error=error)
+    _audit(
+        request,
+        Action.SUBSCRIPTION_PAUSE,
+        subscription=subscription.mollie_id,
+        months=form.cleaned_data["months"],
+    )
+    return see_other(reverse("supporters:home") + "?changed=paused")
+
+
+@with_monthly_gift
+def monthly_resume(request: HttpRequest, subscription) -> HttpResponse:
+    if request.method != "POST" or subscription.paused_until is None:
+        return redirect("supporters:home")
+    try:
+        gift_services.subscription_resume(subscription=subscription)
+    except PROVIDER_FAILED as error:
+        context = {"subscription": subscription, "form": PauseForm()}
+        return provider_unavailable(request, "supporters/monthly_pause.html", context, error=error)
+    _audit(request, Action.SUBSCRIPTION_RESUME, subscription=subscription.mollie_id)
+    return see_other(reverse("supporters:home") + "?changed=resumed")
+
+
+@with_monthly_gift
+def payment_method(request: HttpRequest, subscription) -> HttpResponse:
+    """A new bank account or card: a check of one cent through Mollie's checkout, refunded."""
+    context = {"subscription": subscription, "amount": gift_services.VERIFICATION_AMOUNT}
+    if request.method != "POST":
+        return render(request, "supporters/payment_method.html", context)
+
+    def return_url(token: str) -> str:
+        path = reverse("supporters:payment_method_return", kwargs={"token": token})
+        return settings.PUBLIC_BASE_URL + path
+
+    try:
+        _change, checkout_url = gift_services.mandate_change_start(
+            subscription=subscription, return_url=return_url, language=get_language()
+        )
+    except PROVIDER_FAILED as error:
+        return provider_unavailable(request, "supporters/payment_method.html", context, error=error)
+    _audit(request, Action.SUBSCRIPTION_METHOD, subscription=subscription.mollie_id)
+    return see_other(checkout_url)
+
+
+@never_cache
+@supporter_required
+def payment_method_return(request: HttpRequest, token: str) -> HttpResponse:
+    """Back from Mollie's checkout: done, still being processed, or did not go through."""
+    change = gifts.supporter_mandate_change(supporter=request.supporter, token=token)
+    if change is None:
+        raise Http404
+    if change.payment is not None and not change.payment.is_final:
+        # When Mollie is away the page says it is being processed; the webhook finishes it.
+        with contextlib.suppress(*PROVIDER_FAILED):
+            gift_services.payment_sync(mollie_id=change.payment.mollie_id)
+        change = gifts.supporter_mandate_change(supporter=request.supporter, token=token)
+    response = render(request, "supporters/payment_method_return.html", {"change": change})
+    if change.status == "started":
+        response["Refresh"] = "5"
+    return response
+
+
+@never_cache
+@supporter_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def agreement_new(request: HttpRequest) -> HttpResponse:
+    """Turn the running gift into a periodic gift agreement: the form, then the signature."""
+    subscription = gifts.supporter_active_subscription(supporter=request.supporter)
+    if subscription is None:
+        return render(request, "supporters/monthly_none.html")
+    existing = [
+        a for a in gifts.supporter_agreements(supporter=request.supporter) if a.status == "active"
+    ]
+    if existing:
+        return redirect("supporters:agreement", number=existing[0].transaction_number)
+    form = AgreementForm(request.POST or None, initial={"years": "5"})
+    context = {
+        "form": form,
+        "subscription": subscription,
+        "yearly_amount": gift_services.agreement_yearly_amount(subscription),
+    }
+    if request.method != "POST":
+        return render(request, "supporters/agreement_new.html", context)
+    if not form.is_valid():
+        return render(request, "supporters/agreement_new.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        agreement = gift_services.agreement_sign(
+            subscription=subscription,
+            years=data["years"],
+            ends_on_income_loss=data["ends_on_income_loss"],
+            signed_name=data["signed_name"],
+            signed_place=data["signed_place"],
+            details={name: data.get(name) for name in gift_services.DONOR_FIELDS},
+        )
+    except PROVIDER_FAILED as error:
+        return provider_unavailable(request, "supporters/agreement_new.html", context, error=error)
+    _audit(request, Action.AGREEMENT_SIGN, agreement=agreement.transaction_number)
+    return see_other(
+        reverse("supporters:agreement", kwargs={"number": agreement.transaction_number})
+    )
+
+
+@never_cache
+@supporter_required
+def agreement(request: HttpRequest, number: str) -> HttpResponse:
+    found = gifts.supporter_agreement(supporter=request.supporter, number=number)
+    if found is None:
+        raise Http404
+    return render(request, "supporters/agreement.html", {"agreement": found})
 
 
 @never_cache

@@ -3,9 +3,9 @@
 from django import template
 from django.conf import settings
 from django.urls import translate_url
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language, get_language_info
 
-from ..money import euro
+from ..money import euro, euro_in_words
 
 register = template.Library()
 
@@ -60,3 +60,9 @@ def field_widget(field):
 
 
 register.filter("euro", euro)
+
+
+@register.filter
+def euro_words(amount) -> str:
+    """The amount in words in the page's language (for agreements)."""
+    return euro_in_words(amount, get_language() or "nl")

@@ -7,26 +7,45 @@ stable idempotency keys so a retry never charges twice.
 """
 
 from ..exceptions import PaymentProviderError, PaymentProviderRefused, PaymentProviderUnavailable
+from .agreements import DONOR_FIELDS, agreement_sign, agreement_yearly_amount
 from .common import add_months
+from .mandates import VERIFICATION_AMOUNT, mandate_change_start
 from .privacy import supporter_gifts_anonymise, supporter_gifts_stop
 from .reconcile import ReconcileReport, payments_reconcile, subscription_sync
 from .refunds import payment_refund
 from .start import donation_start, supporter_ensure_customer
-from .subscriptions import subscription_cancel, subscription_start, subscription_update_amount
+from .subscriptions import (
+    PAUSE_MONTHS,
+    pre_debit_notices_send,
+    subscription_cancel,
+    subscription_pause,
+    subscription_resume,
+    subscription_start,
+    subscription_update_amount,
+)
 from .sync import SyncResult, payment_sync
 
 __all__ = [
+    "DONOR_FIELDS",
+    "PAUSE_MONTHS",
+    "VERIFICATION_AMOUNT",
     "PaymentProviderError",
     "PaymentProviderRefused",
     "PaymentProviderUnavailable",
     "ReconcileReport",
     "SyncResult",
     "add_months",
+    "agreement_sign",
+    "agreement_yearly_amount",
     "donation_start",
+    "mandate_change_start",
     "payment_refund",
     "payment_sync",
     "payments_reconcile",
+    "pre_debit_notices_send",
     "subscription_cancel",
+    "subscription_pause",
+    "subscription_resume",
     "subscription_start",
     "subscription_sync",
     "subscription_update_amount",

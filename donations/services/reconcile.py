@@ -10,14 +10,22 @@ from .. import gateway
 from ..exceptions import PaymentProviderError
 from ..models import (
     FINAL_STATUSES,
+    FREQUENCY_MONTHS,
     Donation,
-    Frequency,
+    MandateChange,
     Payment,
     PaymentStatus,
     SequenceType,
     Subscription,
+    SubscriptionStatus,
 )
-from .subscriptions import subscription_apply_mollie, subscription_start
+from .mandates import mandate_change_follow, old_mandates_revoke
+from .subscriptions import (
+    pre_debit_notices_send,
+    subscription_apply_mollie,
+    subscription_resume_schedule,
+    subscription_start,
+)
 from .sync import SyncResult, payment_sync
 
 
@@ -28,6 +36,10 @@ class ReconcileReport:
     payments_adopted: int = 0
     subscriptions_created: int = 0
     subscriptions_updated: int = 0
+    pauses_scheduled: int = 0
+    method_changes_finished: int = 0
+    mandates_revoked: int = 0
+    notices_sent: int = 0
     errors: list[str] = field(default_factory=list)
 
     def count(self, result: SyncResult) -> None:
@@ -43,6 +55,10 @@ class ReconcileReport:
             "payments_adopted",
             "subscriptions_created",
             "subscriptions_updated",
+            "pauses_scheduled",
+            "method_changes_finished",
+            "mandates_revoked",
+            "notices_sent",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
@@ -57,7 +73,8 @@ def subscription_sync(*, subscription: Subscription) -> "ReconcileReport":
     with transaction.atomic():
         locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
         before = (locked.status, locked.amount, locked.next_payment_date)
-        subscription_apply_mollie(locked, data)
+        # A paused gift's old Mollie subscription is canceled, but the gift goes on.
+        subscription_apply_mollie(locked, data, replaced=locked.paused_until is not None)
         if before != (locked.status, locked.amount, locked.next_payment_date):
             report.subscriptions_updated += 1
     known = dict(
@@ -94,7 +111,7 @@ def payments_reconcile(*, older_than_minutes: int = 5, workers: int = 8) -> Reco
         else:
             report.errors.append(outcome)
     waiting = Donation.objects.filter(
-        frequency=Frequency.MONTHLY,
+        frequency__in=list(FREQUENCY_MONTHS),
         subscription__isnull=True,
         payments__sequence_type=SequenceType.FIRST,
         payments__status=PaymentStatus.PAID,
@@ -110,7 +127,41 @@ def payments_reconcile(*, older_than_minutes: int = 5, workers: int = 8) -> Reco
             report.merge(outcome)
         else:
             report.errors.append(outcome)
+    _lifecycle_catch_up(report)
     return report
+
+
+def _lifecycle_catch_up(report: ReconcileReport) -> None:
+    """What a pause or a payment-method change left for later because Mollie was away, and
+    the pre-debit notices that are due."""
+    paused = Subscription.objects.filter(
+        paused_until__isnull=False, status=SubscriptionStatus.CANCELED
+    )
+    for subscription in paused:
+        try:
+            subscription_resume_schedule(subscription=subscription)
+            report.pauses_scheduled += 1
+        except PaymentProviderError as error:
+            report.errors.append(f"resume of gift {subscription.pk}: {error}")
+    started = MandateChange.objects.filter(
+        status=MandateChange.Status.STARTED, payment__status=PaymentStatus.PAID
+    ).select_related("payment")
+    for change in started:
+        try:
+            mandate_change_follow(payment=change.payment)
+            report.method_changes_finished += 1
+        except PaymentProviderError as error:
+            report.errors.append(f"payment method change {change.pk}: {error}")
+    leftover = Subscription.objects.filter(
+        mandate_changes__status=MandateChange.Status.DONE,
+        mandate_changes__old_mandate_revoked_at__isnull=True,
+    ).distinct()
+    for subscription in leftover:
+        try:
+            report.mandates_revoked += old_mandates_revoke(subscription=subscription)
+        except PaymentProviderError as error:
+            report.errors.append(f"old mandate of gift {subscription.pk}: {error}")
+    report.notices_sent += pre_debit_notices_send()
 
 
 def _reconcile_payment(mollie_id: str) -> SyncResult | str:

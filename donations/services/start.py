@@ -13,7 +13,7 @@ from supporters.services import supporter_get_or_create
 
 from .. import gateway
 from ..exceptions import DonationLimitReached, PaymentProviderError
-from ..models import Donation, Payment, SequenceType
+from ..models import Donation, Frequency, Payment, SequenceType
 from .common import mollie_amount, webhook_url
 
 DONATION_START_WINDOW_SECONDS = 3600
@@ -77,12 +77,16 @@ def donation_start(
 def _first_payment_create(*, donation: Donation, site_url: str) -> dict:
     with translation.override(donation.language):
         return_path = reverse("donations:return", kwargs={"token": donation.public_token})
-        if donation.is_monthly:
-            description = _("Monthly gift to %(name)s") % {"name": settings.SITE_NAME}
-        else:
-            description = _("Gift to %(name)s") % {"name": settings.SITE_NAME}
+        descriptions = {
+            Frequency.MONTHLY: _("Monthly gift to %(name)s"),
+            Frequency.QUARTERLY: _("Quarterly gift to %(name)s"),
+            Frequency.YEARLY: _("Yearly gift to %(name)s"),
+        }
+        description = descriptions.get(donation.frequency, _("Gift to %(name)s")) % {
+            "name": settings.SITE_NAME
+        }
     customer_id = None
-    if donation.is_monthly:
+    if donation.is_recurring:
         customer_id = supporter_ensure_customer(supporter=donation.supporter)
     return gateway.payment_create(
         amount=donation.amount,
@@ -93,7 +97,7 @@ def _first_payment_create(*, donation: Donation, site_url: str) -> dict:
         language=donation.language,
         idempotency_key=f"donation-{donation.pk}-payment",
         customer_id=customer_id,
-        first_of_subscription=donation.is_monthly,
+        first_of_subscription=donation.is_recurring,
     )
 
 

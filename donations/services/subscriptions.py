@@ -1,28 +1,38 @@
-"""Monthly gifts: starting the Mollie subscription once, changing and stopping it."""
+"""Recurring gifts: starting the Mollie subscription once, changing, pausing and stopping it,
+following their charges, and telling the donor ahead of an unusual one."""
 
+import calendar
+import logging
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
-from ..exceptions import PaymentProviderRefused
+from ..exceptions import PaymentProviderError, PaymentProviderRefused
 from ..models import (
     ACTIVE_SUBSCRIPTION_STATUSES,
+    AT_RISK_AFTER_FAILURES,
     Donation,
+    FormerMollieSubscription,
+    MandateChange,
     Payment,
     PaymentStatus,
     SequenceType,
     Subscription,
     SubscriptionStatus,
+    mollie_interval,
 )
 from .common import add_months, mollie_amount, mollie_time, webhook_url
 
-MONTHLY_INTERVAL = "1 month"
+logger = logging.getLogger(__name__)
+
+PAUSE_MONTHS = (1, 2, 3)
 
 
 def subscription_start(*, donation: Donation) -> Subscription | None:
@@ -48,12 +58,12 @@ def subscription_start(*, donation: Donation) -> Subscription | None:
     if first is None:
         return None
     supporter = donation.supporter
-    start_date = add_months(timezone.localdate(first.paid_at), 1)
+    start_date = add_months(timezone.localdate(first.paid_at), donation.months)
     try:
         data = gateway.subscription_create(
             customer_id=supporter.mollie_customer_id,
             amount=donation.amount,
-            interval=MONTHLY_INTERVAL,
+            interval=mollie_interval(donation.months),
             start_date=start_date,
             description=_subscription_description(donation),
             webhook_url=webhook_url(),
@@ -79,7 +89,7 @@ def _subscription_store(donation: Donation, first: Payment, data: dict, start_da
             supporter=supporter,
             customer_id=supporter.mollie_customer_id,
             amount=mollie_amount(data["amount"]),
-            interval=data.get("interval", MONTHLY_INTERVAL),
+            interval=data.get("interval", mollie_interval(donation.months)),
             status=data["status"],
             start_date=parse_date(data.get("startDate") or "") or start_date,
             next_payment_date=parse_date(data.get("nextPaymentDate") or ""),
@@ -91,8 +101,11 @@ def _subscription_store(donation: Donation, first: Payment, data: dict, start_da
     return subscription
 
 
-def _subscription_description(donation: Donation) -> str:
-    return f"{settings.SITE_NAME} monthly gift #{donation.pk}"
+def _subscription_description(donation: Donation, part: int = 1) -> str:
+    """Unique per gift (Mollie refuses two active ones alike); a gift that was paused goes on
+    in a new Mollie subscription, `part` 2, 3, …"""
+    suffix = f"/{part}" if part > 1 else ""
+    return f"{settings.SITE_NAME} {donation.frequency} gift #{donation.pk}{suffix}"
 
 
 def _subscription_find(customer_id: str, donation: Donation) -> dict | None:
@@ -118,6 +131,9 @@ def subscription_update_amount(*, subscription: Subscription, amount: Decimal) -
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
         previous = subscription.amount
         subscription_apply_mollie(subscription, data)
+        if subscription.amount > previous and not subscription.notice_due:
+            subscription.notice_due = True  # more than the donor is used to: tell them ahead
+            subscription.save(update_fields=["notice_due"])
         if subscription.amount != previous:
             gift_event_announce(
                 GiftEvent.MONTHLY_AMOUNT_CHANGED, subscription=subscription, previous=previous
@@ -132,7 +148,7 @@ def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> S
     event (the supporter is being erased and is told about that instead). Raises
     PaymentProviderUnavailable when Mollie cannot be reached; the gift then stays as it was.
     """
-    subscription.refresh_from_db(fields=["status"])
+    subscription.refresh_from_db(fields=["status", "paused_until"])
     data = None
     if subscription.status not in (SubscriptionStatus.CANCELED, SubscriptionStatus.COMPLETED):
         ids = {"customer_id": subscription.customer_id, "mollie_id": subscription.mollie_id}
@@ -145,9 +161,14 @@ def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> S
                 raise
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        was_paused = subscription.paused_until is not None
         if data is not None:
             subscription_apply_mollie(subscription, data)
-        if data is not None and subscription.status == SubscriptionStatus.CANCELED:
+        if was_paused:  # a paused gift that is stopped does not come back
+            subscription.paused_until = None
+            subscription.save(update_fields=["paused_until"])
+        stopped = data is not None or was_paused
+        if stopped and subscription.status == SubscriptionStatus.CANCELED:
             gift_event_announce(GiftEvent.MONTHLY_STOPPED, subscription=subscription, notify=notify)
     return subscription
 
@@ -161,35 +182,282 @@ def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> S
 # arrive on the first of the month). Nothing else writes `next_payment_date`.
 
 
-def subscription_apply_mollie(subscription: Subscription, data: dict) -> None:
-    """Copy Mollie's view of a subscription (`data`) onto our locked row, and save it."""
+def subscription_apply_mollie(
+    subscription: Subscription, data: dict, *, replaced: bool = False
+) -> None:
+    """Copy Mollie's view of a subscription (`data`) onto our locked row, and save it.
+
+    `replaced`: this Mollie subscription was canceled to be replaced by another (a pause), so
+    the gift itself has not stopped.
+    """
+    suspended_now = (
+        data["status"] == SubscriptionStatus.SUSPENDED
+        and subscription.status != SubscriptionStatus.SUSPENDED
+    )
     subscription.status = data["status"]
     subscription.amount = mollie_amount(data["amount"])
     subscription.next_payment_date = parse_date(data.get("nextPaymentDate") or "")
-    if data.get("canceledAt") and subscription.canceled_at is None:
+    if data.get("canceledAt") and subscription.canceled_at is None and not replaced:
         subscription.canceled_at = mollie_time(data["canceledAt"])
     subscription.mollie_data = data
     subscription.synced_at = timezone.now()
-    subscription.save(
-        update_fields=[
-            "status",
-            "amount",
-            "next_payment_date",
-            "canceled_at",
-            "mollie_data",
-            "synced_at",
-        ]
-    )
+    fields = ["status", "amount", "next_payment_date", "canceled_at", "mollie_data", "synced_at"]
+    if suspended_now and subscription.at_risk_since is None:
+        subscription.at_risk_since = timezone.now()
+        fields.append("at_risk_since")
+    subscription.save(update_fields=fields)
+    if suspended_now:
+        gift_event_announce(GiftEvent.MONTHLY_SUSPENDED, subscription=subscription)
 
 
-def subscription_charged(subscription: Subscription, *, charged_on: datetime | None) -> None:
-    """A charge of `subscription` arrived: move the next charge date on when it was due.
+def subscription_charged(
+    subscription: Subscription, *, charged_on: datetime | None, status: str
+) -> None:
+    """A charge of `subscription` arrived (a new payment row, with Mollie's `status`).
 
-    One conditional UPDATE (two charges at once move it once); Mollie's next answer confirms.
+    Moves the next charge date on when it was due, ends a pause that is over, clears a notice
+    that was due, and counts the outcome (see `subscription_charge_settled`): one UPDATE, or
+    none when nothing changes (the first of the month brings thousands of these).
     """
     due: date | None = subscription.next_payment_date
     charged = timezone.localdate(charged_on) if charged_on else timezone.localdate()
+    changes = _outcome_changes(subscription, status)
     if due is not None and due <= charged:
-        Subscription.objects.filter(pk=subscription.pk, next_payment_date=due).update(
-            next_payment_date=add_months(due, 1)
+        # Conditional, so two charges at once move the date once.
+        changes["next_payment_date"] = Case(
+            When(next_payment_date=due, then=Value(add_months(due, subscription.months))),
+            default=F("next_payment_date"),
         )
+    if subscription.paused_until is not None and subscription.paused_until <= charged:
+        changes["paused_until"] = None
+    if subscription.notice_due:
+        changes["notice_due"] = False
+    if changes:
+        Subscription.objects.filter(pk=subscription.pk).update(**changes)
+
+
+def subscription_charge_settled(subscription_id: int, *, status: str) -> None:
+    """A charge we already knew has become paid or unsuccessful (a direct debit settles days
+    later), or was charged back (status "charged_back"): count it."""
+    subscription = Subscription.objects.filter(pk=subscription_id).first()
+    changes = _outcome_changes(subscription, status) if subscription else {}
+    if changes:
+        Subscription.objects.filter(pk=subscription_id).update(**changes)
+
+
+def _outcome_changes(subscription: Subscription, status: str) -> dict:
+    """Failed charges in a row, and "at risk" after AT_RISK_AFTER_FAILURES of them; a paid
+    charge resets both (the gift is recovered)."""
+    if status == PaymentStatus.PAID:
+        if subscription.failed_in_a_row or subscription.at_risk_since:
+            return {"failed_in_a_row": 0, "at_risk_since": None}
+        return {}
+    if status in (PaymentStatus.FAILED, PaymentStatus.CANCELED, PaymentStatus.EXPIRED) or (
+        status == "charged_back"
+    ):
+        return {
+            "failed_in_a_row": F("failed_in_a_row") + 1,
+            "at_risk_since": Case(
+                When(
+                    at_risk_since__isnull=True,
+                    failed_in_a_row__gte=AT_RISK_AFTER_FAILURES - 1,
+                    then=Value(timezone.now()),
+                ),
+                default=F("at_risk_since"),
+            ),
+        }
+    return {}
+
+
+# --- Pausing -----------------------------------------------------------------------------
+# Mollie has no pause. A pause cancels the Mollie subscription that charges now (so nothing is
+# charged during the pause) and makes a new one on the same mandate whose first charge is the
+# first regular date after the pause. The gift row stays the same (its history, its id for the
+# donor); it points at the new Mollie subscription, and the old id is kept so late webhooks for
+# its charges still find the gift. When Mollie cannot be reached for the second step, the gift
+# stays paused with its old (canceled) subscription and reconciliation makes the new one.
+
+
+def subscription_pause(*, subscription: Subscription, months: int) -> Subscription:
+    """Pause a running gift for `months` (1, 2 or 3): the next `months` charges are skipped.
+
+    Raises PaymentProviderUnavailable when the current Mollie subscription cannot be stopped;
+    nothing changes then.
+    """
+    if months not in PAUSE_MONTHS:
+        raise ValueError(f"A pause lasts {PAUSE_MONTHS} months, not {months}.")
+    subscription.refresh_from_db()
+    if subscription.paused_until is not None or subscription.status != SubscriptionStatus.ACTIVE:
+        raise PaymentProviderRefused("Only a running gift that is not paused can be paused.")
+    next_charge = subscription.next_payment_date or timezone.localdate()
+    resume_on = add_months(next_charge, months)
+    ids = {"customer_id": subscription.customer_id, "mollie_id": subscription.mollie_id}
+    data = gateway.subscription_cancel(**ids)
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        subscription_apply_mollie(subscription, data, replaced=True)
+        subscription.paused_until = resume_on
+        subscription.notice_due = True  # the first charge after a pause is announced
+        subscription.save(update_fields=["paused_until", "notice_due"])
+        gift_event_announce(GiftEvent.MONTHLY_PAUSED, subscription=subscription)
+    try:
+        subscription = subscription_resume_schedule(subscription=subscription)
+    except PaymentProviderError:
+        logger.warning("Resume of %s not scheduled yet; reconciliation will", subscription.pk)
+    return subscription
+
+
+def subscription_resume_schedule(*, subscription: Subscription) -> Subscription:
+    """Make the Mollie subscription that takes a paused gift up again on `paused_until`.
+
+    Idempotent: a gift whose new subscription exists already is returned as it is.
+    """
+    subscription.refresh_from_db()
+    if subscription.paused_until is None or subscription.status != SubscriptionStatus.CANCELED:
+        return subscription
+    donation = subscription.donation
+    part = subscription.former_mollie_ids.count() + 2
+    start = max(subscription.paused_until, timezone.localdate() + timezone.timedelta(days=1))
+    data = gateway.subscription_create(
+        customer_id=subscription.customer_id,
+        amount=subscription.amount,
+        interval=subscription.interval,
+        start_date=start,
+        description=_subscription_description(donation, part),
+        webhook_url=webhook_url(),
+        metadata={"donation_id": donation.pk},
+        idempotency_key=f"gift-{subscription.pk}-part-{part}",
+        mandate_id=_mandate_of(subscription),
+    )
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if subscription.status != SubscriptionStatus.CANCELED:  # done by a concurrent call
+            return subscription
+        FormerMollieSubscription.objects.get_or_create(
+            mollie_id=subscription.mollie_id, defaults={"subscription": subscription}
+        )
+        subscription.mollie_id = data["id"]
+        subscription.save(update_fields=["mollie_id"])
+        subscription_apply_mollie(subscription, data)
+    return subscription
+
+
+def subscription_resume(*, subscription: Subscription) -> Subscription:
+    """End a pause early: the next charge is the gift's next regular day after today."""
+    subscription.refresh_from_db()
+    if subscription.paused_until is None:
+        return subscription
+    start = _next_regular_day(subscription.paused_until)
+    if start < subscription.paused_until and subscription.status == SubscriptionStatus.ACTIVE:
+        data = gateway.subscription_update(
+            customer_id=subscription.customer_id,
+            mollie_id=subscription.mollie_id,
+            start_date=start,
+        )
+        with transaction.atomic():
+            subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+            subscription_apply_mollie(subscription, data)
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        subscription.paused_until = start  # until the new Mollie subscription exists
+        subscription.notice_due = True
+        subscription.save(update_fields=["paused_until", "notice_due"])
+    try:
+        subscription = subscription_resume_schedule(subscription=subscription)
+    except PaymentProviderError:
+        # Stays paused until `start`; reconciliation makes the Mollie subscription.
+        logger.warning("Resume of %s not scheduled yet; reconciliation will", subscription.pk)
+        return subscription
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        subscription.paused_until = None
+        subscription.save(update_fields=["paused_until"])
+        gift_event_announce(GiftEvent.MONTHLY_RESUMED, subscription=subscription)
+    return subscription
+
+
+def subscription_restart(*, subscription: Subscription) -> Subscription:
+    """Start a gift again that Mollie suspended (its mandate stopped working), on the mandate
+    of the newest payment-method change: the suspended Mollie subscription is canceled and a
+    new one charges from the gift's next regular day. Reconciliation finishes it when Mollie
+    cannot be reached for the second step."""
+    subscription.refresh_from_db()
+    if subscription.status != SubscriptionStatus.SUSPENDED:
+        return subscription
+    ids = {"customer_id": subscription.customer_id, "mollie_id": subscription.mollie_id}
+    try:
+        data = gateway.subscription_cancel(**ids)
+    except PaymentProviderRefused:  # canceled at Mollie meanwhile
+        data = gateway.subscription_get(**ids)
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        subscription_apply_mollie(subscription, data, replaced=True)
+        subscription.paused_until = _next_regular_day(subscription.start_date)
+        subscription.failed_in_a_row = 0
+        subscription.at_risk_since = None
+        subscription.notice_due = True
+        subscription.save(
+            update_fields=["paused_until", "failed_in_a_row", "at_risk_since", "notice_due"]
+        )
+    subscription = subscription_resume_schedule(subscription=subscription)
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        subscription.paused_until = None
+        subscription.save(update_fields=["paused_until"])
+    return subscription
+
+
+def _next_regular_day(anchor: date) -> date:
+    """The first day after today that falls on `anchor`'s day of the month (or the month's
+    last day, when it is shorter)."""
+    today = timezone.localdate()
+    month = date(today.year, today.month, 1)
+    while True:
+        last = calendar.monthrange(month.year, month.month)[1]
+        candidate = month.replace(day=min(anchor.day, last))
+        if candidate > today:
+            return candidate
+        month = add_months(month, 1)
+
+
+def _mandate_of(subscription: Subscription) -> str | None:
+    """The mandate the gift charges: the newest payment-method change's, else the one its
+    Mollie subscription was pinned to, else None (Mollie then uses any valid mandate)."""
+    change = (
+        subscription.mandate_changes.filter(status=MandateChange.Status.DONE)
+        .exclude(new_mandate_id="")
+        .order_by("-completed_at")
+        .first()
+    )
+    if change is not None:
+        return change.new_mandate_id
+    return (subscription.mollie_data or {}).get("mandateId") or None
+
+
+# --- Telling the donor ahead of an unusual charge -------------------------------------------
+
+
+def pre_debit_notices_send() -> int:
+    """Announce CHARGE_UPCOMING for every gift whose next charge, due within
+    PRE_DEBIT_NOTICE_DAYS, differs from the usual one (higher, or the first after a pause or a
+    new payment method). Run by the reconciliation timer; each notice goes out once."""
+    today = timezone.localdate()
+    horizon = today + timezone.timedelta(days=settings.PRE_DEBIT_NOTICE_DAYS)
+    due = Subscription.objects.active().filter(
+        notice_due=True, next_payment_date__gte=today, next_payment_date__lte=horizon
+    )
+    sent = 0
+    for subscription_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
+            if not subscription.notice_due or subscription.next_payment_date is None:
+                continue
+            gift_event_announce(
+                GiftEvent.CHARGE_UPCOMING,
+                subscription=subscription,
+                charge_date=subscription.next_payment_date,
+            )
+            subscription.notice_due = False
+            subscription.save(update_fields=["notice_due"])
+            sent += 1
+    return sent

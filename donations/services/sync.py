@@ -11,13 +11,15 @@ from ..exceptions import UnexpectedProviderAnswer
 from ..models import (
     UNSUCCESSFUL_STATUSES,
     Donation,
+    FormerMollieSubscription,
     Payment,
     PaymentStatus,
     SequenceType,
     Subscription,
 )
 from .common import lock_timeout_set, mollie_amount, mollie_time
-from .subscriptions import subscription_charged, subscription_start
+from .mandates import mandate_change_follow
+from .subscriptions import subscription_charge_settled, subscription_charged, subscription_start
 
 
 @dataclass
@@ -57,6 +59,8 @@ def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
         payment, changed, adopted = _payment_store(mollie_id, data)
     if payment is None:
         return SyncResult(payment=None)
+    if payment.is_verification:
+        mandate_change_follow(payment=payment)
     started = False
     if (
         payment.is_paid
@@ -95,6 +99,11 @@ def _payment_adopt(data: dict) -> Payment | None:
     donation = None
     if data.get("subscriptionId"):
         subscription = Subscription.objects.filter(mollie_id=data["subscriptionId"]).first()
+        if subscription is None:  # a charge of a Mollie subscription a pause replaced
+            former = FormerMollieSubscription.objects.filter(mollie_id=data["subscriptionId"])
+            subscription = Subscription.objects.filter(
+                pk__in=former.values("subscription_id")
+            ).first()
     if subscription is None:
         donation_id = (data.get("metadata") or {}).get("donation_id")
         if isinstance(donation_id, int) and not data.get("subscriptionId"):
@@ -114,7 +123,9 @@ def _payment_adopt(data: dict) -> Payment | None:
     events = _payment_fields(payment, data)
     payment.save(force_insert=True)
     if subscription is not None:
-        subscription_charged(subscription, charged_on=mollie_time(data.get("createdAt")))
+        subscription_charged(
+            subscription, charged_on=mollie_time(data.get("createdAt")), status=payment.status
+        )
     for event in events:
         gift_event_announce(event, payment=payment)
     return payment
@@ -141,6 +152,11 @@ def _payment_apply(payment: Payment, data: dict) -> bool:
     )
     for event in events:
         gift_event_announce(event, payment=payment)
+    if payment.subscription_id and payment.sequence_type == SequenceType.RECURRING:
+        if payment.status != before[0] and payment.is_final:
+            subscription_charge_settled(payment.subscription_id, status=payment.status)
+        if payment.amount_charged_back > before[2]:
+            subscription_charge_settled(payment.subscription_id, status="charged_back")
     return before != (payment.status, payment.amount_refunded, payment.amount_charged_back)
 
 
@@ -149,6 +165,9 @@ def _payment_fields(payment: Payment, data: dict) -> list[GiftEvent]:
     new_status = data["status"]
     now = timezone.now()
     events = []
+    charged_back = mollie_amount(data.get("amountChargedBack"))
+    if charged_back > payment.amount_charged_back:
+        events.append(GiftEvent.PAYMENT_CHARGED_BACK)
     if new_status != payment.status:
         payment.status = new_status
         if new_status == PaymentStatus.PAID and payment.paid_at is None:

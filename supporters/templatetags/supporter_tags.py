@@ -19,7 +19,9 @@ def gift_rows(payments) -> SafeString:
     A page of gifts is the one long list a supporter sees; formatting its cells through the
     template engine, five lookups and filters per row, cost as much as the rest of the page.
     """
-    one_off, monthly = gettext("one-off"), gettext("monthly")
+    one_off, regular = gettext("one-off"), gettext("monthly")
+    check = gettext("payment method check")
+    reversed_ = gettext("reversed by your bank")
     return format_html_join(
         "\n",
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -27,8 +29,8 @@ def gift_rows(payments) -> SafeString:
             (
                 date_format(timezone.localtime(payment.paid_at or payment.created_at), "j M Y"),
                 euro(payment.amount),
-                one_off if payment.is_oneoff else monthly,
-                payment.get_status_display(),
+                check if payment.is_verification else one_off if payment.is_oneoff else regular,
+                reversed_ if payment.amount_charged_back else payment.get_status_display(),
                 # An en dash when nothing went back to the donor.
                 euro(payment.amount_returned) if payment.amount_returned else "\u2013",
             )

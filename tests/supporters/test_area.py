@@ -260,7 +260,14 @@ def test_export_contains_everything_and_nothing_of_others(client, two_supporters
     assert "attachment" in response["Content-Disposition"]
     data = json.loads(response.content)
     assert data["supporter"]["email"] == "ann@example.org"
-    assert set(data) == {"supporter", "donations", "payments", "monthly_gifts", "emails"}
+    assert set(data) == {
+        "supporter",
+        "donations",
+        "payments",
+        "periodic_gift_agreements",
+        "monthly_gifts",
+        "emails",
+    }
     assert [p["amount"] for p in data["payments"]] == ["11.00"]
     assert len(data["donations"]) == 1
     assert any(e["subject"] == "Your login code" for e in data["emails"])

@@ -34,7 +34,11 @@ class Command(BaseCommand):
             f"Checked {report.payments_checked} payment(s) in {seconds:.1f} s: "
             f"{report.payments_changed} changed, {report.payments_adopted} new, "
             f"{report.subscriptions_created} monthly gift(s) started, "
-            f"{report.subscriptions_updated} monthly gift(s) updated."
+            f"{report.subscriptions_updated} monthly gift(s) updated, "
+            f"{report.pauses_scheduled} resume(s) scheduled, "
+            f"{report.method_changes_finished} payment method change(s) finished, "
+            f"{report.mandates_revoked} old mandate(s) revoked, "
+            f"{report.notices_sent} pre-debit notice(s) sent."
         )
         for error in report.errors:
             self.stderr.write(f"Error: {error}")

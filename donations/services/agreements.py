@@ -1,0 +1,86 @@
+"""Periodic gift agreements ("periodieke gift"): proposing one for a running gift, signing it.
+
+See docs/periodic-gifts.md for what the agreement must contain and how it is signed.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..events import GiftEvent, gift_event_announce
+from ..exceptions import PaymentProviderRefused
+from ..models import PeriodicAgreement, Subscription
+
+DONOR_FIELDS = (
+    "donor_surname",
+    "donor_first_names",
+    "donor_birth_date",
+    "donor_birth_place",
+    "donor_street",
+    "donor_postcode",
+    "donor_city",
+    "donor_country",
+    "partner_name",
+    "partner_birth_date",
+    "partner_birth_place",
+)
+
+
+def agreement_yearly_amount(subscription: Subscription) -> Decimal:
+    """What the running gift brings in a year: the fixed amount the agreement promises."""
+    return subscription.amount * (12 // subscription.months)
+
+
+def agreement_sign(
+    *,
+    subscription: Subscription,
+    years: int | None,
+    ends_on_income_loss: bool,
+    signed_name: str,
+    signed_place: str,
+    details: dict,
+) -> PeriodicAgreement:
+    """Record the agreement the supporter signed for `subscription`, with its transaction
+    number, and announce AGREEMENT_SIGNED (the supporter gets a copy).
+
+    `years` is at least five, or None for an indefinite period; `details` holds the donor's
+    (and partner's) particulars (DONOR_FIELDS). The yearly amount is the gift's own, and the
+    agreement runs from the gift's next charge. Raises PaymentProviderRefused when the gift
+    already has an active agreement or is not running.
+    """
+    if years is not None and years < PeriodicAgreement.MIN_YEARS:
+        raise ValueError("A periodic gift runs for at least five years.")
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if not subscription.is_active:
+            raise PaymentProviderRefused("Only a running gift can become a periodic gift.")
+        if subscription.agreements.filter(status=PeriodicAgreement.Status.ACTIVE).exists():
+            raise PaymentProviderRefused("This gift already has a periodic gift agreement.")
+        organisation = settings.ORGANISATION
+        agreement = PeriodicAgreement.objects.create(
+            transaction_number=f"tmp-{subscription.pk}-{timezone.now().timestamp()}",
+            supporter_id=subscription.supporter_id,
+            subscription=subscription,
+            yearly_amount=agreement_yearly_amount(subscription),
+            years=years,
+            start_date=subscription.next_payment_date or timezone.localdate(),
+            ends_on_income_loss=ends_on_income_loss,
+            signed_name=signed_name,
+            signed_place=signed_place,
+            signed_at=timezone.now(),
+            organisation_name=organisation["name"],
+            organisation_rsin=organisation["rsin"],
+            organisation_signatory=organisation["signatory"],
+            **{name: details.get(name) or _blank(name) for name in DONOR_FIELDS},
+        )
+        # Readable, unique and never reused: the year it was signed and the row's number.
+        agreement.transaction_number = f"PG-{agreement.signed_at:%Y}-{agreement.pk:05d}"
+        agreement.save(update_fields=["transaction_number"])
+        gift_event_announce(GiftEvent.AGREEMENT_SIGNED, agreement=agreement)
+    return agreement
+
+
+def _blank(name: str):
+    return None if name.endswith("_date") else ""
