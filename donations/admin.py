@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -11,10 +12,11 @@ from django.utils.translation import ngettext
 from core.admin import ReadOnlyInline
 from core.audit import Action, audit_record
 from core.money import parse_amount
+from core.spreadsheet import csv_lines
 
 from . import services
 from .exceptions import PaymentProviderError
-from .models import Donation, Payment, Subscription
+from .models import Donation, MandateChange, Payment, PeriodicAgreement, Subscription
 
 MOLLIE_PAYMENT_FIELDS = [
     "mollie_id",
@@ -162,17 +164,23 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "mollie_id",
         "supporter",
         "amount",
-        "status",
-        "start_date",
+        "interval",
+        "state",
         "next_payment_date",
+        "paused_until",
+        "failed_in_a_row",
         "started_at",
         "canceled_at",
     ]
-    list_filter = ["status", "started_at", "canceled_at"]
+    list_filter = ["status", "interval", "started_at", "canceled_at"]
     search_fields = ["mollie_id", "supporter__email", "supporter__name", "customer_id"]
     date_hierarchy = "started_at"
     list_select_related = ["supporter"]
     actions = ["cancel"]
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Subscription) -> str:
+        return obj.get_state_display()
 
     @admin.action(description=_("Stop the monthly gift at Mollie"))
     def cancel(self, request, queryset):
@@ -201,3 +209,72 @@ class SubscriptionAdmin(ReadOnlyAdmin):
                 messages.SUCCESS,
             )
         return None
+
+
+AGREEMENT_COLUMNS = [
+    "transaction_number",
+    "status",
+    "signed_at",
+    "yearly_amount",
+    "years",
+    "start_date",
+    "donor_surname",
+    "donor_first_names",
+    "donor_birth_date",
+    "donor_birth_place",
+    "donor_street",
+    "donor_postcode",
+    "donor_city",
+    "donor_country",
+    "partner_name",
+    "supporter_email",
+    "subscription",
+]
+
+
+@admin.register(PeriodicAgreement)
+class PeriodicAgreementAdmin(ReadOnlyAdmin):
+    list_display = [
+        "transaction_number",
+        "supporter",
+        "yearly_amount",
+        "years",
+        "start_date",
+        "status",
+        "signed_at",
+    ]
+    list_filter = ["status", "years", "signed_at"]
+    search_fields = ["transaction_number", "supporter__email", "donor_surname"]
+    date_hierarchy = "signed_at"
+    list_select_related = ["supporter", "subscription"]
+    actions = ["export_csv"]
+
+    @admin.action(description=_("Export the selected agreements (CSV)"))
+    def export_csv(self, request, queryset):
+        rows = (
+            [
+                *(getattr(a, name) for name in AGREEMENT_COLUMNS[:-2]),
+                a.supporter.email,
+                a.subscription.mollie_id if a.subscription else "",
+            ]
+            for a in queryset.select_related("supporter", "subscription").iterator()
+        )
+        response = StreamingHttpResponse(
+            csv_lines(AGREEMENT_COLUMNS, rows), content_type="text/csv"
+        )
+        response["Content-Disposition"] = 'attachment; filename="periodic-gift-agreements.csv"'
+        return response
+
+
+@admin.register(MandateChange)
+class MandateChangeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "subscription",
+        "status",
+        "completed_at",
+        "old_mandate_revoked_at",
+    ]
+    list_filter = ["status", "created_at"]
+    search_fields = ["subscription__mollie_id", "subscription__supporter__email"]
+    list_select_related = ["subscription"]

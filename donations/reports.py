@@ -90,13 +90,16 @@ def gifts_per_day(today: datetime.date, days: int = CHART_DAYS) -> list[dict]:
     return series
 
 
-def chart_bars(series: list[dict], *, width: int = 720, height: int = 200) -> dict:
-    """Geometry for the inline SVG bar chart drawn by the template (no JavaScript)."""
-    peak = max((entry["total"] for entry in series), default=ZERO) or Decimal(1)
+def chart_bars(
+    series: list[dict], *, key: str = "total", width: int = 720, height: int = 200
+) -> dict:
+    """Geometry for the inline SVG bar chart drawn by the template (no JavaScript), of each
+    entry's `key` (an empty value draws no bar)."""
+    peak = max((entry[key] or ZERO for entry in series), default=ZERO) or Decimal(1)
     slot = width / max(len(series), 1)
     bars = []
     for index, entry in enumerate(series):
-        bar_height = float(entry["total"] / peak) * (height - 20)
+        bar_height = float((entry[key] or ZERO) / peak) * (height - 20)
         bars.append(
             {
                 **entry,

@@ -4,7 +4,7 @@ import datetime
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from core.spreadsheet import csv_lines
 from core.two_factor import staff_required
 
-from . import reports
+from . import insight, reports
 
 EXPORT_COLUMNS = [
     "mollie_id",
@@ -85,6 +85,42 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "donations/staff/dashboard.html", context)
+
+
+@never_cache
+@staff_required
+def regular_giving(request: HttpRequest) -> HttpResponse:
+    """The regular-giving figures, each a bar chart with its table and a CSV."""
+    today = timezone.localdate()
+    figures = []
+    for figure in insight.FIGURES.values():
+        rows = insight.figure_rows(figure.key, today)
+        chart = reports.chart_bars(rows, key=figure.value, height=160)
+        figures.append({"figure": figure, "rows": rows, "chart": chart})
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Regular giving"),
+        "figures": figures,
+    }
+    return render(request, "donations/staff/regular_giving.html", context)
+
+
+@never_cache
+@staff_required
+def regular_giving_export(request: HttpRequest, key: str) -> HttpResponse:
+    figure = insight.FIGURES.get(key)
+    if figure is None:
+        raise Http404
+    rows = insight.figure_rows(key, timezone.localdate())
+    values = (
+        [row[column] if row[column] is not None else "" for column in figure.columns]
+        for row in rows
+    )
+    response = StreamingHttpResponse(
+        csv_lines(list(figure.columns), values), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{key}.csv"'
+    return response
 
 
 def _export_rows(payments):

@@ -1,4 +1,5 @@
-"""The supporter in the admin: one page with their details, gifts and emails."""
+"""The supporter in the admin: one page with their details, what they gave, their regular gift
+and its state, their periodic gift agreement, the emails they got and the audit trail."""
 
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
@@ -6,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyInline
-from core.models import EmailLog
-from donations.models import Donation
+from core.models import AuditEvent, EmailLog
+from donations import selectors as gifts
+from donations.models import Donation, Payment, PeriodicAgreement, Subscription
 
 from .emails import login_code_email
 from .models import Supporter
@@ -16,6 +18,55 @@ from .models import Supporter
 class SupporterDonationInline(ReadOnlyInline, admin.TabularInline):
     model = Donation
     fields = readonly_fields = ["created_at", "amount", "frequency", "language", "start_error"]
+
+
+class SupporterPaymentInline(ReadOnlyInline, admin.TabularInline):
+    model = Payment
+    fk_name = "supporter"
+    verbose_name_plural = _("every gift")
+    fields = readonly_fields = [
+        "created_at",
+        "paid_at",
+        "amount",
+        "sequence_type",
+        "status",
+        "amount_refunded",
+        "amount_charged_back",
+        "is_verification",
+    ]
+    ordering = ["-created_at"]
+
+
+class SupporterSubscriptionInline(ReadOnlyInline, admin.TabularInline):
+    model = Subscription
+    fields = readonly_fields = [
+        "mollie_id",
+        "amount",
+        "interval",
+        "state",
+        "status",
+        "next_payment_date",
+        "paused_until",
+        "failed_in_a_row",
+        "started_at",
+        "canceled_at",
+    ]
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Subscription) -> str:
+        return obj.get_state_display()
+
+
+class SupporterAgreementInline(ReadOnlyInline, admin.TabularInline):
+    model = PeriodicAgreement
+    fields = readonly_fields = [
+        "transaction_number",
+        "yearly_amount",
+        "years",
+        "start_date",
+        "status",
+        "signed_at",
+    ]
 
 
 class SupporterEmailInline(ReadOnlyInline, GenericTabularInline):
@@ -33,8 +84,24 @@ class SupporterAdmin(admin.ModelAdmin):
     search_fields = ["email", "name", "mollie_customer_id"]
     date_hierarchy = "created_at"
     readonly_fields = ["mollie_customer_id", "created_at"]
-    inlines = [SupporterDonationInline, SupporterEmailInline]
+    inlines = [
+        SupporterSubscriptionInline,
+        SupporterAgreementInline,
+        SupporterPaymentInline,
+        SupporterDonationInline,
+        SupporterEmailInline,
+    ]
     actions = ["send_login_code"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        supporter = self.get_object(request, object_id)
+        if supporter is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "totals": gifts.supporter_totals(supporter=supporter),
+                "audit_events": AuditEvent.objects.filter(supporter_id=supporter.pk)[:100],
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=_("Email a login code to the selected supporters"))
     def send_login_code(self, request, queryset):

@@ -66,3 +66,9 @@ register.filter("euro", euro)
 def euro_words(amount) -> str:
     """The amount in words in the page's language (for agreements)."""
     return euro_in_words(amount, get_language() or "nl")
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    """`mapping[key]` in a template, for tables whose columns are data."""
+    return mapping.get(key)

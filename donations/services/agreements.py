@@ -3,6 +3,7 @@
 See docs/periodic-gifts.md for what the agreement must contain and how it is signed.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -60,7 +61,8 @@ def agreement_sign(
             raise PaymentProviderRefused("This gift already has a periodic gift agreement.")
         organisation = settings.ORGANISATION
         agreement = PeriodicAgreement.objects.create(
-            transaction_number=f"tmp-{subscription.pk}-{timezone.now().timestamp()}",
+            # Replaced below, once the row has its number; unique meanwhile.
+            transaction_number=f"new-{secrets.token_hex(6)}",
             supporter_id=subscription.supporter_id,
             subscription=subscription,
             yearly_amount=agreement_yearly_amount(subscription),

@@ -415,3 +415,52 @@ def test_the_outbox_keeps_one_email_per_event_for_the_whole_life(client, mollie,
     client.post(url("monthly_pause"), {"months": "1"})
     client.post(url("monthly_pause"), {"months": "1"})  # already paused: nothing more
     assert EmailLog.objects.filter(kind="donations/monthly_paused").count() == 1
+
+
+# --- For staff -----------------------------------------------------------------------------
+
+
+def test_the_supporter_page_shows_everything_about_their_giving(
+    client,
+    mollie,  # noqa: F811
+    gift,
+    django_user_model,
+):
+    client.post(url("agreement_new"), AGREEMENT)
+    client.post(url("monthly_pause"), {"months": "1"})
+    staff = django_user_model.objects.create_user("staff", "s@example.org", "pw", is_staff=True)
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    page = client.get(
+        f"/admin/supporters/supporter/{gift.supporter_id}/change/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert page.context["totals"].all_time == Decimal("10.00")
+    for text in (
+        "In all: €\u00a010.00",  # lifetime total
+        gift.mollie_id,  # the regular gift …
+        "paused",  # … with its state
+        gift.agreements.get().transaction_number,  # the agreement
+        "Your gift is paused",  # an email sent
+        "gift paused",  # the audit trail
+        "periodic gift agreement signed",
+    ):
+        assert text in html, text
+
+
+def test_staff_export_the_agreements(client, mollie, gift, django_user_model):  # noqa: F811
+    client.post(url("agreement_new"), AGREEMENT)
+    staff = django_user_model.objects.create_user(
+        "staff", "s@example.org", "pw", is_staff=True, is_superuser=True
+    )
+    client.force_login(staff)
+    agreement = gift.agreements.get()
+    response = client.post(
+        "/admin/donations/periodicagreement/",
+        {"action": "export_csv", "_selected_action": [agreement.pk]},
+    )
+    assert response["Content-Type"] == "text/csv"
+    body = b"".join(response.streaming_content).decode()
+    assert agreement.transaction_number in body and "Utrecht" in body

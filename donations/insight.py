@@ -1,0 +1,312 @@
+"""The figures fundraisers ask for about regular giving, month by month, computed by the database.
+
+Every figure is one query (or one per month for nothing), returns a list of rows with the same
+keys, and is drawn as a bar chart and offered as CSV by donations/staff.py. Months are the
+site's time zone's calendar months, the last MONTHS of them, this one included.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    NET_AMOUNT,
+    ZERO,
+    Payment,
+    PaymentStatus,
+    SequenceType,
+    Subscription,
+)
+from .reports import month_bounds
+
+MONTHS = 12
+COHORT_OFFSETS = (1, 3, 6)
+
+# What a recurring gift brings in per month: a quarterly gift of 30 is 10 a month.
+MONTHLY_VALUE = Case(
+    When(interval="3 months", then=F("amount") / Value(3)),
+    When(interval="12 months", then=F("amount") / Value(12)),
+    default=F("amount"),
+    output_field=DecimalField(max_digits=12, decimal_places=2),
+)
+UNSUCCESSFUL = (PaymentStatus.FAILED, PaymentStatus.CANCELED, PaymentStatus.EXPIRED)
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: str
+    columns: tuple[str, ...]  # the row keys, in CSV order; the first is the month
+    value: str  # the row key the chart draws
+
+
+FIGURES = {
+    figure.key: figure
+    for figure in (
+        Figure(
+            "recurring-revenue",
+            _("Monthly recurring revenue"),
+            ("month", "recurring_revenue", "active_donors"),
+            "recurring_revenue",
+        ),
+        Figure(
+            "churn",
+            _("New and stopped regular gifts (churn)"),
+            ("month", "started", "stopped", "active_at_start", "churn_percent"),
+            "churn_percent",
+        ),
+        Figure(
+            "failed-charges",
+            _("Failed charges and how many were recovered"),
+            ("month", "charges", "failed", "failed_percent", "recovered"),
+            "failed_percent",
+        ),
+        Figure(
+            "retention",
+            _("Retention by cohort (month of the first gift)"),
+            ("month", "donors", "after_1", "after_3", "after_6"),
+            "after_1",
+        ),
+        Figure(
+            "average-gift",
+            _("Average gift"),
+            ("month", "average", "average_oneoff", "average_recurring", "gifts"),
+            "average",
+        ),
+    )
+}
+
+
+def months(today: datetime.date, count: int = MONTHS) -> list[tuple[datetime.datetime, ...]]:
+    """(start, end) of each of the last `count` months, oldest first, ending with this one."""
+    bounds = []
+    day = today
+    for _index in range(count):
+        start, end = month_bounds(day)
+        bounds.append((start, end))
+        day = start.date() - datetime.timedelta(days=1)
+    return bounds[::-1]
+
+
+def _percent(part, whole) -> Decimal:
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1")) if whole else Decimal("0.0")
+
+
+def recurring_revenue(today: datetime.date) -> list[dict]:
+    """Per month end: what the regular gifts running then bring in a month, and how many
+    supporters give them. One query over the subscriptions."""
+    periods = months(today)
+    sums = {}
+    for index, (_start, end) in enumerate(periods):
+        running = Q(started_at__lt=end) & (Q(canceled_at__isnull=True) | Q(canceled_at__gte=end))
+        sums[f"mrr{index}"] = Coalesce(Sum(MONTHLY_VALUE, filter=running), ZERO)
+        sums[f"donors{index}"] = Count("supporter", filter=running, distinct=True)
+    totals = Subscription.objects.aggregate(**sums)
+    return [
+        {
+            "month": start.date(),
+            "recurring_revenue": totals[f"mrr{index}"].quantize(Decimal("0.01")),
+            "active_donors": totals[f"donors{index}"],
+        }
+        for index, (start, _end) in enumerate(periods)
+    ]
+
+
+def churn(today: datetime.date) -> list[dict]:
+    """Per month: regular gifts started, stopped, running at the start; stopped ÷ running."""
+    periods = months(today)
+    counts = {}
+    for index, (start, end) in enumerate(periods):
+        counts[f"started{index}"] = Count("pk", filter=Q(started_at__gte=start, started_at__lt=end))
+        counts[f"stopped{index}"] = Count(
+            "pk", filter=Q(canceled_at__gte=start, canceled_at__lt=end)
+        )
+        counts[f"running{index}"] = Count(
+            "pk",
+            filter=Q(started_at__lt=start)
+            & (Q(canceled_at__isnull=True) | Q(canceled_at__gte=start)),
+        )
+    totals = Subscription.objects.aggregate(**counts)
+    return [
+        {
+            "month": start.date(),
+            "started": totals[f"started{index}"],
+            "stopped": totals[f"stopped{index}"],
+            "active_at_start": totals[f"running{index}"],
+            "churn_percent": _percent(totals[f"stopped{index}"], totals[f"running{index}"]),
+        }
+        for index, (start, _end) in enumerate(periods)
+    ]
+
+
+def failed_charges(today: datetime.date) -> list[dict]:
+    """Per month: the charges Mollie made for regular gifts, how many did not go through, and
+    how many of those were recovered (a later charge of the same gift was paid)."""
+    periods = months(today)
+    zone = timezone.get_current_timezone()
+    later_paid = Payment.objects.filter(
+        subscription_id=OuterRef("subscription_id"),
+        sequence_type=SequenceType.RECURRING,
+        status=PaymentStatus.PAID,
+        created_at__gt=OuterRef("created_at"),
+    )
+    rows = (
+        Payment.objects.filter(sequence_type=SequenceType.RECURRING, created_at__gte=periods[0][0])
+        .annotate(month=TruncMonth("created_at", tzinfo=zone))
+        .values("month")
+        .annotate(
+            charges=Count("pk"),
+            failed=Count("pk", filter=Q(status__in=UNSUCCESSFUL)),
+            recovered=Count("pk", filter=Q(status__in=UNSUCCESSFUL) & Q(Exists(later_paid))),
+        )
+        .order_by("month")
+    )
+    by_month = {_month_key(row["month"]): row for row in rows}
+    result = []
+    for start, _end in periods:
+        row = by_month.get(start.date(), {})
+        charges, failed = row.get("charges", 0), row.get("failed", 0)
+        result.append(
+            {
+                "month": start.date(),
+                "charges": charges,
+                "failed": failed,
+                "failed_percent": _percent(failed, charges),
+                "recovered": row.get("recovered", 0),
+            }
+        )
+    return result
+
+
+def average_gift(today: datetime.date) -> list[dict]:
+    """Per month: the average paid gift (refunds and chargebacks deducted), one-off and regular
+    apart, and the number of gifts."""
+    periods = months(today)
+    zone = timezone.get_current_timezone()
+    rows = (
+        Payment.objects.paid()
+        .filter(paid_at__gte=periods[0][0])
+        .annotate(month=TruncMonth("paid_at", tzinfo=zone), net=NET_AMOUNT)
+        .values("month")
+        .annotate(
+            average=Avg("net"),
+            average_oneoff=Avg("net", filter=Q(sequence_type=SequenceType.ONEOFF)),
+            average_recurring=Avg("net", filter=~Q(sequence_type=SequenceType.ONEOFF)),
+            gifts=Count("pk"),
+        )
+        .order_by("month")
+    )
+    by_month = {_month_key(row["month"]): row for row in rows}
+    cents = Decimal("0.01")
+    result = []
+    for start, _end in periods:
+        row = by_month.get(start.date(), {})
+        result.append(
+            {
+                "month": start.date(),
+                "average": Decimal(row.get("average") or 0).quantize(cents),
+                "average_oneoff": Decimal(row.get("average_oneoff") or 0).quantize(cents),
+                "average_recurring": Decimal(row.get("average_recurring") or 0).quantize(cents),
+                "gifts": row.get("gifts", 0),
+            }
+        )
+    return result
+
+
+def retention(today: datetime.date) -> list[dict]:
+    """Per cohort (the month of a supporter's first paid gift): how many supporters, and the
+    share of them that gave again 1, 3 and 6 months later (percent; empty while that month has
+    not come yet). One query: the supporters' first months, joined to the months they gave."""
+    periods = months(today)
+    since = periods[0][0]
+    month_of, first_month = _month_sql("paid_at"), _month_sql("MIN(paid_at)")
+    # Only the constant fragments above are formatted into the SQL; values are parameters.
+    sql = f"""
+        WITH gifts AS (
+            SELECT supporter_id, paid_at FROM donations_payment
+            WHERE status = %s AND is_verification = %s AND paid_at IS NOT NULL
+        ),
+        firsts AS (
+            SELECT supporter_id, {first_month} AS cohort FROM gifts
+            GROUP BY supporter_id HAVING MIN(paid_at) >= %s
+        ),
+        given AS (
+            SELECT DISTINCT supporter_id, {month_of} AS month FROM gifts WHERE paid_at >= %s
+        )
+        SELECT firsts.cohort, given.month, COUNT(*) FROM firsts
+        JOIN given ON given.supporter_id = firsts.supporter_id
+        GROUP BY firsts.cohort, given.month
+    """  # noqa: S608 (constant fragments only)
+    zone = [timezone.get_current_timezone_name()] if connection.vendor == "postgresql" else []
+    params = [PaymentStatus.PAID, False, *zone, since, *zone, since]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counts = {(_month_key(c), _month_key(m)): n for c, m, n in cursor.fetchall()}
+    this_month = periods[-1][0].date()
+    result = []
+    for start, _end in periods:
+        cohort = start.date()
+        size = counts.get((cohort, cohort), 0)
+        row = {"month": cohort, "donors": size}
+        for offset in COHORT_OFFSETS:
+            later = _add_months(cohort, offset)
+            given = counts.get((cohort, later), 0)
+            row[f"after_{offset}"] = _percent(given, size) if later <= this_month else None
+        result.append(row)
+    return result
+
+
+def _month_sql(column: str) -> str:
+    """SQL for the first day of `column`'s month in the site's zone (SQLite: in UTC, which is
+    near enough for development)."""
+    if connection.vendor == "postgresql":
+        return f"date_trunc('month', ({column}) AT TIME ZONE %s)::date"
+    return f"date(({column}), 'start of month')"
+
+
+def _month_key(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return (
+            timezone.localtime(value).date().replace(day=1)
+            if timezone.is_aware(value)
+            else (value.date().replace(day=1))
+        )
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10]).replace(day=1)
+    return value.replace(day=1)
+
+
+def _add_months(day: datetime.date, count: int) -> datetime.date:
+    index = day.month - 1 + count
+    return datetime.date(day.year + index // 12, index % 12 + 1, 1)
+
+
+COMPUTE = {
+    "recurring-revenue": recurring_revenue,
+    "churn": churn,
+    "failed-charges": failed_charges,
+    "retention": retention,
+    "average-gift": average_gift,
+}
+
+
+def figure_rows(key: str, today: datetime.date) -> list[dict]:
+    return COMPUTE[key](today)
