@@ -202,6 +202,7 @@ def test_one_writer_for_the_fields_two_paths_could_write():
     writers = {
         "next_payment_date": {"donations/services/subscriptions.py"},
         "mollie_customer_id": {"donations/services/start.py", "donations/services/privacy.py"},
+        "first_gift_at": {"donations/services/sync.py"},
     }
     for field, allowed in writers.items():
         found = {

@@ -247,9 +247,15 @@ def subscription_charge_settled(subscription_id: int, *, status: str) -> None:
 
 def _outcome_changes(subscription: Subscription, status: str) -> dict:
     """Failed charges in a row, and "at risk" after AT_RISK_AFTER_FAILURES of them; a paid
-    charge resets both (the gift is recovered)."""
+    charge resets both (the gift is recovered, and so are its failed charges)."""
     if status == PaymentStatus.PAID:
         if subscription.failed_in_a_row or subscription.at_risk_since:
+            Payment.objects.filter(
+                subscription=subscription,
+                sequence_type=SequenceType.RECURRING,
+                status__in=(PaymentStatus.FAILED, PaymentStatus.CANCELED, PaymentStatus.EXPIRED),
+                recovered=False,
+            ).update(recovered=True)
             return {"failed_in_a_row": 0, "at_risk_since": None}
         return {}
     if status in (PaymentStatus.FAILED, PaymentStatus.CANCELED, PaymentStatus.EXPIRED) or (

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from supporters.models import Supporter
+
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import UnexpectedProviderAnswer
@@ -126,8 +128,7 @@ def _payment_adopt(data: dict) -> Payment | None:
         subscription_charged(
             subscription, charged_on=mollie_time(data.get("createdAt")), status=payment.status
         )
-    for event in events:
-        gift_event_announce(event, payment=payment)
+    _events_announce(payment, events)
     return payment
 
 
@@ -150,8 +151,7 @@ def _payment_apply(payment: Payment, data: dict) -> bool:
             "synced_at",
         ]
     )
-    for event in events:
-        gift_event_announce(event, payment=payment)
+    _events_announce(payment, events)
     if payment.subscription_id and payment.sequence_type == SequenceType.RECURRING:
         if payment.status != before[0] and payment.is_final:
             subscription_charge_settled(payment.subscription_id, status=payment.status)
@@ -185,3 +185,16 @@ def _payment_fields(payment: Payment, data: dict) -> list[GiftEvent]:
     payment.mollie_data = data
     payment.synced_at = now
     return events
+
+
+def _events_announce(payment: Payment, events: list[GiftEvent]) -> None:
+    """Announce what happened to `payment`; a first paid gift also starts the supporter's
+    cohort (a monthly charge always follows its paid first payment, so it never is the first:
+    the thousands of them on the first of the month cost no extra query)."""
+    for event in events:
+        gift_event_announce(event, payment=payment)
+    first_gift = not payment.is_recurring and not payment.is_verification
+    if first_gift and GiftEvent.PAYMENT_PAID in events:
+        Supporter.objects.filter(pk=payment.supporter_id, first_gift_at__isnull=True).update(
+            first_gift_at=payment.paid_at
+        )

@@ -74,6 +74,12 @@ def history():
     charge(cas, datetime.date(2026, 4, 10), status="failed")
     charge(cas, datetime.date(2026, 5, 10), status="failed")
     charge(ann, datetime.date(2026, 5, 20), status="failed")  # then paid in June: recovered
+    # What the services record as charges arrive (tests/supporters/test_gift_lifecycle.py
+    # checks that they do): each supporter's first gift, and the failed charges recovered.
+    for supporter in Supporter.objects.all():
+        first = supporter.payments.filter(status="paid").order_by("paid_at").first()
+        Supporter.objects.filter(pk=supporter.pk).update(first_gift_at=first.paid_at)
+    Payment.objects.filter(subscription=ann, status="failed").update(recovered=True)
     return {"ann": ann, "bob": bob, "cas": cas}
 
 

@@ -50,6 +50,8 @@ def test_a_quarterly_gift_is_charged_every_three_months(client, mollie, settings
     gift = Subscription.objects.get(donation=donation)
     assert gift.interval == "3 months" and gift.months == 3
     assert gift.start_date == datetime.date(2026, 9, 15)  # paid on 15 June
+    gift.supporter.refresh_from_db()
+    assert gift.supporter.first_gift_at.date() == datetime.date(2026, 6, 15)  # its cohort
     assert mollie.store.subscriptions[gift.mollie_id]["interval"] == "3 months"
     assert gift.monthly_amount == Decimal("10.00")
 
@@ -230,6 +232,8 @@ def test_failed_charges_email_each_time_and_three_in_a_row_put_the_gift_at_risk(
     webhook(client, charge)
     gift.refresh_from_db()
     assert (gift.failed_in_a_row, gift.state) == (0, "active")  # recovered
+    failed = gift.payments.filter(status="failed")
+    assert failed.count() == 3 and all(p.recovered for p in failed)
 
 
 def test_the_payment_method_link_in_the_email_leads_there_after_a_code(
