@@ -315,14 +315,12 @@ def payment_method_return(request: HttpRequest, token: str) -> HttpResponse:
     change = gifts.supporter_mandate_change(supporter=request.supporter, token=token)
     if change is None:
         raise Http404
-    if change.payment is not None and not change.payment.is_final:
-        # When Mollie is away the page says it is being processed; the webhook finishes it.
-        with contextlib.suppress(*PROVIDER_FAILED):
-            gift_services.payment_sync(mollie_id=change.payment.mollie_id)
-        change = gifts.supporter_mandate_change(supporter=request.supporter, token=token)
+    # When Mollie is away the page says it is being processed; the webhook finishes it.
+    with contextlib.suppress(*PROVIDER_FAILED):
+        change = gift_services.mandate_change_refresh(change=change)
     response = render(request, "supporters/payment_method_return.html", {"change": change})
     if change.status == "started":
-        response["Refresh"] = "5"
+        response["Refresh"] = "3"
     return response
 
 

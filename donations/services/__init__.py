@@ -9,6 +9,7 @@ stable idempotency keys so a retry never charges twice.
 from ..exceptions import PaymentProviderError, PaymentProviderRefused, PaymentProviderUnavailable
 from .agreements import DONOR_FIELDS, agreement_sign, agreement_yearly_amount
 from .common import add_months
+from .mandate_return import mandate_change_refresh
 from .mandates import VERIFICATION_AMOUNT, mandate_change_start
 from .privacy import supporter_gifts_anonymise, supporter_gifts_stop
 from .reconcile import ReconcileReport, payments_reconcile, subscription_sync
@@ -38,6 +39,7 @@ __all__ = [
     "agreement_sign",
     "agreement_yearly_amount",
     "donation_start",
+    "mandate_change_refresh",
     "mandate_change_start",
     "payment_refund",
     "payment_sync",

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from playwright.sync_api import expect
 
 from donations.models import Payment, Subscription
@@ -303,3 +304,70 @@ def test_keyboard_only_one_off_donation(page_factory, site, language, viewport):
     tab_to(page, "e.type === 'submit'")
     assert focus_is_visible(page)
     assert Payment.objects.get(supporter__email=email).status == "paid"
+
+
+def _(language: str, text: str) -> str:
+    """The interface text `text` as the site shows it in `language` (from its catalogue)."""
+    with translation.override(language):
+        return translation.gettext(text)
+
+
+@pytest.mark.parametrize(("language", "viewport"), VARIANTS)
+def test_monthly_donor_pauses_and_changes_the_payment_method(
+    page_factory, site, sandbox, language, viewport
+):
+    t = TEXT[language]
+    email = f"pause-{language}-{viewport['width']}@example.org"
+    page = page_factory(viewport=viewport, language=language)
+    page.goto(f"{site.url}/{language}/donate/")
+    fill_donation(page, t, name="Pia Pause", email=email)
+    page.get_by_role("button", name=t["pay"]).click()
+    pay_on_checkout(page, "paid")
+    expect(page.get_by_role("heading", level=1, name=t["thanks"])).to_be_visible()
+    sandbox.wait_for_webhooks(5)
+    subscription = Subscription.objects.get(supporter__email=email)
+    first_mollie_id = subscription.mollie_id
+
+    # Log in with the code from the welcome email.
+    page.goto(f"{site.url}/{language}/supporters/login/code/")
+    page.get_by_role("textbox", name=t["email"]).fill(email)
+    page.get_by_role("textbox", name=t["code"]).fill(latest_code(email))
+    page.get_by_role("button", name=t["log_in"], exact=True).click()
+
+    # Pause for two months.
+    page.get_by_role("link", name=_(language, "Pause my gift")).click()
+    check_page(page, f"pause {language}")
+    page.get_by_role("radio", name=_(language, "Two months")).check()
+    page.get_by_role("button", name=_(language, "Pause my gift")).click()
+    expect(page.get_by_role("status")).to_have_text(
+        _(language, "Your gift is paused. We emailed you a confirmation.")
+    )
+    subscription.refresh_from_db()
+    assert subscription.paused_until is not None and subscription.mollie_id != first_mollie_id
+    assert sandbox.store.subscriptions[first_mollie_id]["status"] == "canceled"
+    check_page(page, f"overview paused {language}")
+
+    # End the pause early.
+    page.get_by_role("link", name=_(language, "End the pause")).click()
+    page.get_by_role("button", name=_(language, "End the pause now")).click()
+    expect(page.get_by_role("status")).to_have_text(
+        _(language, "Your gift continues. We emailed you a confirmation.")
+    )
+    subscription.refresh_from_db()
+    assert subscription.paused_until is None
+
+    # A new bank account: the check of one cent on the checkout, then back in the area.
+    page.get_by_role("link", name=_(language, "A new bank account or card")).click()
+    check_page(page, f"payment method {language}")
+    check_button = _(language, "Check the new payment method (%(amount)s)").split("%(")[0]
+    page.get_by_role("button", name=re.compile("^" + re.escape(check_button))).click()
+    pay_on_checkout(page, "paid")
+    done = "Done: your gift now uses the new payment method. The cent has been refunded. "
+    expect(page.get_by_role("status")).to_contain_text(
+        _(language, done + "We sent you a confirmation."), timeout=15_000
+    )
+    check_page(page, f"payment method done {language}")
+    subscription.refresh_from_db()
+    mandate = sandbox.store.subscriptions[subscription.mollie_id]["mandateId"]
+    assert sandbox.store.mandates[mandate]["status"] == "valid"
+    assert [m["status"] for m in sandbox.store.mandates.values()].count("valid") == 1
