@@ -147,9 +147,10 @@ def old_mandates_revoke(*, subscription: Subscription) -> int:
     revoked = 0
     waiting = subscription.mandate_changes.filter(
         status=MandateChange.Status.DONE, old_mandate_revoked_at__isnull=True
-    ).exclude(old_mandate_id="")
+    )
     for change in waiting:
-        if change.old_mandate_id != change.new_mandate_id:
+        # Nothing to revoke when there was no old mandate or the new one is the same.
+        if change.old_mandate_id and change.old_mandate_id != change.new_mandate_id:
             # Refused: revoked already (by Mollie, staff or an earlier try).
             with contextlib.suppress(PaymentProviderRefused):
                 gateway.mandate_revoke(
