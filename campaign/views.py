@@ -25,6 +25,8 @@ MAX_QUERY_LENGTH = 200
 
 
 def objection_count_text(count: int) -> str:
+    if not count:  # a new campaign: an invitation, not "0 people"
+        return _("Be the first to tell us you objected!")
     return ngettext("%(count)d person objected", "%(count)d people objected", count) % {
         "count": count
     }

@@ -105,9 +105,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.theme.ThemeStyleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
+FORMAT_MODULE_PATH = ["config.formats"]
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -335,8 +337,8 @@ LOGGING = {
     },
 }
 
-# Brand colours, served as CSS custom properties by /theme.css. Keep text contrast at WCAG AA:
-# white text is drawn on BRAND and BRAND_DARK.
+# Brand colours, written into every page as CSS custom properties (core/theme.py). Keep text
+# contrast at WCAG AA: white text is drawn on BRAND and BRAND_DARK.
 THEME = {
     "brand": env.str("THEME_BRAND_COLOR", default="#0b5d4b"),
     "brand-dark": env.str("THEME_BRAND_DARK_COLOR", default="#06392e"),

@@ -13,7 +13,6 @@ from donations import views as donation_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
-    path("theme.css", core_views.theme_css, name="theme_css"),
     path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
     # Outside the language prefix, and with or without the slash: Mollie POSTs here and a
     # redirect would turn the POST into a GET without its body.

@@ -2,9 +2,12 @@
 
 from django.conf import settings
 
+from .theme import theme_css
+
 
 def site(request):
     return {
         "site_name": settings.SITE_NAME,
         "organisation": settings.ORGANISATION,
+        "theme_css": theme_css(),
     }

@@ -2,7 +2,6 @@
 
 import datetime
 import logging
-import re
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -13,9 +12,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
-
-# Names and values that are safe inside a CSS declaration: `brand`, `#0b5d4b`.
-COLOUR_RE = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-z][a-z-]{0,30})$")
 
 
 @never_cache
@@ -48,18 +44,4 @@ def security_txt(request: HttpRequest) -> HttpResponse:
         lines.append(f"Policy: {settings.SECURITY_POLICY_URL}")
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
     patch_cache_control(response, public=True, max_age=86400)
-    return response
-
-
-@require_safe
-def theme_css(request: HttpRequest) -> HttpResponse:
-    """The organisation's colours as CSS custom properties (settings, not code)."""
-    colours = {
-        name: value
-        for name, value in settings.THEME.items()
-        if COLOUR_RE.match(name) and COLOUR_RE.match(value)
-    }
-    body = ":root{" + "".join(f"--{name}:{value};" for name, value in colours.items()) + "}\n"
-    response = HttpResponse(body, content_type="text/css; charset=utf-8")
-    patch_cache_control(response, public=True, max_age=3600)
     return response

@@ -1,5 +1,7 @@
 """Site-wide behaviour: settings, health check, error pages, sharing."""
 
+import base64
+import hashlib
 import os
 import subprocess
 import sys
@@ -76,13 +78,16 @@ def test_500_page_renders_without_a_database_or_context():
     assert b'<html lang="en">' in response.content
 
 
-def test_theme_css_comes_from_settings(client, settings):
+def test_theme_colours_come_from_settings_inline_and_allowed_by_their_hash(client, settings):
     settings.THEME = {"brand": "#123456", "bad": "red;}</style><script>"}
-    response = client.get("/theme.css")
-    body = response.content.decode()
-    assert response["Content-Type"].startswith("text/css")
-    assert "--brand:#123456;" in body
-    assert "script" not in body
+    response = client.get("/en/donate/")
+    html = response.content.decode()
+    assert "<style>:root{--brand:#123456;}</style>" in html
+    assert "script>" not in html.split("<style>")[1].split("</style>")[0]
+    digest = base64.b64encode(hashlib.sha256(b":root{--brand:#123456;}").digest()).decode()
+    assert f"'sha256-{digest}'" in response["Content-Security-Policy"]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert 'href="/theme.css"' not in html  # no second stylesheet to wait for
 
 
 def share_url() -> str:

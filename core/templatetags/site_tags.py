@@ -25,11 +25,19 @@ def language_links(context) -> list[dict]:
         name = get_language_info(code)["name_local"]
         if code in alternates:
             url = alternates[code]
-        elif request is not None:
+        elif request is not None and request.resolver_match is not None:
             url = translate_url(request.get_full_path(), code)
-        else:
+        else:  # a page that does not exist (404) has no translation: the home page does
             url = f"/{code}/"
-        links.append({"code": code, "name": name, "url": url, "current": code == current})
+        links.append(
+            {
+                "code": code,
+                "name": name,
+                "url": url,
+                "absolute_url": settings.PUBLIC_BASE_URL + url,
+                "current": code == current,
+            }
+        )
     return links
 
 
@@ -72,3 +80,9 @@ def euro_words(amount) -> str:
 def get_item(mapping: dict, key: str):
     """`mapping[key]` in a template, for tables whose columns are data."""
     return mapping.get(key)
+
+
+@register.filter
+def without_final_stop(text: str) -> str:
+    """`text` without a full stop at its end, for quoting it inside a sentence of our own."""
+    return str(text).rstrip().removesuffix(".")

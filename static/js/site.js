@@ -1,7 +1,6 @@
 /* Progressive enhancement only: every feature works without this file. */
 (function () {
   "use strict";
-  document.documentElement.classList.add("js");
 
   document.addEventListener("DOMContentLoaded", function () {
     var toggle = document.querySelector("[data-menu-toggle]");

@@ -21,13 +21,14 @@ def gift_rows(payments) -> SafeString:
     """
     one_off, regular = gettext("one-off"), gettext("monthly")
     check = gettext("payment method check")
+    fmt = "SHORT_DAY_FORMAT"  # config/formats: "1 dec 2026", "1 Dec 2026"
     reversed_ = gettext("reversed by your bank")
     return format_html_join(
         "\n",
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
-                date_format(timezone.localtime(payment.paid_at or payment.created_at), "j M Y"),
+                date_format(timezone.localtime(payment.paid_at or payment.created_at), fmt),
                 euro(payment.amount),
                 check if payment.is_verification else one_off if payment.is_oneoff else regular,
                 reversed_ if payment.amount_charged_back else payment.get_status_display(),

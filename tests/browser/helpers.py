@@ -11,6 +11,9 @@ CODE_RE = re.compile(r"^\s+(\d{6})\s*$", re.MULTILINE)
 TEXT = {
     "en": {
         "menu": "Menu",
+        "donate": "Donate",
+        "supporters": "Supporters",
+        "donate_box": "Help us keep going",
         "guide": "How to object",
         "giving": "About giving",
         "search_field": "Search this site",
@@ -50,6 +53,9 @@ TEXT = {
     },
     "nl": {
         "menu": "Menu",
+        "donate": "Doneer",
+        "supporters": "Supporters",
+        "donate_box": "Help ons door te gaan",
         "guide": "Zo maak je bezwaar",
         "giving": "Over doneren",
         "search_field": "Zoek op deze site",
