@@ -1,6 +1,12 @@
 """Demo content for a fresh site, in Dutch and English. Written for this project."""
 
-CAMPAIGN = {"key": "meta-ai-objection", "name": "Object to Meta's AI training"}
+CAMPAIGN = {
+    "key": "meta-ai-objection",
+    "name": "Object to Meta's AI training",
+    # Meta's own forms for objecting to the use of your information for AI (public facts).
+    "facebook_form_url": "https://www.facebook.com/help/contact/712876720715583",
+    "instagram_form_url": "https://help.instagram.com/contact/767264225370182",
+}
 
 CAMPAIGN_ARTICLES = {
     "nl": {
@@ -60,25 +66,23 @@ gemaakt", zodat we kunnen laten zien hoeveel mensen dit niet pikken.
                 "bevestiging naartoe.",
             ),
             (
-                "Schrijf je bezwaar",
+                "Geef een reden (mag, hoeft niet)",
                 "Het tekstveld is niet verplicht, maar een korte zin helpt. Bijvoorbeeld: "
                 "*Ik maak bezwaar tegen het gebruik van mijn berichten, foto's en reacties "
-                "voor het trainen van AI. Ik heb hier geen toestemming voor gegeven.* "
-                "Verstuur het formulier.",
+                "voor het trainen van AI. Ik heb hier geen toestemming voor gegeven.*",
             ),
             (
-                "Bewaar de bevestiging",
-                "Meta stuurt een bevestiging per e-mail en in je meldingen. Bewaar die. "
-                "Geen bevestiging binnen een paar dagen? Probeer het opnieuw, en meld het "
-                "eventueel bij de Autoriteit Persoonsgegevens.",
-            ),
-            (
-                "Herhaal voor je andere accounts",
-                "Zijn je Facebook- en Instagram-accounts niet gekoppeld, of heb je meerdere "
-                "accounts? Doe dan hetzelfde voor elk account. Vraag ook je huisgenoten en "
-                "familie om bezwaar te maken.",
+                "Verstuur het formulier",
+                "Klik op **Versturen**. Meta stuurt een bevestiging per e-mail en in je meldingen.",
             ),
         ],
+        "tips": (
+            "**Bewaar de bevestiging.** Geen bevestiging binnen een paar dagen? Probeer het "
+            "opnieuw, en meld het eventueel bij de Autoriteit Persoonsgegevens.\n\n"
+            "**Herhaal het voor elk account.** Zijn je Facebook- en Instagram-accounts niet "
+            "gekoppeld, of heb je er meer? Maak dan voor elk account bezwaar, en vraag je "
+            "huisgenoten en familie om het ook te doen."
+        ),
     },
     "en": {
         "slug": "object-to-meta-ai-training",
@@ -135,24 +139,23 @@ people will not put up with this.
                 "the email address is right: the confirmation goes there.",
             ),
             (
-                "Write your objection",
+                "Give a reason (optional)",
                 "The text box is optional, but one short sentence helps. For example: *I "
                 "object to the use of my posts, photos and comments for training AI. I never "
-                "gave permission for this.* Send the form.",
+                "gave permission for this.*",
             ),
             (
-                "Keep the confirmation",
-                "Meta sends a confirmation by email and in your notifications. Keep it. No "
-                "confirmation within a few days? Try again, and consider reporting it to the "
-                "data protection authority.",
-            ),
-            (
-                "Repeat for your other accounts",
-                "Are your Facebook and Instagram accounts not linked, or do you have more "
-                "than one account? Do the same for each account. Ask the people you live with "
-                "and your family to object too.",
+                "Send the form",
+                "Press **Send**. Meta confirms by email and in your notifications.",
             ),
         ],
+        "tips": (
+            "**Keep the confirmation.** No confirmation within a few days? Try again, and "
+            "consider reporting it to the data protection authority.\n\n"
+            "**Repeat it for every account.** Are your Facebook and Instagram accounts not "
+            "linked, or do you have more than one? Object for each account, and ask the "
+            "people you live with and your family to do it too."
+        ),
     },
 }
 

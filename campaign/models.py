@@ -21,6 +21,9 @@ class Campaign(models.Model):
         _("current campaign"), default=False, help_text=_("Shown on the home page.")
     )
     objection_count = models.PositiveIntegerField(_("people who objected"), default=0)
+    # Where readers object directly (plain links: nothing is loaded from those sites).
+    facebook_form_url = models.URLField(_("Facebook's objection form"), blank=True)
+    instagram_form_url = models.URLField(_("Instagram's objection form"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -66,6 +69,10 @@ class Article(models.Model):
     lead = models.TextField(_("lead"), help_text=_("One or two sentences under the title."))
     body = models.TextField(_("body"), help_text=_("Markdown."))
     body_html = models.TextField(editable=False, default="")
+    guide_tips = models.TextField(
+        _("tips after the guide"), blank=True, help_text=_("Markdown; shown after the steps.")
+    )
+    guide_tips_html = models.TextField(editable=False, default="")
     search_text = models.TextField(editable=False, default="")
     hero_image = models.ImageField(_("hero image"), upload_to="articles/", blank=True)
     hero_alt = models.CharField(_("hero image alt text"), max_length=250, blank=True)
@@ -97,9 +104,11 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.body_html = render_markdown(self.body)
+        self.guide_tips_html = render_markdown(self.guide_tips) if self.guide_tips else ""
         self.search_text = strip_tags(self.body_html)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "search_text"}
+            derived = {"body_html", "guide_tips_html", "search_text"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], *derived}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

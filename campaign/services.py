@@ -41,9 +41,12 @@ def demo_content_load(*, reset: bool = False) -> dict[str, int]:
     demo texts are written back. The objection count is never touched.
     """
     created = {"campaigns": 0, "articles": 0, "steps": 0}
+    details = {k: v for k, v in demo_content.CAMPAIGN.items() if k != "key"}
     campaign, was_created = Campaign.objects.get_or_create(
-        key=demo_content.CAMPAIGN["key"], defaults={"name": demo_content.CAMPAIGN["name"]}
+        key=demo_content.CAMPAIGN["key"], defaults=details
     )
+    if reset and not was_created:
+        Campaign.objects.filter(pk=campaign.pk).update(**details)
     created["campaigns"] += was_created
     if not Campaign.objects.filter(is_current=True).exclude(pk=campaign.pk).exists():
         Campaign.objects.filter(pk=campaign.pk).update(is_current=True)
@@ -87,6 +90,7 @@ def _demo_article(
         "title": text["title"],
         "lead": text["lead"],
         "body": text["body"],
+        "guide_tips": text.get("tips", ""),
         "is_published": True,
     }
     article = Article.objects.filter(language=language, translation_key=translation_key).first()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("guide/", views.guide, name="guide"),
     path("search/", views.search, name="search"),
+    path("search/count/", views.search_count, name="search_count"),
     path("giving/", views.giving_info, name="giving"),
     path("articles/<slug:slug>/", views.article_detail, name="article"),
     path("preview/<int:pk>/", views.article_preview, name="preview"),

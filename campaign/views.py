@@ -7,6 +7,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -101,6 +102,18 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "campaign/search.html", context, status=400)
     results = list(selectors.article_search(query=query, language=get_language())) if query else []
     return render(request, "campaign/search.html", {"query": query, "results": results})
+
+
+@require_safe
+def search_count(request: HttpRequest) -> JsonResponse:
+    """How many results a search has, for the header search as the reader types (site.js);
+    the search page itself works without it."""
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    count = selectors.article_search(query=query, language=get_language()).count() if query else 0
+    text = ngettext("%(count)d result", "%(count)d results", count) % {"count": count}
+    response = JsonResponse({"count": count, "text": text})
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+    return response
 
 
 @require_safe

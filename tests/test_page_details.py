@@ -93,3 +93,65 @@ def test_every_year_with_gifts_has_its_statement(client):
     log_in(client, ann)
     assert "/statement/2027/" in client.get(url("home")).content.decode()
     assert client.get(url("statement", year=2027)).status_code == 200
+
+
+def test_the_header_search_counts_results_as_you_type(client, campaign):
+    response = client.get("/en/search/count/?q=campaign")
+    assert response.json() == {"count": 1, "text": "1 result"}
+    assert response["Content-Type"] == "application/json" and not response.cookies
+    with override("nl"):
+        assert client.get("/nl/search/count/?q=niets-gevonden").json()["text"] == "0 resultaten"
+    html = client.get("/en/").content.decode()
+    assert 'data-count-url="/en/search/count/"' in html and "data-search-count" in html
+
+
+def test_the_object_call_links_straight_to_metas_forms(client, campaign):
+    from campaign.models import Campaign
+
+    Campaign.objects.update(
+        facebook_form_url="https://www.facebook.com/help/contact/1",
+        instagram_form_url="https://help.instagram.com/contact/2",
+    )
+    html = client.get("/en/").content.decode()
+    section = html.split('aria-labelledby="object-now-title"')[1].split("</section>")[0]
+    assert 'href="https://www.facebook.com/help/contact/1" rel="noopener noreferrer"' in section
+    assert 'href="https://help.instagram.com/contact/2"' in section
+
+
+def test_the_demo_guide_has_the_five_steps_and_the_tips(client):
+    from campaign.services import demo_content_load
+
+    demo_content_load()
+    html = client.get("/en/guide/").content.decode()
+    steps = re.findall(r'<h2 class="guide-step-title">.*?</span> (.*?)</h2>', html)
+    assert steps == [
+        "Open your settings",
+        "Go to the Privacy Centre",
+        "Open the objection form",
+        "Give a reason (optional)",
+        "Send the form",
+    ]
+    assert "Keep the confirmation" in html and "Repeat it for every account" in html
+    assert "Object on Facebook" in html and "Object on Instagram" in html
+
+
+def test_success_and_failure_pages_say_what_the_original_says():
+    from django.template.loader import render_to_string
+
+    with override("en"):
+        success = render_to_string("donations/success.html", {"donation": _Donation()})
+        failure = render_to_string(
+            "donations/failure.html",
+            {"payment": None, "retry_url": "/x", "organisation": {"email": "info@example.org"}},
+        )
+    assert "You're an official supporter of a free internet!" in success
+    assert "login code for the supporter area arrives by email as soon as possible" in success
+    assert "your payment was not processed" in failure and "Please try again." in failure
+    assert '<a href="mailto:info@example.org">info@example.org</a>' in failure
+
+
+class _Donation:
+    frequency = "oneoff"
+    amount = 10
+    is_recurring = False
+    public_token = "x" * 32

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,9 @@ def test_env_example_documents_every_setting_read_from_the_environment():
     documented = set(re.findall(r"^#? ?([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "no variables found"
     assert read - documented == set()
+
+
+def test_the_shipped_nginx_configuration_compresses_pages():
+    conf = (Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf").read_text()
+    assert re.search(r"^\s*gzip on;", conf, re.MULTILINE)  # text/html is always compressed
+    assert re.search(r"^\s*gzip_vary on;", conf, re.MULTILINE)

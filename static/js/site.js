@@ -11,6 +11,28 @@
       });
     }
 
+    // The header search tells how many results there are while the reader types; the
+    // search page itself works without this.
+    var searchForm = document.querySelector("[data-search-form]");
+    if (searchForm) {
+      var searchInput = searchForm.querySelector("input[type=search]");
+      var searchCount = searchForm.querySelector("[data-search-count]");
+      var timer = null;
+      searchInput.addEventListener("input", function () {
+        clearTimeout(timer);
+        var query = searchInput.value.trim();
+        if (query.length < 2) { searchCount.textContent = ""; return; }
+        timer = setTimeout(function () {
+          fetch(searchForm.dataset.countUrl + "?q=" + encodeURIComponent(query), {
+            headers: { Accept: "application/json" }, credentials: "same-origin"
+          })
+            .then(function (response) { return response.ok ? response.json() : null; })
+            .then(function (data) { if (data && searchInput.value.trim() === query) { searchCount.textContent = data.text; } })
+            .catch(function () { /* the reader can still press Search */ });
+        }, 300);
+      });
+    }
+
     document.querySelectorAll("[data-share]").forEach(function (button) {
       if (!navigator.share) { return; }
       button.parentElement.classList.add("available");
