@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SANDBOX_PORT ?= 8001
 
-.PHONY: run test lint format bench screenshots check-python
+.PHONY: run test lint format bench audit screenshots check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -47,6 +47,16 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## audit: Lighthouse (mobile, desktop) and pa11y (htmlcs, axe) on every kind of page; a table
+##        (needs Chromium and npm: apt-get install chromium npm); not in `make test`
+AUDIT_TOOLS := .audit/node_modules/.bin/lighthouse
+$(AUDIT_TOOLS):
+	mkdir -p .audit
+	cd .audit && PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --silent \
+		lighthouse@12 pa11y@9
+audit: $(INSTALLED) $(AUDIT_TOOLS)
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python -m bench.audit
 
 ## bench: the benchmarks (PostgreSQL when DATABASE_URL is set, SQLite otherwise); not in `make test`
 bench: $(INSTALLED)

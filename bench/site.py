@@ -25,10 +25,15 @@ ROOT = Path(__file__).resolve().parent.parent
 MIXED_PATHS = ["/nl/", "/en/", "/nl/guide/", "/en/search/?q=GDPR", "/en/giving/", "/healthz"]
 
 
-def start_gunicorn(sandbox_url: str, workers: int = 2) -> tuple[str, subprocess.Popen]:
+def start_gunicorn(
+    sandbox_url: str, workers: int = 2, *, public: bool = False
+) -> tuple[str, subprocess.Popen]:
+    """gunicorn with production settings on a free port; with `public`, PUBLIC_BASE_URL is its
+    own address (absolute links, as in production)."""
     port = free_port()
     env = {
         **os.environ,
+        **({"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"} if public else {}),
         "MOLLIE_API_KEY": "test_benchmarkkey0123456789",
         "MOLLIE_API_ENDPOINT": sandbox_url,
         "MOLLIE_WEBHOOK_BASE_URL": "",
@@ -179,7 +184,7 @@ def _supporter_cookie(email: str, payments: int) -> str:
     )
     session = SessionStore()
     session[SESSION_ID_KEY] = supporter.pk
-    session[SESSION_HASH_KEY] = session_hash(supporter)
+    session[SESSION_HASH_KEY] = session_hash(supporter, limited=False)
     session.create()
     return session.session_key
 

@@ -14,6 +14,7 @@ from donations import views as donation_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
+    path("robots.txt", core_views.robots_txt, name="robots_txt"),
     # Outside the language prefix, and with or without the slash: Mollie POSTs here and a
     # redirect would turn the POST into a GET without its body.
     re_path(r"^mollie/webhook/?$", donation_views.mollie_webhook, name="mollie_webhook"),

@@ -45,3 +45,20 @@ def security_txt(request: HttpRequest) -> HttpResponse:
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
     patch_cache_control(response, public=True, max_age=86400)
     return response
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Search engines may read the public pages; the supporter area, staff pages and the
+    donation answer pages (which carry a donation's token) are nobody's business."""
+    lines = ["User-agent: *"]
+    for language, _name in settings.LANGUAGES:
+        lines += [
+            f"Disallow: /{language}/supporters/",
+            f"Disallow: /{language}/donate/return/",
+            f"Disallow: /{language}/preview/",
+        ]
+    lines += ["Disallow: /admin/", "Disallow: /staff/", "Allow: /"]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=86400)
+    return response

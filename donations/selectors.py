@@ -117,10 +117,9 @@ def supporter_totals(*, supporter: Supporter) -> GivingTotals:
         this_year=Coalesce(Sum(NET_AMOUNT, filter=Q(paid_at__year=year)), ZERO),
         all_time=Coalesce(Sum(NET_AMOUNT), ZERO),
     )
-    years = sorted(
-        set(paid.annotate(year=ExtractYear("paid_at")).values_list("year", flat=True).distinct()),
-        reverse=True,
-    )
+    # A paid row without a payment date (made by hand, say) has no year: no statement link.
+    dated = paid.filter(paid_at__isnull=False).annotate(year=ExtractYear("paid_at"))
+    years = sorted(set(dated.values_list("year", flat=True).distinct()), reverse=True)
     return GivingTotals(years=years, **sums)
 
 

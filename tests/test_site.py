@@ -148,3 +148,11 @@ def test_the_shipped_nginx_configuration_compresses_pages():
     conf = (Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf").read_text()
     assert re.search(r"^\s*gzip on;", conf, re.MULTILINE)  # text/html is always compressed
     assert re.search(r"^\s*gzip_vary on;", conf, re.MULTILINE)
+
+
+def test_robots_txt_keeps_private_pages_out_of_search_engines(client):
+    response = client.get("/robots.txt")
+    body = response.content.decode()
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    assert "Disallow: /en/supporters/" in body and "Disallow: /nl/donate/return/" in body
+    assert "Disallow: /admin/" in body and not response.cookies
