@@ -49,16 +49,12 @@ def security_txt(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    """Search engines may read the public pages; the supporter area, staff pages and the
-    donation answer pages (which carry a donation's token) are nobody's business."""
-    lines = ["User-agent: *"]
-    for language, _name in settings.LANGUAGES:
-        lines += [
-            f"Disallow: /{language}/supporters/",
-            f"Disallow: /{language}/donate/return/",
-            f"Disallow: /{language}/preview/",
-        ]
-    lines += ["Disallow: /admin/", "Disallow: /staff/", "Allow: /"]
+    """Search engines may read the site, except the staff pages.
+
+    The supporter area needs a login code and a donation's pages need its secret token, so a
+    crawler never reaches them; listing their paths here would only advertise them.
+    """
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /staff/", "Allow: /"]
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
     patch_cache_control(response, public=True, max_age=86400)
     return response

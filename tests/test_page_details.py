@@ -155,3 +155,14 @@ class _Donation:
     amount = 10
     is_recurring = False
     public_token = "x" * 32
+
+
+def test_a_paid_row_without_a_date_does_not_break_the_overview(client):
+    from donations.models import Payment
+
+    ann = make_supporter()
+    payment = make_payment(ann, "10.00")
+    Payment.objects.filter(pk=payment.pk).update(paid_at=None)  # made by hand, say
+    log_in(client, ann)
+    response = client.get(url("home"))
+    assert response.status_code == 200 and response.context["totals"].years == []

@@ -150,9 +150,10 @@ def test_the_shipped_nginx_configuration_compresses_pages():
     assert re.search(r"^\s*gzip_vary on;", conf, re.MULTILINE)
 
 
-def test_robots_txt_keeps_private_pages_out_of_search_engines(client):
+def test_robots_txt_keeps_staff_pages_out_of_search_engines(client):
     response = client.get("/robots.txt")
     body = response.content.decode()
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
-    assert "Disallow: /en/supporters/" in body and "Disallow: /nl/donate/return/" in body
-    assert "Disallow: /admin/" in body and not response.cookies
+    assert "Disallow: /admin/" in body and "Disallow: /staff/" in body
+    assert "supporters" not in body and "return" not in body  # not advertised
+    assert not response.cookies
