@@ -211,25 +211,16 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         return None
 
 
-AGREEMENT_COLUMNS = [
+AGREEMENT_FIELDS = [
     "transaction_number",
     "status",
     "signed_at",
     "yearly_amount",
     "years",
     "start_date",
-    "donor_surname",
-    "donor_first_names",
-    "donor_birth_date",
-    "donor_birth_place",
-    "donor_street",
-    "donor_postcode",
-    "donor_city",
-    "donor_country",
-    "partner_name",
-    "supporter_email",
-    "subscription",
+    *services.DONOR_FIELDS,
 ]
+AGREEMENT_COLUMNS = [*AGREEMENT_FIELDS, "supporter_email", "subscription"]
 
 
 @admin.register(PeriodicAgreement)
@@ -253,7 +244,7 @@ class PeriodicAgreementAdmin(ReadOnlyAdmin):
     def export_csv(self, request, queryset):
         rows = (
             [
-                *(getattr(a, name) for name in AGREEMENT_COLUMNS[:-2]),
+                *(getattr(a, name) for name in AGREEMENT_FIELDS),
                 a.supporter.email,
                 a.subscription.mollie_id if a.subscription else "",
             ]
