@@ -28,10 +28,10 @@ def _pages(site_url: str) -> tuple[list[tuple[str, str]], str]:
     from campaign.services import demo_content_load
     from donations.models import Donation, Payment
 
-    from .site import _supporter_cookie
+    from .site import supporter_cookie
 
     demo_content_load()
-    session = _supporter_cookie("audit@example.org", 12)
+    session = supporter_cookie("audit@example.org", 12)
     supporter = Payment.objects.get(mollie_id="tr_audit0").supporter
 
     def donation(status: str) -> str:

@@ -159,7 +159,7 @@ def r3_donation_overhead(url: str, sandbox_url: str, repeat: int = 60) -> dict:
     }
 
 
-def _supporter_cookie(email: str, payments: int) -> str:
+def supporter_cookie(email: str, payments: int) -> str:
     from django.contrib.sessions.backends.db import SessionStore
 
     from donations.models import Donation, Payment
@@ -192,7 +192,7 @@ def _supporter_cookie(email: str, payments: int) -> str:
 def r5_overview(url: str, repeat: int = 60) -> dict:
     timings = {}
     for count in (1, 120):
-        key = _supporter_cookie(f"bench-r5-{count}@example.org", count)
+        key = supporter_cookie(f"bench-r5-{count}@example.org", count)
 
         def load(key=key) -> None:
             request = urllib.request.Request(

@@ -26,9 +26,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     NET_AMOUNT,
+    UNSUCCESSFUL_STATUSES,
     ZERO,
     Payment,
-    PaymentStatus,
     SequenceType,
     Subscription,
 )
@@ -44,7 +44,6 @@ MONTHLY_VALUE = Case(
     default=F("amount"),
     output_field=DecimalField(max_digits=12, decimal_places=2),
 )
-UNSUCCESSFUL = (PaymentStatus.FAILED, PaymentStatus.CANCELED, PaymentStatus.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -178,8 +177,8 @@ def failed_charges(today: datetime.date) -> list[dict]:
         .values("month")
         .annotate(
             charges=Count("pk"),
-            failed=Count("pk", filter=Q(status__in=UNSUCCESSFUL)),
-            recovered=Count("pk", filter=Q(status__in=UNSUCCESSFUL, recovered=True)),
+            failed=Count("pk", filter=Q(status__in=UNSUCCESSFUL_STATUSES)),
+            recovered=Count("pk", filter=Q(status__in=UNSUCCESSFUL_STATUSES, recovered=True)),
         )
         .order_by()
     )

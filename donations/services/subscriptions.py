@@ -18,6 +18,7 @@ from ..exceptions import PaymentProviderError, PaymentProviderRefused
 from ..models import (
     ACTIVE_SUBSCRIPTION_STATUSES,
     AT_RISK_AFTER_FAILURES,
+    UNSUCCESSFUL_STATUSES,
     Donation,
     FormerMollieSubscription,
     MandateChange,
@@ -253,14 +254,12 @@ def _outcome_changes(subscription: Subscription, status: str) -> dict:
             Payment.objects.filter(
                 subscription=subscription,
                 sequence_type=SequenceType.RECURRING,
-                status__in=(PaymentStatus.FAILED, PaymentStatus.CANCELED, PaymentStatus.EXPIRED),
+                status__in=UNSUCCESSFUL_STATUSES,
                 recovered=False,
             ).update(recovered=True)
             return {"failed_in_a_row": 0, "at_risk_since": None}
         return {}
-    if status in (PaymentStatus.FAILED, PaymentStatus.CANCELED, PaymentStatus.EXPIRED) or (
-        status == "charged_back"
-    ):
+    if status in UNSUCCESSFUL_STATUSES or status == "charged_back":
         return {
             "failed_in_a_row": F("failed_in_a_row") + 1,
             "at_risk_since": Case(

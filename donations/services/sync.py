@@ -180,7 +180,7 @@ def _payment_fields(payment: Payment, data: dict) -> list[GiftEvent]:
             )
             events.append(GiftEvent.PAYMENT_UNSUCCESSFUL)
     payment.amount_refunded = mollie_amount(data.get("amountRefunded"))
-    payment.amount_charged_back = mollie_amount(data.get("amountChargedBack"))
+    payment.amount_charged_back = charged_back
     payment.method = data.get("method") or payment.method
     payment.mollie_data = data
     payment.synced_at = now

@@ -25,6 +25,12 @@ CLOSED_TO_LIMITED = [
     ("erase", {}),
     ("email_confirm", {}),
     ("statement", {"year": 2026}),
+    ("monthly_pause", {}),
+    ("monthly_resume", {}),
+    ("payment_method", {}),
+    ("payment_method_return", {"token": "x" * 32}),
+    ("agreement_new", {}),
+    ("agreement", {"number": "PG-2026-00001"}),
 ]
 
 

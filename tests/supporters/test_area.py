@@ -30,6 +30,12 @@ AREA_PAGES = [
     ("privacy", {}),
     ("export", {}),
     ("erase", {}),
+    ("monthly_pause", {}),
+    ("monthly_resume", {}),
+    ("payment_method", {}),
+    ("payment_method_return", {"token": "x" * 32}),
+    ("agreement_new", {}),
+    ("agreement", {"number": "PG-2026-00001"}),
 ]
 
 
