@@ -26,7 +26,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt | check-python
 run: $(INSTALLED)
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py load_demo
-	DEBUG=1 $(BIN)/python manage.py run_dev $(HOST):$(PORT) --sandbox-port $(SANDBOX_PORT)
+	DEBUG=1 DEMO=1 $(BIN)/python manage.py run_dev $(HOST):$(PORT) --sandbox-port $(SANDBOX_PORT)
 
 ## test: the whole test suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 test: $(INSTALLED)

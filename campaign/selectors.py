@@ -26,6 +26,11 @@ def article_translations(*, article: Article) -> dict[str, Article]:
     return {version.language: version for version in versions}
 
 
+def article_by_key(*, key: str, language: str) -> Article | None:
+    """The published article with translation key `key` in `language` (1 query)."""
+    return Article.objects.published().filter(translation_key=key, language=language).first()
+
+
 def article_search(*, query: str, language: str) -> QuerySet[Article]:
     """Published articles in `language` matching `query`, best matches first.
 

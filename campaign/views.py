@@ -122,6 +122,27 @@ def giving_info(request: HttpRequest) -> HttpResponse:
     return render(request, "campaign/giving.html", _donate_context())
 
 
+@require_safe
+@public_page
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The organisation's own privacy statement when staff published one, else the statement
+    the site writes from what it does."""
+    article = selectors.article_by_key(key=settings.PRIVACY_ARTICLE_KEY, language=get_language())
+    if article is not None:
+        return render(request, "campaign/article.html", {"article": article})
+    context = {
+        "login_code_minutes": settings.LOGIN_CODE_VALID_MINUTES,
+        "session_days": settings.SESSION_COOKIE_AGE // 86400,
+    }
+    return render(request, "campaign/privacy.html", context)
+
+
+@require_safe
+@public_page
+def contact(request: HttpRequest) -> HttpResponse:
+    return render(request, "campaign/contact.html", {"security_contact": settings.SECURITY_CONTACT})
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 

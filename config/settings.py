@@ -48,11 +48,18 @@ if PUBLIC_BASE_URL and PUBLIC_BASE_URL not in CSRF_TRUSTED_ORIGINS:
     CSRF_TRUSTED_ORIGINS.append(PUBLIC_BASE_URL)
 
 # --- The organisation -------------------------------------------------------------------------
+# `make run` shows a fictional demo organisation (DEMO=1): `config/demo.env` fills in what the
+# environment leaves unset. Without it nothing is made up: the footer, the contact page and the
+# statements show only the details that are set, and `check --deploy` names the missing ones.
+DEMO = env.bool("DEMO", default=False)
+if DEMO:
+    environ.Env.read_env(BASE_DIR / "config" / "demo.env", overwrite=False)
+
 SITE_NAME = env.str("SITE_NAME", default="Digitale Rechten Nu")
 ORGANISATION = {
     "name": env.str("ORG_NAME", default="Stichting Digitale Rechten Nu"),
-    "address": env.str("ORG_ADDRESS", default="Voorbeeldstraat 1, 1234 AB Amsterdam"),
-    "email": env.str("ORG_EMAIL", default="info@example.org"),
+    "address": env.str("ORG_ADDRESS", default=""),
+    "email": env.str("ORG_EMAIL", default=""),
     "phone": env.str("ORG_PHONE", default=""),
     "kvk": env.str("ORG_KVK", default=""),
     "rsin": env.str("ORG_RSIN", default=""),
@@ -61,9 +68,17 @@ ORGANISATION = {
     # Who signs periodic gift agreements for the organisation (name, function).
     "signatory": env.str("ORG_SIGNATORY", default="Penningmeester"),
 }
+# The logo in the header: an SVG among the static files (e.g. "img/logo.svg"), drawn in white on
+# the brand colour. Without one, the header shows SITE_NAME as text.
+ORG_LOGO = env.str("ORG_LOGO", default="")
+# The privacy statement: the site writes its own from what the code does (retention, processors,
+# cookies). To publish your own text instead, give a published article the translation key below.
+PRIVACY_ARTICLE_KEY = "privacy"
 
 # RFC 9116 security.txt at /.well-known/security.txt: where to report a vulnerability.
-SECURITY_CONTACT = env.str("SECURITY_CONTACT", default=f"mailto:{ORGANISATION['email']}")
+SECURITY_CONTACT = env.str(
+    "SECURITY_CONTACT", default=f"mailto:{ORGANISATION['email']}" if ORGANISATION["email"] else ""
+)
 # Optional: a page describing the disclosure policy, and a fixed expiry (ISO 8601); without
 # one, the file says it expires a year after it is served, so it never goes stale.
 SECURITY_POLICY_URL = env.str("SECURITY_POLICY_URL", default="")
@@ -256,6 +271,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploads are served by nginx in production (deploy/nginx.conf); the site serves them itself in
+# development, and where asked (the audit and the benchmarks run gunicorn without nginx).
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

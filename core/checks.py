@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from .theme import site_logo
+
 PROCESS_LOCAL_CACHES = ("LocMemCache", "DummyCache", "FileBasedCache")
 
 
@@ -62,3 +64,41 @@ def public_base_url_check(app_configs, **kwargs) -> list:
             id="core.E001",
         )
     ]
+
+
+@register(deploy=True)
+def organisation_details_check(app_configs, **kwargs) -> list:
+    """The site shows no made-up details, so production must give the real ones."""
+    organisation = settings.ORGANISATION
+    problems = [
+        Warning(
+            f"{variable} is not set: the footer, the contact page, emails and yearly statements "
+            f"show no {what}.",
+            hint=f"Set {variable} in the environment (see .env.example).",
+            id=f"core.W0{number}",
+        )
+        for number, variable, key, what in (
+            (10, "ORG_ADDRESS", "address", "postal address"),
+            (11, "ORG_EMAIL", "email", "contact address (and security.txt has no contact)"),
+        )
+        if not organisation[key]
+    ]
+    if organisation["has_anbi"] and not organisation["rsin"]:
+        problems.append(
+            Warning(
+                "ORG_HAS_ANBI is on but ORG_RSIN is empty: an ANBI must publish its RSIN, and "
+                "periodic gift agreements need it.",
+                hint="Set ORG_RSIN, or ORG_HAS_ANBI=0.",
+                id="core.W012",
+            )
+        )
+    if settings.ORG_LOGO and site_logo() is None:
+        problems.append(
+            Warning(
+                f"ORG_LOGO={settings.ORG_LOGO!r} is not a readable SVG among the static files: "
+                "the header shows the site's name instead.",
+                hint="Point ORG_LOGO at an .svg file under static/ (with a viewBox).",
+                id="core.W013",
+            )
+        )
+    return problems

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from .theme import theme_css
+from .theme import site_logo, theme_css
 
 
 def site(request):
@@ -10,4 +10,5 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "organisation": settings.ORGANISATION,
         "theme_css": theme_css(),
+        "logo": site_logo(),
     }

@@ -9,8 +9,10 @@ import base64
 import hashlib
 import re
 from functools import lru_cache
+from xml.etree import ElementTree
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.utils.safestring import SafeString, mark_safe
 
 # Names and values that are safe inside a CSS declaration: `brand`, `#0b5d4b`.
@@ -48,3 +50,34 @@ class ThemeStyleMiddleware:
         if response.get("Content-Type", "").startswith("text/html"):
             response._csp_update = {"style-src": [theme_css_source()]}
         return response
+
+
+# The header draws the logo this many CSS pixels high; the width follows from its viewBox.
+LOGO_HEIGHT = 40
+NUMBER_RE = re.compile(r"[-+]?\d*\.?\d+")
+
+
+@lru_cache(maxsize=4)
+def _logo(path: str) -> dict | None:
+    found = finders.find(path) if path.endswith(".svg") else None
+    if not found:
+        return None
+    try:
+        root = ElementTree.parse(found).getroot()  # noqa: S314 (the operator's own static file)
+    except ElementTree.ParseError:
+        return None
+    box = [float(n) for n in NUMBER_RE.findall(root.get("viewBox", ""))]
+    if len(box) == 4 and box[2] > 0 and box[3] > 0:
+        ratio = box[2] / box[3]
+    else:
+        sizes = [NUMBER_RE.match(root.get(a, "")) for a in ("width", "height")]
+        if not all(sizes) or float(sizes[1].group()) <= 0:
+            return None
+        ratio = float(sizes[0].group()) / float(sizes[1].group())
+    return {"path": path, "width": round(LOGO_HEIGHT * ratio), "height": LOGO_HEIGHT}
+
+
+def site_logo() -> dict | None:
+    """The configured SVG logo with the size it is drawn at (so nothing shifts while it loads),
+    or None when there is none or it cannot be read: the header then shows the site's name."""
+    return _logo(settings.ORG_LOGO) if settings.ORG_LOGO else None

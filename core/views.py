@@ -5,7 +5,7 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
@@ -30,7 +30,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def security_txt(request: HttpRequest) -> HttpResponse:
-    """RFC 9116: how to report a vulnerability, from settings."""
+    """RFC 9116: how to report a vulnerability, from settings (404 until a contact is set)."""
+    if not settings.SECURITY_CONTACT:
+        raise Http404("No security contact is configured.")
     expires = settings.SECURITY_TXT_EXPIRES or (
         (timezone.now() + datetime.timedelta(days=365)).replace(microsecond=0).isoformat()
     )

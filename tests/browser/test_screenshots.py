@@ -22,6 +22,22 @@ pytestmark = [
 ]
 
 OUT = Path(__file__).resolve().parents[2] / "screenshots"
+DEMO_ENV = Path(__file__).resolve().parents[2] / "config" / "demo.env"
+
+
+@pytest.fixture(autouse=True)
+def demo_organisation(settings):
+    """The pictures show the demo organisation, as `make run` does (DEMO=1)."""
+    demo = dict(
+        line.split("=", 1)
+        for line in DEMO_ENV.read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    settings.ORGANISATION = {
+        **settings.ORGANISATION,
+        **{k.removeprefix("ORG_").lower(): v for k, v in demo.items() if k != "ORG_LOGO"},
+    }
+    settings.ORG_LOGO = demo["ORG_LOGO"]
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])

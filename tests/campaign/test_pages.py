@@ -34,6 +34,8 @@ def public_urls(campaign):
         url("campaign:search", "en") + "?q=extra",
         url("campaign:search", "nl") + "?q=bezwaar",
         url("campaign:article", "en", slug="extra"),
+        url("campaign:privacy", "en"),
+        url("campaign:contact", "nl"),
         url("donations:donate", "en") + "?frequency=oneoff&amount=10",
     ]
 
@@ -148,6 +150,8 @@ def test_home_page_query_count_is_fixed(client, campaign, django_assert_num_quer
     [
         ("campaign:guide", {}, "", 2),
         ("campaign:giving", {}, "", 0),
+        ("campaign:privacy", {}, "", 1),  # is there a statement of the organisation's own?
+        ("campaign:contact", {}, "", 0),
         ("campaign:search", {}, "?q=reading", 1),
         ("campaign:article", {"slug": "extra"}, "", 2),
         ("donations:donate", {}, "", 0),
