@@ -34,6 +34,8 @@ def start_gunicorn(
     env = {
         **os.environ,
         **({"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"} if public else {}),
+        "DEMO": "1",  # the demo organisation's details and logo, as `make run` shows them
+        "SERVE_MEDIA": "1",  # the hero image, which nginx would serve
         "MOLLIE_API_KEY": "test_benchmarkkey0123456789",
         "MOLLIE_API_ENDPOINT": sandbox_url,
         "MOLLIE_WEBHOOK_BASE_URL": "",

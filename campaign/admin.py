@@ -1,10 +1,48 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from .models import Article, Campaign, GuideStep
+from .models import ALT_TEXT_NEEDED, Article, Campaign, GuideStep
+
+
+class CampaignForm(forms.ModelForm):
+    """The hero image's alt text as one field per language (stored together in `hero_alt`)."""
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name",
+            "key",
+            "is_current",
+            "facebook_form_url",
+            "instagram_form_url",
+            "hero_image",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for code, name in settings.LANGUAGES:
+            self.fields[f"hero_alt_{code}"] = forms.CharField(
+                label=_("Hero image alt text (%(language)s)") % {"language": _(name)},
+                max_length=250,
+                required=False,
+                initial=self.instance.hero_alt.get(code, ""),
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.instance.hero_alt = {
+            code: data.get(f"hero_alt_{code}", "").strip() for code, _name in settings.LANGUAGES
+        }
+        if data.get("hero_image"):
+            for code, _name in settings.LANGUAGES:
+                if not self.instance.hero_alt[code]:
+                    self.add_error(f"hero_alt_{code}", ALT_TEXT_NEEDED)
+        return data
 
 
 class GuideStepInline(admin.StackedInline):
@@ -16,11 +54,20 @@ class GuideStepInline(admin.StackedInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = ["name", "key", "is_current", "objection_count", "created_at"]
     list_filter = ["is_current"]
     search_fields = ["name", "key"]
     readonly_fields = ["objection_count", "created_at"]
     prepopulated_fields = {"key": ["name"]}
+
+    def get_fieldsets(self, request, obj=None) -> list:
+        alts = [f"hero_alt_{code}" for code, _name in settings.LANGUAGES]
+        return [
+            (None, {"fields": ["name", "key", "is_current", "objection_count", "created_at"]}),
+            (_("Where to object"), {"fields": ["facebook_form_url", "instagram_form_url"]}),
+            (_("Image"), {"fields": ["hero_image", *alts]}),
+        ]
 
 
 @admin.register(Article)

@@ -9,7 +9,11 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
+from core.images import image_validate, images_refresh
+
 from .markdown import render_markdown
+
+ALT_TEXT_NEEDED = _("Describe the image for people who cannot see it.")
 
 
 class Campaign(models.Model):
@@ -24,6 +28,13 @@ class Campaign(models.Model):
     # Where readers object directly (plain links: nothing is loaded from those sites).
     facebook_form_url = models.URLField(_("Facebook's objection form"), blank=True)
     instagram_form_url = models.URLField(_("Instagram's objection form"), blank=True)
+    # Shown at the top of the campaign's articles that have no image of their own.
+    hero_image = models.ImageField(
+        _("hero image"), upload_to="campaigns/", blank=True, validators=[image_validate]
+    )
+    # One description per language (the campaign is shared by its articles in every language).
+    hero_alt = models.JSONField(_("hero image alt text"), default=dict, blank=True)
+    hero_variants = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -40,6 +51,16 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        images_refresh(self, ("hero_image", "hero_variants"))
+
+    def clean(self) -> None:
+        if self.hero_image:
+            missing = [code for code, _name in settings.LANGUAGES if not self.hero_alt.get(code)]
+            if missing:
+                raise ValidationError({"hero_alt": ALT_TEXT_NEEDED})
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -74,8 +95,15 @@ class Article(models.Model):
     )
     guide_tips_html = models.TextField(editable=False, default="")
     search_text = models.TextField(editable=False, default="")
-    hero_image = models.ImageField(_("hero image"), upload_to="articles/", blank=True)
+    hero_image = models.ImageField(
+        _("hero image"),
+        upload_to="articles/",
+        blank=True,
+        validators=[image_validate],
+        help_text=_("Leave empty to show the campaign's image."),
+    )
     hero_alt = models.CharField(_("hero image alt text"), max_length=250, blank=True)
+    hero_variants = models.JSONField(default=dict, editable=False)
     is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("publication date"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -110,6 +138,7 @@ class Article(models.Model):
             derived = {"body_html", "guide_tips_html", "search_text"}
             kwargs["update_fields"] = {*kwargs["update_fields"], *derived}
         super().save(*args, **kwargs)
+        images_refresh(self, ("hero_image", "hero_variants"))
 
     def get_absolute_url(self) -> str:
         with override(self.language):
@@ -117,11 +146,21 @@ class Article(models.Model):
                 return reverse("campaign:home")
             return reverse("campaign:article", kwargs={"slug": self.slug})
 
+    def hero(self) -> dict | None:
+        """The image at the top: the article's own, else its campaign's; with its alt text."""
+        if self.hero_variants:
+            return {"variants": self.hero_variants, "alt": self.hero_alt}
+        campaign = self.campaign
+        if campaign is not None and campaign.hero_variants:
+            return {
+                "variants": campaign.hero_variants,
+                "alt": campaign.hero_alt.get(self.language, ""),
+            }
+        return None
+
     def clean(self) -> None:
         if self.hero_image and not self.hero_alt.strip():
-            raise ValidationError(
-                {"hero_alt": _("Describe the image for people who cannot see it.")}
-            )
+            raise ValidationError({"hero_alt": ALT_TEXT_NEEDED})
 
 
 class GuideStep(models.Model):
@@ -134,8 +173,11 @@ class GuideStep(models.Model):
     title = models.CharField(_("title"), max_length=200)
     instructions = models.TextField(_("instructions"), help_text=_("Markdown."))
     instructions_html = models.TextField(editable=False, default="")
-    image = models.ImageField(_("image"), upload_to="guide/", blank=True)
+    image = models.ImageField(
+        _("image"), upload_to="guide/", blank=True, validators=[image_validate]
+    )
     image_alt = models.CharField(_("image alt text"), max_length=250, blank=True)
+    image_variants = models.JSONField(default=dict, editable=False)
 
     class Meta:
         verbose_name = _("guide step")
@@ -150,9 +192,8 @@ class GuideStep(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "instructions_html"}
         super().save(*args, **kwargs)
+        images_refresh(self, ("image", "image_variants"))
 
     def clean(self) -> None:
         if self.image and not self.image_alt.strip():
-            raise ValidationError(
-                {"image_alt": _("Describe the image for people who cannot see it.")}
-            )
+            raise ValidationError({"image_alt": ALT_TEXT_NEEDED})

@@ -1,12 +1,15 @@
 """Writes for the campaign app."""
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 
 from core import ratelimit
 
 from . import demo_content
+from .demo_image import ALT as DEMO_HERO_ALT
+from .demo_image import demo_hero_png
 from .exceptions import ObjectionLimitReached
 from .models import Article, Campaign, GuideStep
 
@@ -50,6 +53,12 @@ def demo_content_load(*, reset: bool = False) -> dict[str, int]:
     created["campaigns"] += was_created
     if not Campaign.objects.filter(is_current=True).exclude(pk=campaign.pk).exists():
         Campaign.objects.filter(pk=campaign.pk).update(is_current=True)
+    if was_created or reset:
+        if campaign.hero_image:
+            campaign.hero_image.delete(save=False)
+        campaign.hero_image.save("demo-hero.png", ContentFile(demo_hero_png()), save=False)
+        campaign.hero_alt = dict(DEMO_HERO_ALT)
+        campaign.save(update_fields=["hero_image", "hero_alt"])
 
     for language, text in demo_content.CAMPAIGN_ARTICLES.items():
         article, was_created = _demo_article(

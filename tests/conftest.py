@@ -7,11 +7,19 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 
 from mollie_sandbox import start_in_thread
 
 # Webhook retries a fraction of a second apart, so tests of retrying finish quickly.
 SANDBOX_WEBHOOK_SCHEDULE = (0, 0.05, 0.1, 0.2)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_a_temporary_folder(tmp_path_factory):
+    """Uploads (and the image sizes made from them) go to a folder of the test run's own."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
 
 
 @pytest.fixture(autouse=True)

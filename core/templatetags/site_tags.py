@@ -2,9 +2,13 @@
 
 from django import template
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.urls import translate_url
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
+from ..images import FALLBACK, mime_type
 from ..money import euro, euro_in_words
 
 register = template.Library()
@@ -86,3 +90,40 @@ def get_item(mapping: dict, key: str):
 def without_final_stop(text: str) -> str:
     """`text` without a full stop at its end, for quoting it inside a sentence of our own."""
     return str(text).rstrip().removesuffix(".")
+
+
+@register.simple_tag
+def responsive_image(
+    variants: dict, alt: str, sizes: str, css_class: str = "", *, first_screen: bool = False
+) -> str:
+    """A <picture> of an image's sizes and formats (core.images), with its width and height so
+    nothing shifts. An image on the first screen is fetched early; any other waits until the
+    reader scrolls near it."""
+    files = variants.get("files") if variants else None
+    if not files:
+        return ""
+
+    def srcset(key: str) -> str:
+        return ", ".join(f"{default_storage.url(name)} {width}w" for width, name in files[key])
+
+    sources = format_html_join(
+        "",
+        '<source type="{}" srcset="{}" sizes="{}">',
+        ((mime_type(key), srcset(key), sizes) for key in files if key != FALLBACK),
+    )
+    fallback = files[FALLBACK]
+    middle = fallback[min(1, len(fallback) - 1)][1]
+    loading = 'fetchpriority="high"' if first_screen else 'loading="lazy"'
+    return format_html(
+        '<picture>{}<img{} src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" '
+        'decoding="async" {}></picture>',
+        sources,
+        format_html(' class="{}"', css_class) if css_class else "",
+        default_storage.url(middle),
+        srcset(FALLBACK),
+        sizes,
+        variants["width"],
+        variants["height"],
+        alt,
+        mark_safe(loading),  # noqa: S308 (one of two constants)
+    )
