@@ -55,7 +55,7 @@ def test_the_footer_shows_the_organisation_and_the_legal_links(client, real_orga
     assert '<a href="mailto:info@gifts.example.org">info@gifts.example.org</a>' in html
     assert '<a href="tel:0207654321">020 765 4321</a>' in html
     assert "Chamber of Commerce (KvK) 12345678 · RSIN 123456789" in html
-    for href in ("/en/contact/", "/en/privacy/", "/en/supporters/", "/en/giving/"):
+    for href in ("/en/contact/", "/en/privacy/", "/en/supporters/"):
         assert f'href="{href}"' in html, href
 
 
