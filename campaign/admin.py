@@ -3,13 +3,25 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from .models import ALT_TEXT_NEEDED, Article, Campaign, GuideStep
+from .models import Article, Campaign, GuideStep
 
 
-class CampaignForm(forms.ModelForm):
+def _alt_text_fields() -> dict[str, forms.CharField]:
+    return {
+        f"hero_alt_{code}": forms.CharField(
+            label=format_lazy("{} ({})", _("hero image alt text"), _(name)),
+            max_length=250,
+            required=False,
+        )
+        for code, name in settings.LANGUAGES
+    }
+
+
+class CampaignFormBase(forms.ModelForm):
     """The hero image's alt text as one field per language (stored together in `hero_alt`)."""
 
     class Meta:
@@ -25,24 +37,19 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for code, name in settings.LANGUAGES:
-            self.fields[f"hero_alt_{code}"] = forms.CharField(
-                label=_("Hero image alt text (%(language)s)") % {"language": _(name)},
-                max_length=250,
-                required=False,
-                initial=self.instance.hero_alt.get(code, ""),
-            )
+        for code, _name in settings.LANGUAGES:
+            self.fields[f"hero_alt_{code}"].initial = self.instance.hero_alt.get(code, "")
 
     def clean(self) -> dict:
         data = super().clean()
         self.instance.hero_alt = {
             code: data.get(f"hero_alt_{code}", "").strip() for code, _name in settings.LANGUAGES
         }
-        if data.get("hero_image"):
-            for code, _name in settings.LANGUAGES:
-                if not self.instance.hero_alt[code]:
-                    self.add_error(f"hero_alt_{code}", ALT_TEXT_NEEDED)
-        return data
+        return data  # the model's clean() says which descriptions are missing
+
+
+# Declared on the class (not added per instance), so the admin's fieldsets can name them.
+CampaignForm = type("CampaignForm", (CampaignFormBase,), _alt_text_fields())
 
 
 class GuideStepInline(admin.StackedInline):

@@ -57,10 +57,10 @@ class Campaign(models.Model):
         images_refresh(self, ("hero_image", "hero_variants"))
 
     def clean(self) -> None:
-        if self.hero_image:
-            missing = [code for code, _name in settings.LANGUAGES if not self.hero_alt.get(code)]
-            if missing:
-                raise ValidationError({"hero_alt": ALT_TEXT_NEEDED})
+        missing = [str(name) for code, name in settings.LANGUAGES if not self.hero_alt.get(code)]
+        if self.hero_image and missing:
+            # On the image field: the admin edits the descriptions as one field per language.
+            raise ValidationError({"hero_image": f"{ALT_TEXT_NEEDED} ({', '.join(missing)})"})
 
 
 class ArticleQuerySet(models.QuerySet):

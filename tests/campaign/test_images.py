@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import override
 from PIL import Image
 
@@ -88,3 +89,41 @@ def test_the_campaign_image_needs_alt_text_in_every_language():
     campaign.hero_alt = {"nl": "Een muur"}
     with pytest.raises(ValidationError):
         campaign.clean()
+
+
+def test_the_admin_asks_for_a_missing_description_instead_of_failing(admin_client):
+    campaign = make_campaign_with_articles()
+    response = admin_client.post(
+        f"/admin/campaign/campaign/{campaign.pk}/change/",
+        {
+            "name": campaign.name,
+            "key": campaign.key,
+            "hero_image": SimpleUploadedFile("wall.png", photo(800, 400, gps=False)),
+            "hero_alt_nl": "Een muur",
+            "hero_alt_en": "",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "Describe the image for people who cannot see it. (English)" in response.content.decode()
+    assert not Campaign.objects.get().hero_image
+
+
+def test_the_admin_saves_a_campaign_image_with_a_description_per_language(admin_client):
+    campaign = make_campaign_with_articles()
+    page = f"/admin/campaign/campaign/{campaign.pk}/change/"
+    assert admin_client.get(page).status_code == 200
+    response = admin_client.post(
+        page,
+        {
+            "name": campaign.name,
+            "key": campaign.key,
+            "hero_image": SimpleUploadedFile("wall.png", photo(800, 400, gps=False)),
+            "hero_alt_nl": "Een muur",
+            "hero_alt_en": "A wall",
+        },
+    )
+    assert response.status_code == 302
+    saved = Campaign.objects.get()
+    assert saved.hero_alt == {"nl": "Een muur", "en": "A wall"}
+    assert saved.hero_variants["width"] == 800
