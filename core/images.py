@@ -45,14 +45,14 @@ def _open(file) -> Image.Image:
     file.seek(0)
     try:
         with Image.open(file) as original:
-            if original.width * original.height > MAX_PIXELS:
-                raise UnusableImage(_("it has more than 50 million pixels"))
-            original.load()
-            image = ImageOps.exif_transpose(original)
+            too_large = original.width * original.height > MAX_PIXELS
+            if not too_large:
+                original.load()
+                image = ImageOps.exif_transpose(original)
     except (OSError, Image.DecompressionBombError, SyntaxError, ValueError) as error:
-        if isinstance(error, UnusableImage):
-            raise
         raise UnusableImage(_("it is not an image we can read")) from error
+    if too_large:
+        raise UnusableImage(_("it has more than 50 million pixels"))
     return image
 
 
@@ -99,8 +99,7 @@ def variants_make(field_file: FieldFile) -> dict:
     for key, (pil_format, _mime, options) in FORMATS.items():
         files[key] = []
         for width in dict.fromkeys(widths):
-            height = round(image.height * width / image.width)
-            resized = image.resize((width, height), Image.Resampling.LANCZOS)
+            resized = image.resize((width, _height(image, width)), Image.Resampling.LANCZOS)
             name = f"{folder}/{stem.stem}-{digest}-{width}.{key.replace('jpeg', 'jpg')}"
             if storage.exists(name):
                 storage.delete(name)
@@ -110,9 +109,13 @@ def variants_make(field_file: FieldFile) -> dict:
     return {
         "source": field_file.name,
         "width": files[FALLBACK][-1][0],
-        "height": round(image.height * files[FALLBACK][-1][0] / image.width),
+        "height": _height(image, files[FALLBACK][-1][0]),
         "files": files,
     }
+
+
+def _height(image: Image.Image, width: int) -> int:
+    return round(image.height * width / image.width)
 
 
 def _strip_metadata(field_file: FieldFile, image: Image.Image, raw: bytes) -> None:
