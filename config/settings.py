@@ -98,7 +98,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_tasks",
-    "django_tasks_db",
+    "core.apps.TaskQueueConfig",
     "core",
     "campaign",
     "donations",
@@ -260,7 +260,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ holds the site's own texts (makemessages writes there); config/locale the Dutch for texts
+# of Django and the other apps that their own catalogues lack (the admin must not mix languages).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "config" / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Amsterdam"
 USE_TZ = True

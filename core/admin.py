@@ -1,8 +1,74 @@
 """The audit trail (readable by staff, changeable by nobody) and the email outbox in the admin."""
 
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AuditEvent, EmailLog
+from .models import AuditEvent, AuthenticatorApp, EmailLog, RecoveryCodeSet
+
+# Django stores a permission's name in English when it creates it ("Can add donation"), so the
+# admin's permission lists stay English in any other language. The four built-in actions are
+# named here in the reader's language; any other permission's name is looked up in the catalogue.
+BUILT_IN_PERMISSIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """'App | model | action' in the active language, as Django shows a permission."""
+    model = permission.content_type.model_class()
+    if model is None:  # a model that no longer exists: its stored name is all there is
+        return str(permission)
+    opts = model._meta
+    action, _sep, model_name = permission.codename.partition("_")
+    if action in BUILT_IN_PERMISSIONS and model_name == opts.model_name:
+        name = BUILT_IN_PERMISSIONS[action] % {"model": opts.verbose_name}
+    else:
+        name = gettext(permission.name)
+    return f"{opts.app_config.verbose_name} | {opts.verbose_name} | {name}"
+
+
+def grantable_permissions(site: admin.AdminSite):
+    """The permissions that mean something here: those of the models the admin shows."""
+    content_types = ContentType.objects.get_for_models(*site._registry, for_concrete_models=False)
+    return Permission.objects.filter(content_type__in=content_types.values()).select_related(
+        "content_type"
+    )
+
+
+class TranslatedPermissionsMixin:
+    """Lists the permissions of the admin's own models, named in the reader's language (the
+    permissions of models without a page here, sessions or content types, grant nothing)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Permission:
+            kwargs["queryset"] = grantable_permissions(self.admin_site)
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.related_model is Permission and field is not None:
+            field.label_from_instance = permission_label
+        return field
+
+
+admin.site.unregister(Group)
+admin.site.unregister(User)
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedPermissionsMixin, auth_admin.GroupAdmin):
+    pass
+
+
+@admin.register(User)
+class UserAdmin(TranslatedPermissionsMixin, auth_admin.UserAdmin):
+    pass
 
 
 class ReadOnlyInline:
@@ -56,4 +122,46 @@ class EmailLogAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# django-otp's own admin pages show the authenticator's secret key, let staff add a device with a
+# key of their choosing, and label everything in English. Staff need less: see whose second
+# factor exists and was last used when, and delete a lost one (its owner then sets up a new one
+# at the next log-in, core/two_factor.py).
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(AuthenticatorApp, RecoveryCodeSet)
+class SecondFactorAdmin(admin.ModelAdmin):
+    list_display = ["owner", "device_name", "added", "last_used", "ready"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email"]
+    fields = readonly_fields = ["owner", "device_name", "added", "last_used", "ready"]
+
+    @admin.display(description=_("staff member"), ordering="user__username")
+    def owner(self, device) -> str:
+        return device.user.get_username()
+
+    @admin.display(description=_("name"))
+    def device_name(self, device) -> str:
+        return device.name
+
+    @admin.display(description=_("added"), ordering="created_at")
+    def added(self, device):
+        return device.created_at
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, device):
+        return device.last_used_at
+
+    @admin.display(description=_("set up"), boolean=True)
+    def ready(self, device) -> bool:
+        return device.confirmed
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db import apps as tasks_db_apps
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):
@@ -13,7 +15,15 @@ class CoreConfig(AppConfig):
     """Site-wide plumbing shared by the apps: caching of public pages, rate limits, health."""
 
     name = "core"
-    verbose_name = "Site"
+    verbose_name = _("Site")
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 (registers the deployment checks)
+
+
+class TaskQueueConfig(tasks_db_apps.TasksAppConfig):
+    """The task queue's results in the admin, under a name in the reader's language (the app names
+    itself in English, unmarked for translation; config/locale holds the Dutch for its texts)."""
+
+    default = False
+    verbose_name = _("Task queue")

@@ -5,6 +5,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class RateLimitCounter(models.Model):
@@ -148,3 +150,19 @@ class EmailLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to}"
+
+
+# Staff's second factors (core/two_factor.py), as the admin lists them: django-otp's models under
+# names in the reader's language.
+class AuthenticatorApp(TOTPDevice):
+    class Meta:
+        proxy = True
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+
+class RecoveryCodeSet(StaticDevice):
+    class Meta:
+        proxy = True
+        verbose_name = _("set of recovery codes")
+        verbose_name_plural = _("sets of recovery codes")

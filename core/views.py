@@ -5,13 +5,25 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 logger = logging.getLogger(__name__)
+
+# Where the staff language switch may send the reader back to.
+STAFF_PATHS = ("/admin/", "/staff/")
 
 
 @never_cache
@@ -59,4 +71,27 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /staff/", "Allow: /"]
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
     patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
+@require_POST
+def staff_language(request: HttpRequest) -> HttpResponse:
+    """The admin's language switch: the choice is kept in the language cookie, which Django's
+    LocaleMiddleware reads for every page outside the language prefix (the admin and the staff
+    reports). Without a choice those pages follow the browser, and then LANGUAGE_CODE."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest(gettext("Choose one of the site's languages."))
+    target = request.POST.get("next", "")
+    if not (target.startswith(STAFF_PATHS) and url_has_allowed_host_and_scheme(target, None)):
+        target = reverse("admin:index")
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
     return response

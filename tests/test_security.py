@@ -133,3 +133,22 @@ def test_nul_bytes_anywhere_get_a_400(client, method, path, data):
     response = getattr(client, method)(path, data)
     assert response.status_code == 400
     assert b"NUL" in response.content
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_second_factors_without_their_secrets(staff, django_user_model):
+    """Staff see whose authenticator exists and can delete a lost one; no key, no adding."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core.models import AuthenticatorApp
+
+    colleague = django_user_model.objects.create_user("kim", "k@example.org", "pw", is_staff=True)
+    device = TOTPDevice.objects.create(user=colleague, name="phone", confirmed=True)
+    listing = staff.get("/admin/core/authenticatorapp/").content.decode()
+    assert "kim" in listing and device.key not in listing
+    page = staff.get(f"/admin/core/authenticatorapp/{device.pk}/change/").content.decode()
+    assert "kim" in page and device.key not in page and 'name="key"' not in page
+    assert staff.get("/admin/core/authenticatorapp/add/").status_code == 403
+    assert staff.get("/admin/otp_totp/totpdevice/").status_code == 404  # django-otp's page is gone
+    staff.post(f"/admin/core/authenticatorapp/{device.pk}/delete/", {"post": "yes"})
+    assert not AuthenticatorApp.objects.filter(pk=device.pk).exists()
