@@ -178,9 +178,20 @@ def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> S
 # Mollie decides when a monthly gift is charged, so its `nextPaymentDate` is the truth:
 # `subscription_apply_mollie` copies it whenever Mollie tells us about the subscription (a
 # change, a stop, reconciliation), and then it wins. Between two such answers a charge that
-# arrives moves the date on by one month, as Mollie itself does (`subscription_charged`), so
+# arrives moves the date on by one interval the way Mollie counts it (`schedule_next`), so
 # the supporter area shows the coming date without asking Mollie once per charge (thousands
 # arrive on the first of the month). Nothing else writes `next_payment_date`.
+
+
+def schedule_next(subscription: Subscription, due: date) -> date:
+    """The charge date after `due`, as Mollie schedules it.
+
+    Mollie counts every charge from the start date, not from the charge before: a gift that
+    started on 31 January is charged on 28 February and then on 31 March, not on 28 March.
+    """
+    day = add_months(due, subscription.months)
+    anchor_day = subscription.start_date.day if subscription.start_date else due.day
+    return day.replace(day=min(anchor_day, calendar.monthrange(day.year, day.month)[1]))
 
 
 def subscription_apply_mollie(
@@ -220,21 +231,30 @@ def subscription_charged(
     that was due, and counts the outcome (see `subscription_charge_settled`): one UPDATE, or
     none when nothing changes (the first of the month brings thousands of these).
     """
-    due: date | None = subscription.next_payment_date
     charged = timezone.localdate(charged_on) if charged_on else timezone.localdate()
     changes = _outcome_changes(subscription, status)
-    if due is not None and due <= charged:
-        # Conditional, so two charges at once move the date once.
-        changes["next_payment_date"] = Case(
-            When(next_payment_date=due, then=Value(add_months(due, subscription.months))),
-            default=F("next_payment_date"),
-        )
     if subscription.paused_until is not None and subscription.paused_until <= charged:
         changes["paused_until"] = None
     if subscription.notice_due:
         changes["notice_due"] = False
-    if changes:
-        Subscription.objects.filter(pk=subscription.pk).update(**changes)
+    due: date | None = subscription.next_payment_date
+    if due is None or due > charged:
+        if changes:
+            Subscription.objects.filter(pk=subscription.pk).update(**changes)
+        return
+    # Only if nobody moved the date since we read it: one UPDATE in the usual case.
+    moved = Subscription.objects.filter(pk=subscription.pk, next_payment_date=due).update(
+        next_payment_date=schedule_next(subscription, due), **changes
+    )
+    if not moved:
+        # Another charge of this gift moved it meanwhile (Mollie charged several months at
+        # once): lock the row and move on from where that charge left it.
+        with transaction.atomic():
+            locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
+            if locked.next_payment_date is not None and locked.next_payment_date <= charged:
+                changes["next_payment_date"] = schedule_next(locked, locked.next_payment_date)
+            if changes:
+                Subscription.objects.filter(pk=subscription.pk).update(**changes)
 
 
 def subscription_charge_settled(subscription_id: int, *, status: str) -> None:
@@ -294,8 +314,9 @@ def subscription_pause(*, subscription: Subscription, months: int) -> Subscripti
     subscription.refresh_from_db()
     if subscription.paused_until is not None or subscription.status != SubscriptionStatus.ACTIVE:
         raise PaymentProviderRefused("Only a running gift that is not paused can be paused.")
-    next_charge = subscription.next_payment_date or timezone.localdate()
-    resume_on = add_months(next_charge, months)
+    resume_on = subscription.next_payment_date or timezone.localdate()
+    for _skipped in range(months):  # the gift's own day of the month, as Mollie counts it
+        resume_on = schedule_next(subscription, resume_on)
     ids = {"customer_id": subscription.customer_id, "mollie_id": subscription.mollie_id}
     data = gateway.subscription_cancel(**ids)
     with transaction.atomic():

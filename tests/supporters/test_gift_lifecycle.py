@@ -10,6 +10,8 @@ from django.core import mail
 from core.models import EmailLog
 from donations import gateway, services
 from donations.models import MandateChange, Payment, Subscription
+from donations.services.common import mollie_time
+from donations.services.subscriptions import subscription_charged
 
 from ..donations.conftest import mollie, pay, start, webhook  # noqa: F401 (fixture)
 from .conftest import last_code, log_in, make_supporter, url
@@ -63,6 +65,76 @@ def test_only_the_frequencies_the_site_offers_are_accepted(client, mollie):  # n
     )
     assert response.status_code == 400
     assert Subscription.objects.count() == 0
+
+
+# --- The next charge date -------------------------------------------------------------------
+
+
+def test_the_next_charge_date_follows_mollies_schedule_at_the_end_of_a_month(
+    client,
+    mollie,  # noqa: F811
+    fixed_clock,
+):
+    """A gift that starts on the 31st: Mollie counts from the start date (28 Feb, then 31 Mar),
+    and the supporter area shows the same date as Mollie after every charge."""
+    fixed_clock.move_to(datetime.datetime(2026, 12, 31, 10, 0, tzinfo=datetime.UTC))
+    donation, mollie_id = start(client, frequency="monthly", amount="10")
+    pay(client, mollie, donation, mollie_id, "paid")
+    gift = Subscription.objects.get(donation=donation)
+    log_in(client, gift.supporter)
+    seen = []
+    for month_end in ("2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30", "2027-05-31"):
+        [charge] = mollie.advance_clock(to=month_end)["charged"]
+        webhook(client, charge)
+        gift.refresh_from_db()
+        seen.append((str(gift.next_payment_date), mollie_sub(mollie, gift)["nextPaymentDate"]))
+        page = client.get(url("home"))
+        assert page.context["subscription"].next_payment_date == gift.next_payment_date
+    assert seen == [
+        ("2027-02-28", "2027-02-28"),
+        ("2027-03-31", "2027-03-31"),
+        ("2027-04-30", "2027-04-30"),
+        ("2027-05-31", "2027-05-31"),
+        ("2027-06-30", "2027-06-30"),
+    ]
+
+
+def test_a_pause_at_the_end_of_a_month_resumes_on_the_gifts_own_day(
+    client,
+    mollie,  # noqa: F811
+    fixed_clock,
+):
+    fixed_clock.move_to(datetime.datetime(2026, 12, 31, 10, 0, tzinfo=datetime.UTC))
+    donation, mollie_id = start(client, frequency="monthly", amount="10")
+    pay(client, mollie, donation, mollie_id, "paid")
+    gift = Subscription.objects.get(donation=donation)
+    log_in(client, gift.supporter)
+    [charge] = mollie.advance_clock(to="2027-01-31")["charged"]
+    webhook(client, charge)
+    client.post(url("monthly_pause"), {"months": "1"})  # skips 28 February
+    gift.refresh_from_db()
+    assert gift.paused_until == datetime.date(2027, 3, 31)  # not the 28th
+    assert mollie_sub(mollie, gift)["startDate"] == "2027-03-31"
+
+
+def test_charges_of_several_months_at_once_move_the_date_once_each(
+    client,
+    mollie,  # noqa: F811
+    gift,
+):
+    """Mollie catches up three months at once and the three webhooks are handled side by side:
+    each read the gift before the others wrote it, and still the date moves three times."""
+    charges_made = mollie.advance_clock(to="2026-09-15")["charged"]
+    assert len(charges_made) == 3
+    read_before = [Subscription.objects.get(pk=gift.pk) for _ in charges_made]
+    for subscription, charge in zip(read_before, charges_made, strict=True):
+        data = mollie.store.payments[charge]
+        subscription_charged(
+            subscription, charged_on=mollie_time(data["createdAt"]), status=data["status"]
+        )
+    gift.refresh_from_db()
+    assert str(gift.next_payment_date) == mollie_sub(mollie, gift)["nextPaymentDate"]
+    assert gift.next_payment_date == datetime.date(2026, 10, 15)
 
 
 # --- Pausing -------------------------------------------------------------------------------
