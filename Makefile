@@ -49,6 +49,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 
 ## audit: Lighthouse (mobile, desktop) and pa11y (htmlcs, axe) on every kind of page; a table
+##        (PAGES="success supporter-area" audits only those)
 ##        (needs Chromium and npm: apt-get install chromium npm); not in `make test`
 AUDIT_TOOLS := .audit/node_modules/.bin/lighthouse
 $(AUDIT_TOOLS):
@@ -56,7 +57,7 @@ $(AUDIT_TOOLS):
 	cd .audit && PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --silent \
 		lighthouse@12 pa11y@9
 audit: $(INSTALLED) $(AUDIT_TOOLS)
-	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python -m bench.audit
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python -m bench.audit $(PAGES)
 
 ## bench: the benchmarks (PostgreSQL when DATABASE_URL is set, SQLite otherwise); not in `make test`
 bench: $(INSTALLED)

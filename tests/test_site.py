@@ -157,3 +157,21 @@ def test_robots_txt_keeps_staff_pages_out_of_search_engines(client):
     assert "Disallow: /admin/" in body and "Disallow: /staff/" in body
     assert "supporters" not in body and "return" not in body  # not advertised
     assert not response.cookies
+
+
+def test_every_file_the_readme_and_docs_link_to_is_in_the_repository():
+    """The README showed screenshots that .gitignore kept out of every clone."""
+    root = Path(__file__).resolve().parents[1]
+    listing = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True)
+    if listing.returncode != 0:
+        pytest.skip("not a git work tree")
+    tracked = set(listing.stdout.split())
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        base = page.parent.relative_to(root)
+        for target in re.findall(r'(?:\]\(|src=")([^)"#\s]+)', page.read_text()):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            path = (base / target).as_posix().removeprefix("./")
+            assert path in tracked or any(t.startswith(path + "/") for t in tracked), (
+                f"{page.name} links to {target}, which is not in the repository"
+            )
