@@ -36,7 +36,7 @@ def start_gunicorn(
         **({"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"} if public else {}),
         "DEMO": "1",  # the demo organisation's details and logo, as `make run` shows them
         "SERVE_MEDIA": "1",  # the hero image, which nginx would serve
-        "MOLLIE_API_KEY": "test_benchmarkkey0123456789",
+        "MOLLIE_API_KEY": "test_benchmarkkey012345678901234567",
         "MOLLIE_API_ENDPOINT": sandbox_url,
         "MOLLIE_WEBHOOK_BASE_URL": "",
         "DONATION_START_LIMIT_PER_HOUR": "1000000",
@@ -268,7 +268,7 @@ def run() -> dict:
     sandbox_url, sandbox = start_sandbox_process()
     from django.conf import settings
 
-    settings.MOLLIE_API_KEY = "test_benchmarkkey0123456789"
+    settings.MOLLIE_API_KEY = "test_benchmarkkey012345678901234567"
     settings.MOLLIE_API_ENDPOINT = sandbox_url
     url, server = start_gunicorn(sandbox_url)
     try:

@@ -16,7 +16,7 @@ def run(count: int = 10_000, profile: bool = False) -> dict:
     from .common import sandbox_control, start_sandbox_process
 
     sandbox_url, sandbox = start_sandbox_process()
-    settings.MOLLIE_API_KEY = "test_benchmarkkey0123456789"
+    settings.MOLLIE_API_KEY = "test_benchmarkkey012345678901234567"
     settings.MOLLIE_API_ENDPOINT = sandbox_url
     settings.MOLLIE_WEBHOOK_BASE_URL = ""
     try:

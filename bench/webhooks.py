@@ -115,7 +115,7 @@ def run(site_url: str, sandbox_url: str, site_pid: int, sandbox_pid: int, count:
     fetch = wrk(
         f"{sandbox_url}/v2/payments/{payment_id}",
         script=None,
-        headers={"Authorization": "Bearer test_benchmarkkey0123456789"},
+        headers={"Authorization": "Bearer test_benchmarkkey012345678901234567"},
     )
     fetch_cpu_ms = cpu_used(sandbox_before, [sandbox_pid]) * 1000 / fetch["requests"]
     rows = Payment.objects.filter(sequence_type="recurring")

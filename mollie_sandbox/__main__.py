@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .errors import ControlError
+from .faults import WEBHOOK, parse_option
 from .server import Sandbox
 from .webhooks import DEFAULT_SCHEDULE, TIMEOUT
 
@@ -17,6 +19,20 @@ def _schedule(text: str) -> tuple[float, ...]:
     if not delays or any(d < 0 for d in delays) or list(delays) != sorted(delays):
         raise argparse.ArgumentTypeError("delays must be non-negative and ascending")
     return delays
+
+
+def _fault(text: str):
+    try:
+        return parse_option(text)
+    except ControlError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def _webhook_fault(text: str):
+    try:
+        return parse_option(text, pattern=WEBHOOK)
+    except ControlError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
 
 
 def main(argv=None) -> int:
@@ -38,6 +54,24 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--webhook-workers", type=int, default=4, help="webhook calls made at once (default 4)"
     )
+    parser.add_argument(
+        "--fault",
+        type=_fault,
+        action="append",
+        default=[],
+        metavar="PATTERN:SETTINGS",
+        help="a fault rule for API requests, e.g. 'GET /v2/payments/*:error=0.2,latency=0.1-2' "
+        "(settings: latency, error, throttle, drop, status, retry_after); repeatable",
+    )
+    parser.add_argument(
+        "--webhook-fault",
+        type=_webhook_fault,
+        action="append",
+        default=[],
+        metavar="SETTINGS",
+        help="a fault rule for the webhook calls, e.g. 'error=0.1,drop=0.05,latency=0.5'",
+    )
+    parser.add_argument("--fault-seed", type=int, help="seed for the faults' random numbers")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     args = parser.parse_args(argv)
     sandbox = Sandbox(
@@ -49,6 +83,7 @@ def main(argv=None) -> int:
         webhook_workers=args.webhook_workers,
     )
     sandbox.verbose = not args.quiet
+    sandbox.faults.configure([*args.fault, *args.webhook_fault], seed=args.fault_seed)
     print(f"Mollie sandbox on {sandbox.base_url} (overview: {sandbox.base_url}/)", flush=True)
     print(f"Client: Client(api_endpoint={sandbox.base_url!r}); key test_...", flush=True)
     try:

@@ -262,6 +262,14 @@ _ROUTES = [
 _COMPILED = [(re.compile(pattern + r"/?"), methods) for pattern, methods in _ROUTES]
 
 
+def allowed_methods(path: str) -> list[str] | None:
+    """The methods an API path answers (None: no such resource)."""
+    for pattern, methods in _COMPILED:
+        if pattern.fullmatch(path):
+            return sorted(methods)
+    return None
+
+
 def dispatch(call: Call) -> tuple[int, dict | None]:
     """Run one API call; `ApiError` becomes Mollie's error body with its status."""
     for pattern, methods in _COMPILED:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
@@ -22,7 +24,8 @@ from . import recurring as rec
 from .errors import DOCS_AUTH, ApiError, ControlError
 from .render import HAL
 
-_BEARER = re.compile(r"^Bearer ((?:test|live)_\w+)$")
+# Mollie's API keys: test_ or live_ and 30 letters and digits. Anything else is refused.
+_BEARER = re.compile(r"^Bearer ((?:test|live)_[A-Za-z0-9]{30})$")
 _CONTROL = [
     ("POST", re.compile(r"/_sandbox/subscriptions/(\w+)/charge"), "charge"),
     ("POST", re.compile(r"/_sandbox/clock/advance"), "advance"),
@@ -32,7 +35,11 @@ _CONTROL = [
     ("POST", re.compile(r"/_sandbox/payments/(\w+)/chargeback"), "chargeback"),
     ("POST", re.compile(r"/_sandbox/reset"), "reset"),
     ("GET", re.compile(r"/_sandbox/webhooks"), "webhooks"),
+    ("GET", re.compile(r"/_sandbox/faults"), "faults_show"),
+    ("POST", re.compile(r"/_sandbox/faults"), "faults_set"),
 ]
+# Methods the sandbox's own pages and control endpoints answer.
+_PAGE_METHODS = ["GET", "POST"]
 
 
 def _int(params: dict, name: str) -> int:
@@ -56,6 +63,11 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _send(self, status: int, body: bytes, content_type: str, headers=None) -> None:
+        if getattr(self, "_hang_up", False):  # a `drop` fault: done, but no answer
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -100,7 +112,14 @@ class Handler(BaseHTTPRequestHandler):
         path = url.path
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         raw = self._read()
+        self._hang_up = False
         if path.startswith("/v2/") or path == "/v2":
+            allowed = api.allowed_methods(path)
+            if allowed is not None and self.command not in allowed:
+                self._not_allowed(allowed)
+                return
+            if self._fault(path):
+                return
             self._api(path, url.query, query, raw)
         elif path.startswith("/_sandbox/"):
             self._control(path, query, raw)
@@ -113,6 +132,47 @@ class Handler(BaseHTTPRequestHandler):
             self._html(200, text)
         else:
             self._send(404, b"Not found\n", "text/plain; charset=utf-8")
+
+    def _not_allowed(self, allowed: list[str]) -> None:
+        detail = f"The method {self.command} is not allowed on this resource."
+        self._json(405, ApiError(405, detail).body(), headers={"Allow": ", ".join(allowed)})
+
+    def _fault(self, path: str) -> bool:
+        """Apply the fault rules to this API request; True when it was answered already."""
+        decision = self.sandbox.faults.decide(self.command, path)
+        if decision.delay:
+            time.sleep(decision.delay)
+        if decision.action == "error":
+            detail = "The sandbox is failing on purpose (a fault rule)."
+            self._json(decision.status, ApiError(decision.status, detail).body())
+            return True
+        if decision.action == "throttle":
+            error = ApiError(429, "Too many requests (a fault rule of the sandbox).")
+            self._json(429, error.body(), headers={"Retry-After": str(decision.retry_after)})
+            return True
+        if decision.action == "timeout":
+            time.sleep(decision.hang)
+            self._hang_up = True
+            self._send(504, b"", "text/plain")  # nothing is sent: the connection just closes
+            return True
+        self._hang_up = decision.action == "drop"
+        return False
+
+    def _other_method(self) -> None:
+        """PUT, HEAD, OPTIONS and the like: 405 with Allow and a JSON body, as Mollie answers."""
+        self._read()
+        path = urlsplit(self.path).path
+        if path.startswith("/v2"):
+            allowed = api.allowed_methods(path)
+            if allowed is None:
+                error = ApiError(404, "The requested resource does not exist.")
+                self._json(404, error.body())
+                return
+        else:
+            allowed = _PAGE_METHODS
+        self._not_allowed(allowed)
+
+    do_PUT = do_HEAD = do_OPTIONS = do_TRACE = do_CONNECT = _other_method
 
     def do_GET(self):
         self._route()
@@ -260,6 +320,26 @@ class Handler(BaseHTTPRequestHandler):
 
     def _c_webhooks(self, params):
         return {"deliveries": self.sandbox.deliveries, "pending": self.sandbox.webhooks.pending()}
+
+    def _c_faults_show(self, params):
+        return self.sandbox.faults.describe()
+
+    def _c_faults_set(self, params):
+        rules = params.get("rules", [])
+        if isinstance(rules, str):  # a form field holding JSON
+            try:
+                rules = json.loads(rules or "[]")
+            except ValueError:
+                raise ControlError(400, "rules must be a JSON list of rules.") from None
+        if not isinstance(rules, list):
+            raise ControlError(400, "rules must be a list of rules.")
+        seed = params.get("seed")
+        try:
+            seed = None if seed in (None, "") else int(seed)
+        except (TypeError, ValueError):
+            raise ControlError(400, "seed must be a whole number.") from None
+        self.sandbox.set_faults(rules, seed=seed)
+        return self.sandbox.faults.describe()
 
     # -- test pages --------------------------------------------------------------------------
 

@@ -121,7 +121,7 @@ def create_payment(store, body: dict, customer_id: str | None = None) -> dict:
         "method": method,
         "metadata": metadata,
         "status": "open",
-        "isCancelable": True,
+        "isCancelable": _cancelable("open", method),
         "expiresAt": timestamp(now + EXPIRY),
         "profileId": store.profile_id,
         "sequenceType": sequence,
@@ -136,10 +136,21 @@ def create_payment(store, body: dict, customer_id: str | None = None) -> dict:
     }
     if sequence == "recurring":
         # Recurring charges are submitted in the background and start as pending.
-        record.update(status="pending", expiresAt=None, isCancelable=method == "directdebit")
+        record.update(status="pending", expiresAt=None, isCancelable=_cancelable("pending", method))
     store.payments[record["id"]] = record
     store.changed()
     return record
+
+
+def _cancelable(status: str, method) -> bool:
+    """Mollie lets a payment be canceled only while the method allows it: a bank transfer that
+    is still open, a direct debit that is still pending, an authorization not yet captured.
+    An open iDEAL or card payment cannot be."""
+    if status == "open":
+        return method == "banktransfer"
+    if status == "authorized":
+        return True
+    return status == "pending" and method == "directdebit"
 
 
 def update_payment(store, pid: str, body: dict) -> dict:
@@ -168,6 +179,7 @@ def update_payment(store, pid: str, body: dict) -> dict:
         else:
             changes[key] = raw
     record.update(changes)
+    record["isCancelable"] = _cancelable(record["status"], record["method"])
     store.changed()
     return record
 
@@ -243,8 +255,8 @@ def transition(store, payment: dict, status: str, method: str | None = None) -> 
     if status in FINAL:
         payment["expiresAt"] = None
         payment["isCancelable"] = None
-    elif status == "pending":
-        payment["isCancelable"] = payment["method"] == "directdebit"
+    else:
+        payment["isCancelable"] = _cancelable(status, payment["method"])
     if status == "paid":
         payment["details"] = _details(payment["method"])
         payment["settlementAmount"] = dict(payment["amount"])

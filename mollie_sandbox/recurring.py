@@ -204,6 +204,8 @@ def create_subscription(store, cid: str, body: dict) -> dict:
     times = v.parse_times(body.get("times"))
     start = body.get("startDate")
     start = v.parse_date(start, "startDate") if start is not None else store.today()
+    if start < store.today():
+        raise unprocessable("The start date cannot be in the past.", "startDate")
     method = body.get("method")
     if method is not None and method not in v.MANDATE_METHODS:
         raise unprocessable("The payment method is invalid.", "method")
@@ -354,6 +356,8 @@ def charge_subscription(
     if mandate is None:
         raise ControlError(409, f"Subscription {sid} has no valid mandate to charge.")
     charge_date = sub["nextPaymentDate"]
+    if charge_date is None or charge_date > store.today().isoformat():
+        charge_date = store.today().isoformat()  # charged ahead of its day, by request
     body = {
         "amount": sub["amount"],
         "description": sub["description"],
@@ -372,11 +376,15 @@ def charge_subscription(
     _schedule(sub)
     if sub["status"] == "active" and sub["_charged"] >= TEST_MODE_MAX_CHARGES:
         _stop(store, sub, "canceled")
+    if outcome != "pending" and mandate["method"] == "directdebit":
+        # A SEPA direct debit is pending for days, then paid or failed (as on Mollie).
+        outcome, settle = "pending", outcome
     if outcome != "pending":
         transition(store, payment, outcome)
     elif settle is not None:
         transition(store, payment, "pending")
-        payment["_settleOn"] = (store.today() + dt.timedelta(days=int(settle_days))).isoformat()
+        charged_on = dt.date.fromisoformat(charge_date)
+        payment["_settleOn"] = (charged_on + dt.timedelta(days=int(settle_days))).isoformat()
         payment["_settleTo"] = settle
     store.changed()
     return payment
@@ -433,6 +441,7 @@ def advance_clock(
                 charged.append(charge["id"])
             else:
                 sub["status"] = "suspended"  # no usable mandate left; Mollie stops charging
+    settled += settle_due(store)  # debits charged on the way that have settled by now
     expired = expire_due(store)
     for refund in store.refunds.values():
         if refund["status"] in ("queued", "pending", "processing"):

@@ -52,7 +52,8 @@ def payment_totals(store, payment: dict) -> tuple[Decimal, Decimal, Decimal]:
 
 
 # Keys Mollie always sends (null when unset); other optional keys are left out when unset.
-_PAYMENT_ALWAYS = ("method", "metadata")
+# Mollie sends these as null rather than leaving them out (details: until the payment is paid).
+_PAYMENT_ALWAYS = ("method", "metadata", "details")
 
 
 def payment(store, base: str, record: dict) -> dict:

@@ -14,6 +14,7 @@ from . import payments as pay
 from . import recurring as rec
 from . import render
 from .errors import ControlError
+from .faults import Faults, rule_from
 from .handler import Handler
 from .state import Store
 from .webhooks import DEFAULT_SCHEDULE, TIMEOUT, WebhookDispatcher
@@ -44,8 +45,9 @@ class Sandbox:
         webhook_workers: int = 4,
     ):
         self.store = Store(state_file)
+        self.faults = Faults()
         self.webhooks = WebhookDispatcher(
-            self._record_delivery, webhook_schedule, webhook_timeout, webhook_workers
+            self._record_delivery, webhook_schedule, webhook_timeout, webhook_workers, self.faults
         )
         self.store.webhook_sink = self.webhooks.enqueue
         self.httpd = _Server((host, port), Handler)
@@ -159,8 +161,19 @@ class Sandbox:
     def today(self):
         return self.store.today()
 
+    # -- faults ------------------------------------------------------------------------------
+
+    def set_faults(self, rules: list[dict], seed: int | None = None) -> None:
+        """Replace the fault rules (see `mollie_sandbox.faults`); ControlError(400) when a rule
+        is wrong, and then nothing changes."""
+        self.faults.configure([rule_from(rule) for rule in rules], seed=seed)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
     def reset(self) -> None:
-        """Forget every object, delivery and queued webhook, and reset the clock."""
+        """Forget every object, delivery, queued webhook and fault rule; reset the clock."""
+        self.faults.clear()
         self.webhooks.clear()
         self.store.reset()
 

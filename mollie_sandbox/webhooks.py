@@ -12,12 +12,15 @@ the payload, 307/308 repeat the POST.
 from __future__ import annotations
 
 import heapq
+import http.client
 import itertools
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+from .faults import WEBHOOK
 
 DEFAULT_SCHEDULE = (0, 1, 3, 7, 15, 31, 60, 120, 240, 1560)
 TIMEOUT = 15.0  # Mollie: "Our webhook calls time out after 15 seconds"
@@ -42,11 +45,17 @@ class WebhookDispatcher:
     """
 
     def __init__(
-        self, record, schedule=DEFAULT_SCHEDULE, timeout: float = TIMEOUT, workers: int = 4
+        self,
+        record,
+        schedule=DEFAULT_SCHEDULE,
+        timeout: float = TIMEOUT,
+        workers: int = 4,
+        faults=None,
     ):
         if not schedule:
             raise ValueError("the webhook schedule needs at least one delay")
         self._record = record
+        self._faults = faults
         self.schedule = tuple(float(s) for s in schedule)
         self.timeout = timeout
         self._heap: list = []
@@ -123,7 +132,15 @@ class WebhookDispatcher:
                     self._cond.notify_all()
 
     def _attempt(self, job: dict) -> None:
-        status, error = self._post(job["url"], job["paymentId"])
+        decision = self._faults.decide(WEBHOOK, job["url"]) if self._faults else None
+        if decision and decision.delay:
+            time.sleep(decision.delay)
+        if decision and decision.action == "error":
+            status, error = None, "sandbox fault: the call was not made"
+        elif decision and decision.action == "drop":
+            status, error = None, self._post_and_hang_up(job["url"], job["paymentId"])
+        else:
+            status, error = self._post(job["url"], job["paymentId"])
         with self._cond:
             if job["generation"] != self._generation:
                 return
@@ -148,6 +165,26 @@ class WebhookDispatcher:
                     return
                 due = job["t0"] + self.schedule[attempt]
                 heapq.heappush(self._heap, (due, next(self._order), job))
+
+    def _post_and_hang_up(self, url: str, payment_id: str) -> str:
+        """Send the webhook, then close the connection without reading the answer."""
+        parts = urllib.parse.urlsplit(url)
+        kind = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        )
+        connection = kind(parts.hostname, parts.port, timeout=self.timeout)
+        try:
+            connection.request(
+                "POST",
+                (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                body=urllib.parse.urlencode({"id": payment_id}),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+        except OSError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
+        return "sandbox fault: hung up before the answer"
 
     def _post(self, url: str, payment_id: str) -> tuple[int | None, str | None]:
         data = urllib.parse.urlencode({"id": payment_id}).encode()

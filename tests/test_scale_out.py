@@ -88,7 +88,7 @@ def two_servers(sandbox, tmp_path, on_postgres):
         ),
         "CACHE_URL": REDIS_URL,
         "EMAIL_URL": f"filemail:///{tmp_path}",  # django-environ drops one leading slash
-        "MOLLIE_API_KEY": "test_scaleout0123456789",
+        "MOLLIE_API_KEY": "test_scaleout0123456789012345678901",
         "MOLLIE_API_ENDPOINT": sandbox.base_url,
         "MOLLIE_WEBHOOK_BASE_URL": "",
         "SECRET_KEY": settings.SECRET_KEY,
@@ -138,7 +138,7 @@ def two_servers(sandbox, tmp_path, on_postgres):
 
 def test_webhooks_on_two_servers_have_one_effect(two_servers, sandbox, settings):
     (first, second), mail_dir = two_servers
-    settings.MOLLIE_API_KEY = "test_scaleout0123456789"
+    settings.MOLLIE_API_KEY = "test_scaleout0123456789012345678901"
     settings.MOLLIE_API_ENDPOINT = sandbox.base_url
     settings.MOLLIE_WEBHOOK_BASE_URL = ""
     donation, _ = services.donation_start(

@@ -73,7 +73,7 @@ def chromium(playwright_driver):
 @pytest.fixture
 def site(live_server, sandbox, settings, transactional_db):
     """The live site with demo content, paying through the sandbox, webhooks delivered."""
-    settings.MOLLIE_API_KEY = "test_browsertests0123456789"
+    settings.MOLLIE_API_KEY = "test_browsertests012345678901234567"
     settings.MOLLIE_API_ENDPOINT = sandbox.base_url
     settings.MOLLIE_WEBHOOK_BASE_URL = live_server.url
     settings.MOLLIE_CHECKOUT_ORIGIN = sandbox.base_url

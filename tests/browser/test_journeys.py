@@ -12,6 +12,7 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from donations.models import Payment, Subscription
+from mollie_sandbox.recurring import SETTLE_DAYS
 
 from .conftest import DESKTOP, PHONE
 from .helpers import TEXT, check_page, cookie_flags_are_safe, latest_code
@@ -164,6 +165,7 @@ def test_monthly_donor(page_factory, site, sandbox, language, viewport):
     subscription = Subscription.objects.get(supporter__email=email)
     for _ in range(2):
         sandbox.charge_subscription(subscription.mollie_id, "paid")
+    sandbox.advance_clock(days=SETTLE_DAYS)  # the direct debits were pending until now
     assert sandbox.wait_for_webhooks(10)
     assert Payment.objects.filter(subscription=subscription).count() == 3
 

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from donations.models import Subscription
+from mollie_sandbox.recurring import SETTLE_DAYS
 
 from .conftest import DESKTOP, PHONE
 from .helpers import TEXT, latest_code
@@ -73,6 +74,7 @@ def test_screenshots(page_factory, site, sandbox, language, size, viewport):
     sandbox.wait_for_webhooks(5)
     subscription = Subscription.objects.get(supporter__email=f"shot-{language}-{size}@example.org")
     sandbox.charge_subscription(subscription.mollie_id, "paid")
+    sandbox.advance_clock(days=SETTLE_DAYS)  # a direct debit is pending for days first
     sandbox.wait_for_webhooks(5)
     page.get_by_role("button", name=t["to_area"]).click()
     # The button opens the limited view of this browser's gift; the rest needs a code.

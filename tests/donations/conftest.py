@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from donations.models import Donation, Payment
+from mollie_sandbox.recurring import SETTLE_DAYS
 
 FORM = {
     "frequency": "oneoff",
@@ -22,7 +23,7 @@ FORM = {
 @pytest.fixture(autouse=True)
 def mollie(settings, sandbox):
     """Point the site at an empty sandbox; no webhook URL unless a test sets one."""
-    settings.MOLLIE_API_KEY = "test_sitetestsuite0123456789"
+    settings.MOLLIE_API_KEY = "test_sitetestsuite01234567890123456"
     settings.MOLLIE_API_ENDPOINT = sandbox.base_url
     settings.MOLLIE_WEBHOOK_BASE_URL = ""
     sandbox.wait_for_webhooks(5)
@@ -55,6 +56,23 @@ def pay(client, sandbox, donation: Donation, mollie_id: str, outcome: str = "pai
     redirect = sandbox.checkout(mollie_id, outcome)
     assert redirect.startswith("http://testserver/")
     return client.get(redirect.removeprefix("http://testserver"))
+
+
+def charge_settled(sandbox, subscription_id: str, outcome: str = "paid") -> dict:
+    """Charge a subscription now and let the sandbox's clock pass the days a direct debit
+    is pending (an iDEAL first payment leaves a direct-debit mandate): the charge's final JSON."""
+    made = sandbox.charge_subscription(subscription_id, outcome)
+    sandbox.advance_clock(days=SETTLE_DAYS)
+    with sandbox.store.lock:
+        return dict(sandbox.store.payments[made["id"]])
+
+
+def charges_settled(sandbox, *, to, outcome: str = "paid") -> list[str]:
+    """Move the sandbox's clock to `to` (Mollie charges what is due) and on past the days the
+    direct debits are pending, so they have their outcome: the ids of the charges made."""
+    charged = sandbox.advance_clock(to=to, outcome=outcome)["charged"]
+    sandbox.advance_clock(days=SETTLE_DAYS)
+    return charged
 
 
 def webhook(client, mollie_id: str):

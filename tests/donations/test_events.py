@@ -13,7 +13,7 @@ from donations.models import NET_AMOUNT, Payment, Subscription
 from supporters.models import Supporter
 from supporters.receivers import gift_emails
 
-from .conftest import pay, start, webhook
+from .conftest import charge_settled, pay, start, webhook
 from .factories import make_payment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,7 +52,7 @@ def test_a_monthly_gift_announces_each_step(client, mollie, announced):
     pay(client, mollie, donation, mollie_id, "paid")
     subscription = Subscription.objects.get(donation=donation)
     services.subscription_update_amount(subscription=subscription, amount=Decimal("12.00"))
-    charge = mollie.charge_subscription(subscription.mollie_id, "failed")
+    charge = charge_settled(mollie, subscription.mollie_id, "failed")
     webhook(client, charge["id"])
     services.subscription_cancel(subscription=subscription)
     services.subscription_cancel(subscription=subscription)  # already stopped: no news

@@ -14,7 +14,16 @@ from donations.services import sync
 from donations.services.common import add_months
 from supporters.models import Supporter
 
-from .conftest import donate_url, pay, return_path, start, subjects, webhook
+from .conftest import (
+    charge_settled,
+    charges_settled,
+    donate_url,
+    pay,
+    return_path,
+    start,
+    subjects,
+    webhook,
+)
 
 # Real commits, so emails queued with on_commit are sent as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -155,7 +164,7 @@ def monthly(client, mollie):
 def test_recurring_charges_become_rows_with_the_right_emails(client, mollie, monthly):
     charged = []
     for outcome in ("paid", "failed", "paid"):
-        payment = mollie.charge_subscription(monthly.mollie_id, outcome)
+        payment = charge_settled(mollie, monthly.mollie_id, outcome)
         charged.append(payment["id"])
         assert webhook(client, payment["id"]).status_code == 200
         webhook(client, payment["id"])  # Mollie may call twice; nothing doubles
@@ -231,7 +240,7 @@ def test_return_page_query_count(client, mollie, django_assert_num_queries):
 
 def _charge_when_due(mollie, monthly, outcome: str) -> str:
     """Move the sandbox's clock to the due date: Mollie charges the subscription that day."""
-    charged = mollie.advance_clock(to=monthly.next_payment_date, outcome=outcome)["charged"]
+    charged = charges_settled(mollie, to=monthly.next_payment_date, outcome=outcome)
     assert len(charged) == 1
     return charged[0]
 

@@ -39,7 +39,7 @@ class Answer(BaseHTTPRequestHandler):
 def stub(settings):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    settings.MOLLIE_API_KEY = "test_stubkey0123456789"
+    settings.MOLLIE_API_KEY = "test_stubkey01234567890123456789012"
     settings.MOLLIE_API_ENDPOINT = f"http://127.0.0.1:{server.server_address[1]}"
     yield server
     server.shutdown()
@@ -86,7 +86,7 @@ def test_a_refusal_carries_mollies_message_and_field(stub):
 
 
 def test_unreachable_and_malformed_ids(settings, closed_url):
-    settings.MOLLIE_API_KEY = "test_stubkey0123456789"
+    settings.MOLLIE_API_KEY = "test_stubkey01234567890123456789012"
     settings.MOLLIE_API_ENDPOINT = closed_url
     with pytest.raises(PaymentProviderUnavailable):
         gateway.payment_get("tr_abc123")

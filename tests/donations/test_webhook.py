@@ -169,7 +169,7 @@ def test_malformed_ids_never_reach_mollie(settings, closed_url):
     from donations import gateway
     from donations.exceptions import PaymentNotFound
 
-    settings.MOLLIE_API_KEY = "test_stubkey0123456789"
+    settings.MOLLIE_API_KEY = "test_stubkey01234567890123456789012"
     settings.MOLLIE_API_ENDPOINT = closed_url
     bad = "tr_/../customers"
     calls = [

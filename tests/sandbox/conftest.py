@@ -23,7 +23,7 @@ def reset_sandbox(sandbox):
 @pytest.fixture
 def client(sandbox):
     api = Client(api_endpoint=sandbox.base_url, timeout=(2, 10))
-    api.set_api_key("test_sandboxtestkey1234567890")
+    api.set_api_key("test_sandboxtestkey1234567890012345")
     return api
 
 
@@ -47,10 +47,8 @@ def make_receiver():
         item.close()
 
 
-@pytest.fixture
-def mandated_customer(client, sandbox):
-    """A customer with a valid directdebit mandate from a paid first payment (iDEAL)."""
-    customer = client.customers.create({"name": "Ada Tester", "email": "ada@example.org"})
+def _customer_with_mandate(client, sandbox, name: str, method: str):
+    customer = client.customers.create({"name": name, "email": f"{name.split()[0]}@example.org"})
     first = customer.payments.create(
         {
             "amount": amount("5.00"),
@@ -59,5 +57,17 @@ def mandated_customer(client, sandbox):
             "redirectUrl": REDIRECT,
         }
     )
-    sandbox.checkout(first.id, "paid")
+    sandbox.checkout(first.id, "paid", method=method)
     return customer
+
+
+@pytest.fixture
+def mandated_customer(client, sandbox):
+    """A customer with a valid directdebit mandate from a paid first payment (iDEAL)."""
+    return _customer_with_mandate(client, sandbox, "Ada Tester", "ideal")
+
+
+@pytest.fixture
+def card_customer(client, sandbox):
+    """A customer with a valid creditcard mandate: its charges have their outcome at once."""
+    return _customer_with_mandate(client, sandbox, "Cas Tester", "creditcard")

@@ -15,7 +15,7 @@ THREADS = 20
 def _client(sandbox) -> Client:
     # One client per thread: requests sessions are not meant to be shared across threads.
     api = Client(api_endpoint=sandbox.base_url)
-    api.set_api_key("test_sandboxtestkey1234567890")
+    api.set_api_key("test_sandboxtestkey1234567890012345")
     return api
 
 

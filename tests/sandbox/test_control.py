@@ -151,7 +151,7 @@ def test_command_line_serves_api(tmp_path):
         base = line.split()[3]
         assert base.startswith("http://127.0.0.1:")
         api = Client(api_endpoint=base)
-        api.set_api_key("test_cli")
+        api.set_api_key("test_cli012345678901234567890123456")
         payment = api.payments.create(payment_data())
         assert api.payments.get(payment.id).status == "open"
         assert payment.id in json.loads(state.read_text())["payments"]

@@ -9,7 +9,10 @@ from mollie_sandbox import idempotency
 
 from .helpers import amount, payment_data, raw
 
-AUTH = {"Authorization": "Bearer test_idempotency", "Content-Type": "application/json"}
+AUTH = {
+    "Authorization": "Bearer test_idempotency0123456789012345678",
+    "Content-Type": "application/json",
+}
 
 
 def test_same_key_replays_first_response(client):
@@ -74,7 +77,7 @@ def test_keys_are_per_api_key(client, sandbox):
     from mollie.api.client import Client
 
     other = Client(api_endpoint=sandbox.base_url)
-    other.set_api_key("test_anotherkey")
+    other.set_api_key("test_anotherkey01234567890123456789")
     first = client.payments.create(payment_data(), idempotency_key="shared")
     second = other.payments.create(payment_data(), idempotency_key="shared")
     assert first.id != second.id

@@ -25,7 +25,7 @@ def test_create_returns_open_payment_with_links_under_base(client, sandbox):
     assert payment.sequence_type == "oneoff"
     assert payment.metadata == {"donation_id": 7}
     assert payment.locale == "nl_NL"
-    assert payment.is_cancelable is True
+    assert payment.is_cancelable is False  # an open payment without a method to cancel it
     assert TIMESTAMP.match(payment.created_at)
     assert TIMESTAMP.match(payment.expires_at)
     assert payment.checkout_url == f"{sandbox.base_url}/checkout/{payment.id}"
@@ -49,7 +49,7 @@ def test_response_is_hal_json(client, sandbox):
     status, headers, body = raw(
         "GET",
         f"{sandbox.base_url}/v2/payments/{created.id}",
-        headers={"Authorization": "Bearer test_abc"},
+        headers={"Authorization": "Bearer test_abc012345678901234567890123456"},
     )
     assert status == 200
     assert headers["Content-Type"] == "application/hal+json"
@@ -148,7 +148,9 @@ def test_update_rules(client, sandbox):
 
 
 def test_delete_cancels_open_payment(client):
-    payment = client.payments.create(payment_data(cancelUrl=REDIRECT + "/cancel"))
+    payment = client.payments.create(
+        payment_data(cancelUrl=REDIRECT + "/cancel", method="banktransfer")
+    )
     canceled = client.payments.delete(payment.id)
     assert canceled.status == "canceled"
     assert canceled.is_canceled()
@@ -190,7 +192,7 @@ def test_list_from_cursor_and_limit_validation(client, sandbox):
     status, _, body = raw(
         "GET",
         f"{sandbox.base_url}/v2/payments?limit=251",
-        headers={"Authorization": "Bearer test_x"},
+        headers={"Authorization": "Bearer test_x01234567890123456789012345678"},
     )
     assert status == 400
     assert json.loads(body)["field"] == "limit"
@@ -203,7 +205,7 @@ def test_empty_list(client):
 
 
 def test_unknown_route_and_method(sandbox):
-    headers = {"Authorization": "Bearer test_x"}
+    headers = {"Authorization": "Bearer test_x01234567890123456789012345678"}
     status, _, body = raw("GET", f"{sandbox.base_url}/v2/nothing", headers=headers)
     assert status == 404
     assert json.loads(body)["status"] == 404
@@ -212,7 +214,8 @@ def test_unknown_route_and_method(sandbox):
 
 
 def test_empty_body_is_422_and_invalid_json_is_400(sandbox):
-    url, headers = f"{sandbox.base_url}/v2/payments", {"Authorization": "Bearer test_x"}
+    url = f"{sandbox.base_url}/v2/payments"
+    headers = {"Authorization": "Bearer test_x01234567890123456789012345678"}
     status, _, body = raw("POST", url, headers=headers, data=b"")
     assert status == 422
     assert json.loads(body)["field"] == "amount"

@@ -200,7 +200,7 @@ def test_error_shape(sandbox):
         "POST",
         f"{sandbox.base_url}/v2/payments",
         json_body={"amount": amount("1")},
-        headers={"Authorization": "Bearer test_shape"},
+        headers={"Authorization": "Bearer test_shape0123456789012345678901234"},
     )
     error = json.loads(body)
     assert status == 422

@@ -13,7 +13,7 @@ from .helpers import amount, payment_data
 
 def _client(running) -> Client:
     api = Client(api_endpoint=running.base_url)
-    api.set_api_key("test_statefile")
+    api.set_api_key("test_statefile012345678901234567890")
     return api
 
 

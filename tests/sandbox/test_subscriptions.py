@@ -154,22 +154,22 @@ def test_update_rules(sandbox, mandated_customer):
     assert pinned.get_mandate().id == mandate.id
 
 
-def test_charged_several_times_with_amount_change(client, sandbox, mandated_customer):
+def test_charged_several_times_with_amount_change(client, sandbox, card_customer):
     start = sandbox.today()
-    sub = mandated_customer.subscriptions.create(sub_data(times=4))
+    sub = card_customer.subscriptions.create(sub_data(times=4))
     first = sandbox.charge_subscription(sub.id)
     assert first["status"] == "paid"
     assert first["amount"]["value"] == "10.00"
-    after_one = mandated_customer.subscriptions.get(sub.id)
+    after_one = card_customer.subscriptions.get(sub.id)
     assert after_one.next_payment_date == add_months(start, 1).isoformat()
     assert after_one.times_remaining == 3
-    mandated_customer.subscriptions.update(sub.id, {"amount": amount("15.00")})
+    card_customer.subscriptions.update(sub.id, {"amount": amount("15.00")})
     result = sandbox.advance_clock(months=1)
     assert len(result["charged"]) == 1
     second = client.payments.get(result["charged"][0])
     assert second.amount["value"] == "15.00"
     assert second.subscription_id == sub.id
-    assert second.customer_id == mandated_customer.id
+    assert second.customer_id == card_customer.id
     assert second.sequence_type == "recurring"
     assert second.mandate_id.startswith("mdt_")
     assert second.description == "Monthly gift #1"
@@ -179,7 +179,7 @@ def test_charged_several_times_with_amount_change(client, sandbox, mandated_cust
     # The last two charges fall on start + 2 and start + 3 months (counted from the start date,
     # not from the day reached above, which a short month may have pulled back).
     sandbox.advance_clock(to=add_months(start, 3).isoformat())
-    done = mandated_customer.subscriptions.get(sub.id)
+    done = card_customer.subscriptions.get(sub.id)
     assert done.is_completed()
     assert done.times_remaining == 0
     assert "nextPaymentDate" not in done
@@ -241,11 +241,11 @@ def test_pending_charge_then_paid(client, sandbox, mandated_customer):
     assert client.payments.get(payment["id"]).is_paid()
 
 
-def test_failed_charge_still_counts(client, sandbox, mandated_customer):
-    sub = mandated_customer.subscriptions.create(sub_data(times=2))
+def test_failed_charge_still_counts(client, sandbox, card_customer):
+    sub = card_customer.subscriptions.create(sub_data(times=2))
     payment = sandbox.charge_subscription(sub.id, "failed")
     assert client.payments.get(payment["id"]).is_failed()
-    assert mandated_customer.subscriptions.get(sub.id).times_remaining == 1
+    assert card_customer.subscriptions.get(sub.id).times_remaining == 1
 
 
 def test_test_mode_cancels_after_ten_charges(sandbox, mandated_customer):
@@ -257,8 +257,8 @@ def test_test_mode_cancels_after_ten_charges(sandbox, mandated_customer):
     assert fetched.canceled_at
 
 
-def test_charge_and_advance_over_http(client, sandbox, mandated_customer):
-    sub = mandated_customer.subscriptions.create(sub_data())
+def test_charge_and_advance_over_http(client, sandbox, card_customer):
+    sub = card_customer.subscriptions.create(sub_data())
     status, body = control(sandbox, f"/_sandbox/subscriptions/{sub.id}/charge", outcome="paid")
     assert status == 200
     assert body["payment"]["subscriptionId"] == sub.id

@@ -37,7 +37,7 @@ def test_other_final_statuses_call_webhook(client, sandbox, receiver, outcome):
 
 
 def test_api_cancel_refund_and_chargeback_call_webhook(client, sandbox, receiver):
-    canceled = client.payments.create(payment_data(webhookUrl=receiver.url))
+    canceled = client.payments.create(payment_data(webhookUrl=receiver.url, method="banktransfer"))
     client.payments.delete(canceled.id)
     paid = client.payments.create(payment_data(webhookUrl=receiver.url))
     sandbox.checkout(paid.id, "paid")
@@ -106,10 +106,8 @@ def test_redirects_are_followed_like_mollie(client, sandbox, receiver):
     assert (second["method"], second["body"]) == ("GET", "")  # 302 turns POST into GET
 
 
-def test_subscription_charges_use_subscription_webhook(
-    client, sandbox, receiver, mandated_customer
-):
-    sub = mandated_customer.subscriptions.create(
+def test_subscription_charges_use_subscription_webhook(client, sandbox, receiver, card_customer):
+    sub = card_customer.subscriptions.create(
         {
             "amount": amount("3.00"),
             "interval": "1 month",

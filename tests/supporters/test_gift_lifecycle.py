@@ -13,7 +13,13 @@ from donations.models import MandateChange, Payment, Subscription
 from donations.services.common import mollie_time
 from donations.services.subscriptions import subscription_charged
 
-from ..donations.conftest import mollie, pay, start, webhook  # noqa: F401 (fixture)
+from ..donations.conftest import (  # noqa: F401 (mollie: a fixture)
+    charges_settled,
+    mollie,
+    pay,
+    start,
+    webhook,
+)
 from .conftest import last_code, log_in, make_supporter, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -236,7 +242,7 @@ def test_a_new_payment_method_moves_the_gift_and_refunds_the_check(
     assert [r["amount"]["value"] for r in gateway.payment_refunds(check_id)] == ["0.01"]
     assert "Your new payment method is set" in subjects()
     # The next charge uses the new mandate; the check is no gift.
-    [charge] = mollie.advance_clock(to="2026-07-15")["charged"]
+    [charge] = charges_settled(mollie, to="2026-07-15")
     assert mollie.store.payments[charge]["mandateId"] == change.new_mandate_id
     webhook(client, charge)
     assert services.payments_reconcile(older_than_minutes=0, workers=1).errors == []
@@ -289,7 +295,7 @@ def test_failed_charges_email_each_time_and_three_in_a_row_put_the_gift_at_risk(
     gift,
 ):
     for month in (7, 8, 9):
-        [charge] = mollie.advance_clock(to=f"2026-{month:02d}-15", outcome="failed")["charged"]
+        [charge] = charges_settled(mollie, to=f"2026-{month:02d}-15", outcome="failed")
         webhook(client, charge)
         webhook(client, charge)  # Mollie may call twice: one email
     gift.refresh_from_db()
@@ -300,7 +306,7 @@ def test_failed_charges_email_each_time_and_three_in_a_row_put_the_gift_at_risk(
     assert (
         "Perhaps your bank account or card has changed?" in client.get(url("home")).content.decode()
     )
-    [charge] = mollie.advance_clock(to="2026-10-15")["charged"]
+    [charge] = charges_settled(mollie, to="2026-10-15")
     webhook(client, charge)
     gift.refresh_from_db()
     assert (gift.failed_in_a_row, gift.state) == (0, "active")  # recovered
@@ -313,7 +319,7 @@ def test_the_payment_method_link_in_the_email_leads_there_after_a_code(
     mollie,  # noqa: F811
     gift,
 ):
-    [charge] = mollie.advance_clock(to="2026-07-15", outcome="failed")["charged"]
+    [charge] = charges_settled(mollie, to="2026-07-15", outcome="failed")
     webhook(client, charge)
     link = next(word for word in mail.outbox[-1].body.split() if "next=" in word)
     client.post(url("logout"))
@@ -348,7 +354,7 @@ def test_a_chargeback_shows_in_the_history_and_is_no_gift_in_the_statement(
     mollie,  # noqa: F811
     gift,
 ):
-    [charge] = mollie.advance_clock(to="2026-07-15")["charged"]
+    [charge] = charges_settled(mollie, to="2026-07-15")
     webhook(client, charge)
     mollie.chargeback(charge)
     webhook(client, charge)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-SANDBOX_KEY = "test_local_sandbox_key"
+SANDBOX_KEY = "test_localsandboxkey012345678901234"
 
 
 class Command(BaseCommand):
