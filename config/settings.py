@@ -249,7 +249,7 @@ TASKS_BACKEND = env.str(
 )
 TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default", "email"]}}
 # A failed email is tried again after these many seconds (then it is marked failed for staff).
-EMAIL_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
+EMAIL_RETRY_DELAYS = env.list("EMAIL_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 7200, 21600])
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

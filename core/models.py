@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -113,6 +115,7 @@ class EmailLog(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
@@ -136,6 +139,10 @@ class EmailLog(models.Model):
     )
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When the next attempt is due (a queued email whose time has long passed was lost on its
+    # way to the worker and is queued again), and when a worker took it on to send it.
+    due_at = models.DateTimeField(_("due"), default=timezone.now, db_default=Now())
+    claimed_at = models.DateTimeField(_("taken on"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
@@ -144,6 +151,7 @@ class EmailLog(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "due_at"]),
             models.Index(fields=["kind", "created_at"]),
             models.Index(fields=["recipient_type", "recipient_id"]),
         ]

@@ -14,13 +14,14 @@ it is rendered. This module imports no feature app: apps register what they need
 
 import datetime
 import logging
+import time
 from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
@@ -127,15 +128,28 @@ def _enqueue(log_id: int, run_after: datetime.datetime | None = None) -> None:
     queued.enqueue(log_id=log_id)
 
 
+def message_id(log: EmailLog) -> str:
+    """The same Message-ID for every attempt at one email, so that a receiving server (or a
+    person) can tell a second copy for what it is."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<email-{log.pk}.{log.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
 def email_deliver(*, log_id: int) -> bool:
     """Render and send a queued email and record the outcome; never raises.
 
-    On failure the email is queued again after the next of EMAIL_RETRY_DELAYS (when the task
-    backend can run tasks later), else marked failed so staff see it in the admin.
+    The worker first takes the email on (QUEUED becomes SENDING in one conditional UPDATE), so
+    two workers holding the same task, or a task queued twice, send it once. On failure the
+    email is queued again after the next of EMAIL_RETRY_DELAYS (when the task backend can run
+    tasks later), else marked failed so staff see it in the admin.
     """
-    log = EmailLog.objects.filter(pk=log_id).first()
-    if log is None or log.status != EmailLog.Status.QUEUED:
+    now = timezone.now()
+    taken = EmailLog.objects.filter(pk=log_id, status=EmailLog.Status.QUEUED).update(
+        status=EmailLog.Status.SENDING, claimed_at=now
+    )
+    if not taken:
         return False
+    log = EmailLog.objects.get(pk=log_id)
     context = context_decode(log.context)
     try:
         with translation.override(log.language):
@@ -148,21 +162,38 @@ def email_deliver(*, log_id: int) -> bool:
             }
             text = render_to_string(f"emails/{log.kind}.txt", full_context)
             html = render_to_string(f"emails/{log.kind}.html", full_context)
-        message = EmailMultiAlternatives(log.subject, text, to=[log.to])
+        message = EmailMultiAlternatives(
+            log.subject, text, to=[log.to], headers={"Message-ID": message_id(log)}
+        )
         message.attach_alternative(html, "text/html")
         message.send()
     except Exception as error:  # SMTP and template errors alike: record, retry, never break
         logger.exception("Email %s (%s) failed", log.pk, log.kind)
         _delivery_failed(log, error)
         return False
-    EmailLog.objects.filter(pk=log.pk).update(
-        status=EmailLog.Status.SENT,
-        sent_at=timezone.now(),
-        attempts=log.attempts + 1,
-        error="",
-        context={},
-    )
+    _record_sent(log)
     return True
+
+
+def _record_sent(log: EmailLog, tries: int = 8) -> None:
+    """Write down that the email went out. The message is already on its way, so a database
+    that is away for a moment (a restart) is waited for rather than the email sent again."""
+    for attempt in range(tries):
+        try:
+            EmailLog.objects.filter(pk=log.pk).update(
+                status=EmailLog.Status.SENT,
+                sent_at=timezone.now(),
+                attempts=log.attempts + 1,
+                error="",
+                context={},
+            )
+            return
+        except DatabaseError:
+            if attempt == tries - 1:
+                raise
+            logger.warning("Email %s was sent; recording it waits for the database", log.pk)
+            connection.close()
+            time.sleep(min(2**attempt * 0.25, 8))
 
 
 def _delivery_failed(log: EmailLog, error: Exception) -> None:
@@ -170,11 +201,38 @@ def _delivery_failed(log: EmailLog, error: Exception) -> None:
     delays = settings.EMAIL_RETRY_DELAYS
     can_wait = deliver_email.get_backend().supports_defer
     if can_wait and attempts <= len(delays):
-        EmailLog.objects.filter(pk=log.pk).update(attempts=attempts, error=str(error)[:2000])
-        _enqueue(
-            log.pk, run_after=timezone.now() + datetime.timedelta(seconds=delays[attempts - 1])
+        due = timezone.now() + datetime.timedelta(seconds=delays[attempts - 1])
+        EmailLog.objects.filter(pk=log.pk).update(
+            status=EmailLog.Status.QUEUED,
+            attempts=attempts,
+            error=str(error)[:2000],
+            due_at=due,
+            claimed_at=None,
         )
+        _enqueue(log.pk, run_after=due)
         return
     EmailLog.objects.filter(pk=log.pk).update(
         status=EmailLog.Status.FAILED, attempts=attempts, error=str(error)[:2000]
     )
+
+
+def emails_requeue_stale(*, lost_after_minutes: int = 10) -> int:
+    """Queue again what was lost on the way: an email still queued long after its attempt was
+    due (the process died between the commit and handing it to the worker, or the task was
+    lost), and one a worker took on and never finished (killed while sending; it may then go
+    out twice, with the same Message-ID). Run by `sync_payments`; returns how many."""
+    cutoff = timezone.now() - datetime.timedelta(minutes=lost_after_minutes)
+    EmailLog.objects.filter(status=EmailLog.Status.SENDING, claimed_at__lt=cutoff).update(
+        status=EmailLog.Status.QUEUED, claimed_at=None, due_at=cutoff
+    )
+    lost = list(
+        EmailLog.objects.filter(status=EmailLog.Status.QUEUED, due_at__lte=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for log_id in lost:
+        EmailLog.objects.filter(pk=log_id, status=EmailLog.Status.QUEUED).update(
+            due_at=timezone.now()
+        )
+        _enqueue(log_id)
+    return len(lost)

@@ -1,5 +1,6 @@
 """Durable email: sent by the task worker, retried when SMTP fails, visible to staff at last."""
 
+import datetime
 import smtplib
 import time
 from decimal import Decimal
@@ -8,15 +9,19 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import transaction
+from django.db import OperationalError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from core import outbox
 from core.models import EmailLog
-from core.outbox import email_deliver
+from core.outbox import email_deliver, emails_requeue_stale, message_id
 from supporters.emails import supporter_email_queue
 
 from ..donations.conftest import mollie, start  # noqa: F401 (fixture used by these tests)
-from .conftest import make_supporter
+from .conftest import enter_code, last_code, make_supporter, request_code, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,3 +106,100 @@ def test_a_slow_smtp_server_never_slows_the_webhook(worker_tasks, settings, clie
     assert EmailLog.objects.get().status == EmailLog.Status.QUEUED
     run_worker()
     assert EmailLog.objects.get().status == EmailLog.Status.SENT
+
+
+# --- Exactly once, when things break -------------------------------------------------------
+
+
+def test_an_email_a_worker_has_taken_on_is_not_sent_by_another(worker_tasks):
+    """The same task run twice (or two tasks for one email) sends it once."""
+    log = queue_one(make_supporter())
+    EmailLog.objects.filter(pk=log.pk).update(status=EmailLog.Status.SENDING)
+    assert email_deliver(log_id=log.pk) is False
+    assert mail.outbox == []
+    EmailLog.objects.filter(pk=log.pk).update(status=EmailLog.Status.QUEUED)
+    assert email_deliver(log_id=log.pk) is True
+    assert email_deliver(log_id=log.pk) is False
+    assert len(mail.outbox) == 1
+
+
+def test_every_attempt_at_an_email_has_the_same_message_id(worker_tasks, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    settings.EMAIL_RETRY_DELAYS = [3600]
+    log = queue_one(make_supporter())
+    run_worker()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert email_deliver(log_id=log.pk)
+    [sent] = mail.outbox
+    assert sent.extra_headers["Message-ID"] == message_id(log)
+    assert message_id(log).startswith(f"<email-{log.pk}.") and message_id(log).endswith(
+        "@example.org>"
+    )
+
+
+def test_a_sent_email_is_recorded_after_a_database_blip_and_not_sent_again(
+    worker_tasks, monkeypatch
+):
+    log = queue_one(make_supporter())
+    real_update = QuerySet.update
+    failures = []
+
+    def flaky_update(queryset, **changes):
+        if changes.get("status") == EmailLog.Status.SENT and not failures:
+            failures.append(True)
+            raise OperationalError("the database is restarting")
+        return real_update(queryset, **changes)
+
+    monkeypatch.setattr(QuerySet, "update", flaky_update)
+    monkeypatch.setattr(outbox.time, "sleep", lambda seconds: None)
+    assert email_deliver(log_id=log.pk)
+    log.refresh_from_db()
+    assert failures and log.status == EmailLog.Status.SENT
+    assert len(mail.outbox) == 1
+    assert email_deliver(log_id=log.pk) is False and len(mail.outbox) == 1
+
+
+def test_emails_lost_on_the_way_to_the_worker_are_queued_again(worker_tasks, fixed_clock):
+    supporter = make_supporter()
+    lost = queue_one(supporter)  # committed, but (say) the process died before the enqueue
+    DBTaskResult.objects.all().delete()
+    with transaction.atomic():
+        stuck = supporter_email_queue(
+            event_key="test:2",
+            supporter=supporter,
+            template="donations/thanks_oneoff",
+            subject="Taken on, never finished",
+            context={"name": supporter.name, "amount": Decimal("5.00")},
+        )
+    DBTaskResult.objects.all().delete()
+    EmailLog.objects.filter(pk=stuck.pk).update(
+        status=EmailLog.Status.SENDING, claimed_at=timezone.now()
+    )
+    assert emails_requeue_stale() == 0  # too early to tell: the worker may be on its way
+    fixed_clock.shift(datetime.timedelta(minutes=11))
+    assert emails_requeue_stale() == 2
+    run_worker()
+    statuses = dict(EmailLog.objects.values_list("pk", "status"))
+    assert statuses == {lost.pk: EmailLog.Status.SENT, stuck.pk: EmailLog.Status.SENT}
+    assert sorted(m.subject for m in mail.outbox) == ["Taken on, never finished", "Thank you"]
+    assert emails_requeue_stale() == 0
+
+
+def test_a_login_code_asked_for_while_smtp_is_down_arrives_fresh_when_it_is_back(
+    worker_tasks, settings, client, fixed_clock
+):
+    """The code is made when the email is sent, so an hour of SMTP trouble never delivers a
+    code that has already expired."""
+    supporter = make_supporter()
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    settings.EMAIL_RETRY_DELAYS = [60, 3600]
+    assert request_code(client, supporter.email).status_code == 303  # the page says: sent
+    run_worker()
+    log = EmailLog.objects.get()
+    assert log.status == EmailLog.Status.QUEUED and log.attempts == 1
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    fixed_clock.shift(datetime.timedelta(minutes=settings.LOGIN_CODE_VALID_MINUTES + 50))
+    assert email_deliver(log_id=log.pk)  # the worker's retry, long after the request
+    code = last_code(supporter.email)
+    response = enter_code(client, supporter.email, code)
+    assert response.status_code == 303 and response["Location"] == url("home")

@@ -2,13 +2,15 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.outbox import emails_requeue_stale
 from donations.services import payments_reconcile
 
 
 class Command(BaseCommand):
     help = (
         "Re-sync unfinished payments and active monthly gifts from Mollie, so a lost webhook "
-        "never loses a gift. Safe to run from cron on several machines at once."
+        "never loses a gift, and queue again emails lost on their way to the worker. Safe to "
+        "run from cron on several machines at once."
     )
 
     def add_arguments(self, parser) -> None:
@@ -29,6 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, older_than: int, workers: int, **options) -> None:
         started = time.monotonic()
         report = payments_reconcile(older_than_minutes=older_than, workers=workers)
+        requeued = emails_requeue_stale()
         seconds = time.monotonic() - started
         self.stdout.write(
             f"Checked {report.payments_checked} payment(s) in {seconds:.1f} s: "
@@ -38,7 +41,8 @@ class Command(BaseCommand):
             f"{report.pauses_scheduled} resume(s) scheduled, "
             f"{report.method_changes_finished} payment method change(s) finished, "
             f"{report.mandates_revoked} old mandate(s) revoked, "
-            f"{report.notices_sent} pre-debit notice(s) sent."
+            f"{report.notices_sent} pre-debit notice(s) sent; "
+            f"{requeued} lost email(s) queued again."
         )
         for error in report.errors:
             self.stderr.write(f"Error: {error}")
