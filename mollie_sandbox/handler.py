@@ -319,7 +319,12 @@ class Handler(BaseHTTPRequestHandler):
         return {"reset": True}
 
     def _c_webhooks(self, params):
-        return {"deliveries": self.sandbox.deliveries, "pending": self.sandbox.webhooks.pending()}
+        webhooks = self.sandbox.webhooks
+        return {
+            "deliveries": self.sandbox.deliveries,
+            "pending": webhooks.pending(),
+            "totals": webhooks.totals(),
+        }
 
     def _c_faults_show(self, params):
         return self.sandbox.faults.describe()

@@ -11,6 +11,7 @@ the payload, 307/308 repeat the POST.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import http.client
 import itertools
@@ -41,7 +42,8 @@ class WebhookDispatcher:
     Mollie calls webhooks concurrently; `workers` threads do the same here.
 
     `record(delivery)` is called for each attempt with a dict: time, url, paymentId, event,
-    attempt (1-based), status (HTTP code or None), error (text or None), ok (bool).
+    attempt (1-based), status (HTTP code or None), error (text or None), ok (bool), ms (how
+    long the call took).
     """
 
     def __init__(
@@ -65,6 +67,9 @@ class WebhookDispatcher:
         # Bumped by clear(): an attempt already under way when the sandbox is reset is neither
         # recorded nor retried, so it cannot leak into what happens after the reset.
         self._generation = 0
+        self._answers: collections.Counter = collections.Counter()
+        self._errors: collections.Counter = collections.Counter()
+        self._durations: list[float] = []
         self._stopped = False
         self._opener = urllib.request.build_opener(_Redirects)
         self._threads = [
@@ -88,7 +93,31 @@ class WebhookDispatcher:
         with self._cond:
             self._generation += 1
             self._heap.clear()
+            self._answers.clear()
+            self._errors.clear()
+            self._durations.clear()
             self._cond.notify_all()
+
+    def totals(self) -> dict:
+        """Every attempt since the start or the last reset (the delivery log keeps only the
+        newest): answers by status, attempts without an answer by kind, and how long the site
+        took to answer when it did (milliseconds: median, 99th percentile, slowest)."""
+        with self._cond:
+            durations = sorted(self._durations)
+            answers = {str(k): v for k, v in sorted(self._answers.items())}
+            errors = dict(self._errors)
+
+        def percentile(share: float) -> float | None:
+            if not durations:
+                return None
+            return durations[min(len(durations) - 1, int(share * len(durations)))]
+
+        return {
+            "answered": len(durations),
+            "answers": answers,
+            "without_answer": errors,
+            "ms": {"p50": percentile(0.5), "p99": percentile(0.99), "max": percentile(1.0)},
+        }
 
     def pending(self) -> int:
         with self._cond:
@@ -135,6 +164,7 @@ class WebhookDispatcher:
         decision = self._faults.decide(WEBHOOK, job["url"]) if self._faults else None
         if decision and decision.delay:
             time.sleep(decision.delay)
+        began = time.monotonic()
         if decision and decision.action == "error":
             status, error = None, "sandbox fault: the call was not made"
         elif decision and decision.action == "drop":
@@ -146,6 +176,13 @@ class WebhookDispatcher:
                 return
         ok = status is not None and 200 <= status < 300
         attempt = job["attempt"] + 1
+        took = round((time.monotonic() - began) * 1000, 2)
+        with self._cond:
+            if status is not None:
+                self._answers[status] += 1
+                self._durations.append(took)
+            else:
+                self._errors[(error or "?").split(":")[0]] += 1
         self._record(
             {
                 "time": time.time(),
@@ -156,6 +193,8 @@ class WebhookDispatcher:
                 "status": status,
                 "error": error,
                 "ok": ok,
+                # How long the site took to answer (the call itself, without added latency).
+                "ms": took,
             }
         )
         if not ok and attempt < len(self.schedule):
