@@ -150,6 +150,12 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A request waits at most this long for a row lock, then fails (the webhook answers 503 and
+    # Mollie calls again) instead of piling up behind a stuck transaction. Set for the whole
+    # connection, so no transaction spends a statement on it.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c lock_timeout=5s".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two requests writing at once (a webhook and the return page) must wait for each other
     # rather than fail: take the write lock when a transaction starts, wait up to 20 s for it,
@@ -222,6 +228,8 @@ SUPPORTER_LIMITED_SESSION_SECONDS = env.int("SUPPORTER_LIMITED_SESSION_SECONDS",
 # --- Mollie -----------------------------------------------------------------------------------
 # A test_... or live_... key. `make run` leaves it empty and uses the local Mollie sandbox.
 MOLLIE_API_KEY = env.str("MOLLIE_API_KEY", default="")
+# Benchmarks only: mounts /mollie/reference/, the minimal webhook R4 measures the webhook by.
+BENCHMARK_REFERENCE_VIEW = env.bool("BENCHMARK_REFERENCE_VIEW", default=False)
 # Empty means Mollie itself (https://api.mollie.com); the sandbox sets its own address here.
 MOLLIE_API_ENDPOINT = env.str("MOLLIE_API_ENDPOINT", default="").rstrip("/")
 MOLLIE_CONNECT_TIMEOUT = env.float("MOLLIE_CONNECT_TIMEOUT", default=2.0)

@@ -32,6 +32,9 @@ urlpatterns += i18n_patterns(
     prefix_default_language=True,
 )
 
+if settings.BENCHMARK_REFERENCE_VIEW:  # `make bench` only: the yardstick for R4
+    urlpatterns.append(path("mollie/reference/", donation_views.webhook_reference))
+
 if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(

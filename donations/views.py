@@ -1,11 +1,14 @@
 """Donation pages: the form, the return page after Mollie, and Mollie's webhook."""
 
 import logging
+import secrets
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import ratelimit
 from core.cache import public_page
 from core.http import cookie_free_post, no_faster_than, see_other
+from core.models import RateLimitCounter
 
 from . import gateway, selectors, services
 from .exceptions import DonationLimitReached, PaymentNotFound, PaymentProviderRefused
@@ -180,4 +184,20 @@ def mollie_webhook(request: HttpRequest) -> HttpResponse:
     except PaymentProviderRefused:
         logger.exception("Mollie refused a call while handling the webhook for %s", mollie_id)
         return HttpResponse(status=200)
+    return HttpResponse(status=200)
+
+
+@csrf_exempt
+@require_POST
+def webhook_reference(request: HttpRequest) -> HttpResponse:
+    """For the benchmark R4 only (mounted when BENCHMARK_REFERENCE_VIEW is on): the work no
+    webhook can do without, on the same gunicorn and middleware. It fetches the payment through
+    the same client and writes one row in a transaction (an expired rate-limit row, the
+    smallest table we have; `purge_expired` sweeps it), so that the webhook's own cost can be
+    put beside it."""
+    data = gateway.payment_get(request.POST.get("id", ""))
+    with transaction.atomic():
+        RateLimitCounter.objects.create(
+            key=f"bench:{data['id']}:{secrets.token_hex(6)}", expires_at=timezone.now()
+        )
     return HttpResponse(status=200)

@@ -5,13 +5,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from ..models import ZERO
-
-LOCK_TIMEOUT = "5s"
 
 
 def add_months(day: date, months: int) -> date:
@@ -29,13 +26,6 @@ def mollie_amount(amount: dict | None) -> Decimal:
 def mollie_time(value: str | None) -> datetime | None:
     """One of Mollie's ISO 8601 timestamps as an aware datetime (None when absent)."""
     return parse_datetime(value) if value else None
-
-
-def lock_timeout_set() -> None:
-    """Give up waiting for a row lock after LOCK_TIMEOUT (PostgreSQL), so callers can answer 503."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
 
 
 def webhook_url() -> str | None:

@@ -19,7 +19,7 @@ from ..models import (
     SequenceType,
     Subscription,
 )
-from .common import lock_timeout_set, mollie_amount, mollie_time
+from .common import mollie_amount, mollie_time
 from .mandates import mandate_change_follow
 from .subscriptions import subscription_charge_settled, subscription_charged, subscription_start
 
@@ -80,9 +80,21 @@ def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
 
 
 def _payment_store(mollie_id: str, data: dict) -> tuple[Payment | None, bool, bool]:
-    """Lock and update our row for the payment, or adopt it: (payment, changed, adopted)."""
+    """Lock and update our row for the payment, or adopt it: (payment, changed, adopted).
+
+    A charge of a subscription is usually new to us when its webhook comes (Mollie makes it;
+    a direct debit's first webhook comes when it settles), so it is inserted straight away,
+    and only when the row exists already is it locked and updated: on the first of the month
+    that saves a query per charge. Any other payment is looked up first.
+    """
+    if data.get("subscriptionId"):
+        try:
+            with transaction.atomic():
+                payment = _payment_adopt(data)
+            return payment, payment is not None, payment is not None
+        except IntegrityError:
+            pass  # we know it already (or a concurrent call just stored it): update it
     with transaction.atomic():
-        lock_timeout_set()
         payment = Payment.objects.select_for_update().filter(mollie_id=mollie_id).first()
         if payment is not None:
             return payment, _payment_apply(payment, data), False

@@ -208,3 +208,38 @@ def test_an_answer_that_is_not_the_object_asked_for_is_never_used(client, mollie
     with pytest.raises(UnexpectedProviderAnswer):
         services.payment_sync(mollie_id=first.mollie_id, data=other)
     assert Payment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"error": 1},  # Mollie answers 503
+        {"timeout": 1, "hang": 2},  # no answer within our read timeout
+        {"throttle": 1, "retry_after": 30},  # 429
+    ],
+)
+def test_mollie_failing_at_the_start_says_try_again_and_stores_no_payment(
+    client, mollie, settings, fault
+):
+    settings.MOLLIE_READ_TIMEOUT = 0.5
+    mollie.set_faults([{"pattern": "POST /v2/payments", **fault}])
+    response = client.post(donate_url(), {**FORM, "email": "retry@example.org"})
+    assert response.status_code == 503
+    assert "Payments are temporarily unavailable" in response.content.decode()
+    assert not Payment.objects.exists()
+    mollie.clear_faults()
+    again = client.post(donate_url(), {**FORM, "email": "retry@example.org"})
+    assert again.status_code == 303  # the second try goes through
+    assert Payment.objects.count() == 1
+
+
+def test_a_webhook_while_mollie_fails_answers_503_and_the_retry_stores_the_payment(
+    client, mollie, settings
+):
+    _, mollie_id = start(client)
+    mollie.checkout(mollie_id, "paid")
+    mollie.set_faults([{"pattern": "GET /v2/payments/*", "error": 1, "status": 502}])
+    assert webhook(client, mollie_id).status_code == 503
+    mollie.clear_faults()
+    assert webhook(client, mollie_id).status_code == 200
+    assert Payment.objects.get(mollie_id=mollie_id).status == "paid"
