@@ -3,16 +3,29 @@
 Public pages (campaign, guide, articles, search, donate info) are the same for every reader, so
 the rendered HTML is stored under a key that includes a *generation* number. Saving content bumps
 the generation, which makes every cached page stale at once without having to know their keys.
+
+A page is compressed when it is stored, not when it is served: the entry holds the plain page
+and its gzip and brotli forms, and each reader gets the one their `Accept-Encoding` asks for
+(with `Vary: Accept-Encoding`). A hit then costs no compression at all. These pages hold no
+secret (no CSRF token, no session data: `public_page` views must not touch either), so
+compressing them cannot leak one (BREACH needs a secret and the reader's input in one body).
 """
 
+import gzip
 import hashlib
+import re
 import time
 from functools import wraps
 
+import brotli
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+# Smaller bodies gain nothing from compression (and the header costs bytes).
+COMPRESS_MIN_BYTES = 512
+_CODING = re.compile(r"^\s*([a-z*]+)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$", re.IGNORECASE)
 
 GENERATION_KEY = "public-pages:generation"
 
@@ -42,7 +55,8 @@ def _page_key(request: HttpRequest) -> str:
     # page is never served to another host than the one it was made for.
     where = f"{request.get_host()}\n{request.path}"
     digest = hashlib.sha256(where.encode()).hexdigest()[:40]
-    return f"public-page:{public_pages_generation()}:{digest}"
+    # "v2": entries hold the compressed forms too (older entries held the plain page only).
+    return f"public-page:v2:{public_pages_generation()}:{digest}"
 
 
 def _storable(request: HttpRequest) -> bool:
@@ -71,6 +85,46 @@ def public_page(view):
     return wrapped
 
 
+def compressed_forms(content: bytes) -> dict[str, bytes]:
+    """The page as it is stored: plain, and gzip and brotli when it is worth it."""
+    forms = {"identity": content}
+    if len(content) >= COMPRESS_MIN_BYTES:
+        forms["gzip"] = gzip.compress(content, compresslevel=9, mtime=0)
+        forms["br"] = brotli.compress(content, mode=brotli.MODE_TEXT, quality=11)
+    return forms
+
+
+def encoding_for(request: HttpRequest, available) -> str:
+    """The best of `available` codings the request accepts: brotli, then gzip, else plain."""
+    accepted: dict[str, float] = {}
+    for part in request.META.get("HTTP_ACCEPT_ENCODING", "").split(","):
+        match = _CODING.match(part)
+        if match:
+            name = match.group(1).lower()
+            try:
+                accepted[name] = float(match.group(2)) if match.group(2) else 1.0
+            except ValueError:
+                accepted[name] = 0.0
+    for coding in ("br", "gzip"):
+        if coding in available and accepted.get(coding, accepted.get("*", 0.0)) > 0:
+            return coding
+    return "identity"
+
+
+def _respond(request: HttpRequest, headers, forms: dict[str, bytes], state: str) -> HttpResponse:
+    coding = encoding_for(request, forms)
+    response = HttpResponse(forms[coding])
+    for name, value in headers:
+        response[name] = value
+    if len(forms) > 1:
+        patch_vary_headers(response, ["Accept-Encoding"])
+    if coding != "identity":
+        response["Content-Encoding"] = coding
+    response["Content-Length"] = str(len(forms[coding]))
+    response["X-Page-Cache"] = state
+    return response
+
+
 class PublicPageCacheMiddleware:
     """Serve stored public pages before the rest of the middleware runs.
 
@@ -79,7 +133,7 @@ class PublicPageCacheMiddleware:
     from the shared cache until its time runs out or staff change content.
     """
 
-    STORED_HEADERS_SKIP = {"set-cookie", "x-page-cache"}
+    STORED_HEADERS_SKIP = {"set-cookie", "x-page-cache", "content-length", "content-encoding"}
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -90,12 +144,8 @@ class PublicPageCacheMiddleware:
         key = _page_key(request)
         stored = cache.get(key)
         if stored is not None:
-            headers, content = stored
-            response = HttpResponse(content)
-            for name, value in headers:
-                response[name] = value
-            response["X-Page-Cache"] = "hit"
-            return response
+            headers, forms = stored
+            return _respond(request, headers, forms, "hit")
         response = self.get_response(request)
         if (
             getattr(response, "public_page", False)
@@ -103,12 +153,14 @@ class PublicPageCacheMiddleware:
             and response.status_code == 200
             and not response.cookies
             and not response.streaming
+            and not response.has_header("Content-Encoding")
         ):
             headers = [
                 (name, value)
                 for name, value in response.items()
                 if name.lower() not in self.STORED_HEADERS_SKIP
             ]
-            cache.set(key, (headers, response.content), timeout=settings.PUBLIC_CACHE_SECONDS)
-            response["X-Page-Cache"] = "miss"
+            forms = compressed_forms(response.content)
+            cache.set(key, (headers, forms), timeout=settings.PUBLIC_CACHE_SECONDS)
+            return _respond(request, headers, forms, "miss")
         return response

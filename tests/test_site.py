@@ -148,6 +148,12 @@ def test_the_shipped_nginx_configuration_compresses_pages():
     conf = (Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf").read_text()
     assert re.search(r"^\s*gzip on;", conf, re.MULTILINE)  # text/html is always compressed
     assert re.search(r"^\s*gzip_vary on;", conf, re.MULTILINE)
+    # One cached copy per coding, the coding normalised (not one per browser's header), and
+    # the app asked for exactly that coding, so nginx never compresses a cached page itself.
+    assert "map $http_accept_encoding $page_coding" in conf
+    assert 'proxy_cache_key "$scheme$host$request_uri$page_coding";' in conf
+    assert "proxy_set_header Accept-Encoding $page_coding;" in conf
+    assert re.search(r"^\s*gzip_static on;", conf, re.MULTILINE)
 
 
 def test_robots_txt_keeps_staff_pages_out_of_search_engines(client):
