@@ -55,7 +55,12 @@ def main() -> int:
     else:
         r1, r3, r5, m1, w1 = (measured[key] for key in ("R1", "R3", "R5", "M1", "W1"))
         rows += [
-            _row("R1 home ÷ static file (req/s)", f"{r1['ratio']}", ">= 0.8", r1["ratio"] >= 0.8),
+            _row(
+                "R1 home ÷ static file (req/s), gzip/br asked",
+                f"{r1['ratio']} (plain: {r1['plain']['ratio']})",
+                ">= 0.8",
+                r1["ratio"] >= 0.8,
+            ),
             _row(
                 "R3 donation start overhead (p50)",
                 f"{r3['overhead_ms']} ms",
@@ -72,8 +77,8 @@ def main() -> int:
                 m1["growth_pct"] <= 5,
             ),
             _row(
-                "W1 home page, compressed",
-                f"{w1['bytes'] / 1024:.1f} KB",
+                "W1 home page, bytes that travel (gzip/br)",
+                f"{w1['bytes'] / 1024:.1f} KB (plain: {w1['plain_bytes'] / 1024:.1f} KB)",
                 "<= 30 KB",
                 w1["bytes"] <= 30 * 1024,
             ),
@@ -81,7 +86,12 @@ def main() -> int:
     r2 = measured.get("R2", {"skipped": "not run"})
     if "ratio" in r2:
         rows.append(
-            _row("R2 home via nginx ÷ nginx static", f"{r2['ratio']}", ">= 0.9", r2["ratio"] >= 0.9)
+            _row(
+                "R2 home via nginx ÷ same page as precompressed static, gzip/br asked",
+                f"{r2['ratio']} (plain, ÷ site.css: {r2['plain']['ratio']})",
+                ">= 0.8",
+                r2["ratio"] >= 0.8,
+            )
         )
     else:
         rows.append(("R2 home via nginx ÷ nginx static", "skipped", r2["skipped"], ""))
@@ -125,6 +135,16 @@ def main() -> int:
         )
     else:
         rows.append(("R4 site CPU per webhook ÷ reference", "skipped", r4["skipped"], ""))
+    g1 = measured.get("G1", {})
+    for config in g1.get("configs", []):
+        rows.append(
+            _row(
+                f"G1 gunicorn {config['config']}",
+                f"{config['mix_rps']:.0f} req/s, cache hit p99 {config['hit_p99_ms']} ms",
+                "hit p99 < 20 ms",
+                config["hit_p99_ms"] < 20,
+            )
+        )
     chaos_run = results.get("chaos", {"skipped": "not run"})
     if "problems" in chaos_run:
         rows.append(

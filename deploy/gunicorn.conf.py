@@ -1,7 +1,8 @@
 """gunicorn settings for the site (`gunicorn -c deploy/gunicorn.conf.py config.wsgi`).
 
 Override any of these with environment variables: GUNICORN_BIND, GUNICORN_WORKERS,
-GUNICORN_THREADS.
+GUNICORN_THREADS, GUNICORN_WORKER_CLASS, GUNICORN_ACCESS_LOG ("-": standard output, empty:
+none).
 """
 
 import multiprocessing
@@ -11,7 +12,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers with a few threads each: requests mostly wait for the database or Mollie.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 # Mollie's webhook gives up after 15 s; never keep a request longer than Mollie waits.
 timeout = 30
 graceful_timeout = 30
@@ -22,7 +23,7 @@ max_requests_jitter = 500
 # The client address comes from nginx; Django derives hashed rate-limit keys from it
 # (TRUSTED_PROXY_COUNT=1) and never stores it.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = "-"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 # No client addresses in the access log: %(h)s is left out on purpose.
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
