@@ -28,7 +28,10 @@ pytestmark = [
 
 def test_a_burst_of_charges_through_every_kind_of_failure_loses_and_doubles_nothing():
     run = subprocess.run(
-        [sys.executable, "-m", "bench.chaos", "--subscriptions", "150", "--donors", "12", "--json"],
+        [
+            *(sys.executable, "-m", "bench.chaos", "--subscriptions", "150", "--donors", "12"),
+            *("--smtp-down", "4", "--json"),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -45,6 +48,7 @@ def test_a_burst_of_charges_through_every_kind_of_failure_loses_and_doubles_noth
     assert report["faults"]["webhook"]["drop"] > 0
     assert any("SIGKILL" in line for line in report["events"])
     assert any("PostgreSQL restarted" in line for line in report["events"])
+    assert report["emails_sent_after_a_failed_attempt"] > 0  # SMTP was down for some
     assert report["webhook_answers"].get("503", 0) > 0  # Mollie was told to come back later
     # Every charge once, with Mollie's status; every email once; every gift once.
     assert report["charges_stored"] == report["charges_at_mollie"] == report["charged"] >= 150
