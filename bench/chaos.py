@@ -46,6 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .common import children, free_port, sandbox_control, wait_for
+from .site import NO_REDIRECTS
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "test_" + "chaos" * 6  # the shape of a Mollie key
@@ -336,14 +337,8 @@ def _webhooks_settle(sandbox_url: str, seconds: float) -> None:
 # --- The phases -----------------------------------------------------------------------------
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 def donor_starts_a_monthly_gift(site_url: str, sandbox_url: str, n: int) -> str:
     """One donor through the donate form and the sandbox's checkout; returns the outcome."""
-    opener = urllib.request.build_opener(_NoRedirects)
     form = {
         "frequency": "monthly",
         "amount": "10",
@@ -357,7 +352,7 @@ def donor_starts_a_monthly_gift(site_url: str, sandbox_url: str, n: int) -> str:
             request = urllib.request.Request(
                 f"{site_url}/en/donate/", urllib.parse.urlencode(form).encode(), headers
             )
-            opener.open(request, timeout=30)
+            NO_REDIRECTS.open(request, timeout=30)
             return "no redirect"
         except urllib.error.HTTPError as answer:
             if answer.code == 303 and "/checkout/" in answer.headers["Location"]:
@@ -372,34 +367,31 @@ def donor_starts_a_monthly_gift(site_url: str, sandbox_url: str, n: int) -> str:
 
 def _checkout(sandbox_url: str, payment_id: str) -> None:
     data = urllib.parse.urlencode({"status": "paid", "method": "creditcard"}).encode()
-    opener = urllib.request.build_opener(_NoRedirects)
     try:
-        opener.open(f"{sandbox_url}/checkout/{payment_id}", data=data, timeout=30)
+        NO_REDIRECTS.open(f"{sandbox_url}/checkout/{payment_id}", data=data, timeout=30)
     except urllib.error.HTTPError as answer:
         if answer.code != 303:
             raise
-
-
-def _progress(site_env: dict) -> int:
-    """Charges the site has stored (0 while the database is away)."""
-    import psycopg
-
-    url = site_env["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-    try:
-        with psycopg.connect(url, connect_timeout=2) as db:
-            return db.execute(
-                "SELECT count(*) FROM donations_payment WHERE sequence_type = 'recurring'"
-            ).fetchone()[0]
-    except psycopg.Error:
-        return 0
 
 
 def _query(site_env: dict, sql: str) -> list[tuple]:
     import psycopg
 
     url = site_env["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(url) as db:
+    with psycopg.connect(url, connect_timeout=5) as db:
         return db.execute(sql).fetchall()
+
+
+def _progress(site_env: dict) -> int:
+    """Charges the site has stored (0 while the database is away)."""
+    import psycopg
+
+    try:
+        return _query(
+            site_env, "SELECT count(*) FROM donations_payment WHERE sequence_type = 'recurring'"
+        )[0][0]
+    except psycopg.Error:
+        return 0
 
 
 def run(

@@ -5,6 +5,7 @@ changed: plain HTTP on a free port instead of TLS, the repository's folders inst
 temporary cache folder, and the benchmark's gunicorn as the upstream.
 """
 
+import contextlib
 import gzip
 import re
 import shutil
@@ -36,12 +37,12 @@ def bench_config(upstream: str, port: int, workdir: Path) -> str:
     )
 
 
-def run(app_url: str) -> dict:
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(nginx).exists():
-        return {"skipped": "nginx is not installed (apt-get install nginx)"}
-    from django.contrib.staticfiles.storage import staticfiles_storage
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
+
+@contextlib.contextmanager
+def shipped_nginx(app_url: str):
+    """The shipped configuration in front of `app_url` (see `bench_config`); yields its URL."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
     # nginx's workers drop root rights: let them use the cache and temporary folders.
     workdir.chmod(0o755)
@@ -51,25 +52,39 @@ def run(app_url: str) -> dict:
     port = free_port()
     config = workdir / "nginx.conf"
     config.write_text(bench_config(app_url.removeprefix("http://"), port, workdir))
-    subprocess.run([nginx, "-t", "-c", str(config)], check=True, capture_output=True)
-    subprocess.run([nginx, "-c", str(config)], check=True)
+    checked = subprocess.run([NGINX, "-t", "-c", str(config)], capture_output=True, text=True)
+    if checked.returncode:
+        raise RuntimeError(f"nginx refused the configuration: {checked.stderr}")
+    subprocess.run([NGINX, "-c", str(config)], check=True)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_for(f"{url}/healthz")
-        wrk(f"{url}/nl/", seconds=2)
-        wrk(f"{url}/nl/", seconds=2, headers=BROWSER)
-        plain = page_vs_static(f"{url}/nl/", f"{url}{staticfiles_storage.url('css/site.css')}")
-        # New R2: the same page as nginx serves a precompressed static file (gzip_static), with
-        # the header every browser sends.
-        with urllib.request.urlopen(f"{url}/nl/", timeout=5) as response:
-            proxy_cache = response.headers.get("X-Proxy-Cache")
-            page = response.read()
-        (ROOT / "staticfiles" / "bench-home.html").write_bytes(page)
-        (ROOT / "staticfiles" / "bench-home.html.gz").write_bytes(gzip.compress(page, 9, mtime=0))
-        figures = page_vs_static(f"{url}/nl/", f"{url}/static/bench-home.html", headers=BROWSER)
-        return {**figures, "plain": plain, "proxy_cache": proxy_cache}
+        yield url
     finally:
-        subprocess.run([nginx, "-c", str(config), "-s", "stop"], check=False)
+        subprocess.run([NGINX, "-c", str(config), "-s", "stop"], check=False)
         shutil.rmtree(workdir, ignore_errors=True)
-        for name in ("bench-home.html", "bench-home.html.gz"):
-            (ROOT / "staticfiles" / name).unlink(missing_ok=True)
+
+
+def run(app_url: str) -> dict:
+    if not Path(NGINX).exists():
+        return {"skipped": "nginx is not installed (apt-get install nginx)"}
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    with shipped_nginx(app_url) as url:
+        try:
+            wrk(f"{url}/nl/", seconds=2)
+            wrk(f"{url}/nl/", seconds=2, headers=BROWSER)
+            plain = page_vs_static(f"{url}/nl/", f"{url}{staticfiles_storage.url('css/site.css')}")
+            # New R2: the same page as nginx serves a precompressed static file (gzip_static),
+            # both with the header every browser sends.
+            with urllib.request.urlopen(f"{url}/nl/", timeout=5) as response:
+                proxy_cache = response.headers.get("X-Proxy-Cache")
+                page = response.read()
+            static = ROOT / "staticfiles" / "bench-home.html"
+            static.write_bytes(page)
+            static.with_suffix(".html.gz").write_bytes(gzip.compress(page, 9, mtime=0))
+            figures = page_vs_static(f"{url}/nl/", f"{url}/static/bench-home.html", headers=BROWSER)
+            return {**figures, "plain": plain, "proxy_cache": proxy_cache}
+        finally:
+            for name in ("bench-home.html", "bench-home.html.gz"):
+                (ROOT / "staticfiles" / name).unlink(missing_ok=True)

@@ -230,9 +230,9 @@ def emails_requeue_stale(*, lost_after_minutes: int = 10) -> int:
             "pk", flat=True
         )
     )
+    EmailLog.objects.filter(pk__in=lost, status=EmailLog.Status.QUEUED).update(
+        due_at=timezone.now()
+    )
     for log_id in lost:
-        EmailLog.objects.filter(pk=log_id, status=EmailLog.Status.QUEUED).update(
-            due_at=timezone.now()
-        )
         _enqueue(log_id)
     return len(lost)

@@ -2,20 +2,14 @@
 once, sent as the app made it (nginx compresses nothing of its own for them)."""
 
 import gzip
-import shutil
-import subprocess
-import tempfile
 import urllib.request
 from pathlib import Path
 
 import brotli
 import pytest
 
-from bench.common import free_port, wait_for
-from bench.nginx import bench_config
+from bench.nginx import NGINX, shipped_nginx
 from campaign.services import demo_content_load
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 pytestmark = [
     pytest.mark.skipif(not Path(NGINX).exists(), reason="needs nginx (apt-get install nginx)"),
@@ -25,24 +19,8 @@ pytestmark = [
 
 @pytest.fixture
 def proxy(live_server):
-    workdir = Path(tempfile.mkdtemp(prefix="test-nginx-"))
-    workdir.chmod(0o755)
-    for name in ("cache", "body", "proxy"):
-        (workdir / name).mkdir()
-        (workdir / name).chmod(0o777)
-    port = free_port()
-    config = workdir / "nginx.conf"
-    config.write_text(bench_config(live_server.url.removeprefix("http://"), port, workdir))
-    checked = subprocess.run([NGINX, "-t", "-c", str(config)], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stderr
-    subprocess.run([NGINX, "-c", str(config)], check=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/healthz")
+    with shipped_nginx(live_server.url) as url:
         yield url
-    finally:
-        subprocess.run([NGINX, "-c", str(config), "-s", "stop"], check=False)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def fetch(url: str, accept: str | None):

@@ -189,9 +189,9 @@ def schedule_next(subscription: Subscription, due: date) -> date:
     Mollie counts every charge from the start date, not from the charge before: a gift that
     started on 31 January is charged on 28 February and then on 31 March, not on 28 March.
     """
-    day = add_months(due, subscription.months)
-    anchor_day = subscription.start_date.day if subscription.start_date else due.day
-    return day.replace(day=min(anchor_day, calendar.monthrange(day.year, day.month)[1]))
+    after = add_months(due, subscription.months)
+    anchor = subscription.start_date or due
+    return add_months(anchor, (after.year - anchor.year) * 12 + after.month - anchor.month)
 
 
 def subscription_apply_mollie(
