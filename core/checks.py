@@ -102,3 +102,18 @@ def organisation_details_check(app_configs, **kwargs) -> list:
             )
         )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def benchmark_view_check(app_configs, **kwargs) -> list:
+    """The benchmark's reference view lets anyone make the site call Mollie and write a row."""
+    if not settings.BENCHMARK_REFERENCE_VIEW:
+        return []
+    return [
+        Warning(
+            "BENCHMARK_REFERENCE_VIEW is on: /mollie/reference/ fetches any payment from Mollie "
+            "and writes a row for anyone who posts to it.",
+            hint="It is for `make bench` only: leave BENCHMARK_REFERENCE_VIEW unset.",
+            id="core.W014",
+        )
+    ]

@@ -152,3 +152,12 @@ def test_the_admin_shows_second_factors_without_their_secrets(staff, django_user
     assert staff.get("/admin/otp_totp/totpdevice/").status_code == 404  # django-otp's page is gone
     staff.post(f"/admin/core/authenticatorapp/{device.pk}/delete/", {"post": "yes"})
     assert not AuthenticatorApp.objects.filter(pk=device.pk).exists()
+
+
+def test_the_benchmark_reference_view_is_off_and_a_deploy_check_names_it(client, settings):
+    from core import checks
+
+    assert client.post("/mollie/reference/", {"id": "tr_0000000000"}).status_code == 404
+    assert checks.benchmark_view_check(None) == []
+    settings.BENCHMARK_REFERENCE_VIEW = True
+    assert [w.id for w in checks.benchmark_view_check(None)] == ["core.W014"]
