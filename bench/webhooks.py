@@ -96,7 +96,7 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
 
 def run(site_url: str, sandbox_url: str, site_pid: int, sandbox_pid: int, count: int = 10_000):
     from core.models import EmailLog
-    from donations.models import Payment
+    from donations.models import Payment, Subscription
 
     _make_subscriptions(count, site_url, sandbox_url)
     emails_before = EmailLog.objects.count()
@@ -130,16 +130,27 @@ def run(site_url: str, sandbox_url: str, site_pid: int, sandbox_pid: int, count:
     )
     new_emails = EmailLog.objects.count() - emails_before
     sample = min(count, 3000)
-    reference_ms = _driven_cpu_ms(site_url, site_pid, "/mollie/reference/", _charges(sample))
-    # The same number of webhooks for charges the site has not seen, sent the same way; the
-    # sandbox's own calls for them stay off (a fault rule) until they are measured.
+    stored = _charges(sample)
+    # As many webhooks for charges the site has not seen, sent the same way and in turns with
+    # the reference; the sandbox's own calls for them stay off (a fault rule).
     _control_json(sandbox_url, {"rules": [{"pattern": "webhook", "error": 1}]})
     try:
-        webhook_ms = _driven_cpu_ms(
-            site_url, site_pid, "/mollie/webhook/", _new_charges(sandbox_url, sample)
+        new_charges = _new_charges(sandbox_url, sample)
+        measured_ms = _driven_cpu_ms(
+            site_url,
+            site_pid,
+            {"/mollie/reference/": stored, "/mollie/webhook/": new_charges},
         )
     finally:
         _control_json(sandbox_url, {"rules": []})
+    reference_ms, webhook_ms = measured_ms["/mollie/reference/"], measured_ms["/mollie/webhook/"]
+    with urllib.request.urlopen(f"{sandbox_url}/_sandbox/clock", timeout=10) as response:
+        today = date.fromisoformat(json.loads(response.read())["today"])
+    # Each measured webhook did all a first-of-the-month charge does: stored, date moved on.
+    measured = Payment.objects.filter(mollie_id__in=new_charges)
+    dates_moved = Subscription.objects.filter(
+        pk__in=measured.values("subscription_id"), next_payment_date__gt=today
+    ).count()
     return {
         "charges": count,
         "seconds": round(seconds, 1),
@@ -154,6 +165,9 @@ def run(site_url: str, sandbox_url: str, site_pid: int, sandbox_pid: int, count:
         "lost": lost,
         "duplicates": duplicates,
         "new_emails": new_emails,
+        "measured_webhooks": len(new_charges),
+        "measured_stored": measured.count(),
+        "measured_dates_moved": dates_moved,
     }
 
 
@@ -165,20 +179,12 @@ def _charges(limit: int) -> list[str]:
 
 
 def _new_charges(sandbox_url: str, limit: int) -> list[str]:
-    """A second charge for `limit` gifts (the caller keeps the sandbox's webhook calls off, so
-    the site has never seen them: `_driven_cpu_ms` sends their webhooks)."""
-    from donations.models import Subscription
-
-    ids = list(Subscription.objects.values_list("mollie_id", flat=True)[:limit])
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return list(
-            pool.map(
-                lambda sid: sandbox_control(
-                    sandbox_url, f"/_sandbox/subscriptions/{sid}/charge", outcome="paid"
-                )["payment"]["id"],
-                ids,
-            )
-        )
+    """The next month's charge of every gift, of which `limit` are returned (the caller keeps
+    the sandbox's webhook calls off, so the site has never seen them: `_driven_cpu_ms` sends
+    their webhooks). Each is due, so its webhook also moves the gift's next charge date, as on
+    the first of the month."""
+    charged = sandbox_control(sandbox_url, "/_sandbox/clock/advance", months=1, outcome="paid")
+    return charged["charged"][:limit]
 
 
 def _control_json(sandbox_url: str, body: dict) -> None:
@@ -190,17 +196,30 @@ def _control_json(sandbox_url: str, body: dict) -> None:
     urllib.request.urlopen(request, timeout=30).close()
 
 
-def _driven_cpu_ms(site_url: str, site_pid: int, path: str, ids: list[str]) -> float:
-    """The site's CPU ms per request to `path`, called like Mollie calls the webhook (POST id=,
-    four at a time), once for each of `ids`."""
+def _driven_cpu_ms(
+    site_url: str, site_pid: int, paths: dict[str, list[str]], chunk: int = 100
+) -> dict[str, float]:
+    """The site's CPU ms per request to each of `paths` (path → ids), called like Mollie calls
+    the webhook (POST id=, four at a time), once for each id. The paths take turns in chunks,
+    so a drift of the machine or of the workers lands on all of them alike."""
 
-    def call(mollie_id: str) -> None:
+    def call(path: str, mollie_id: str) -> None:
         data = urllib.parse.urlencode({"id": mollie_id}).encode()
         with urllib.request.urlopen(f"{site_url}{path}", data, timeout=30) as answer:
             answer.read()
 
+    used = dict.fromkeys(paths, 0.0)
+    counted = dict.fromkeys(paths, 0)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(call, ids[:50]))  # warm-up
-        before = cpu_seconds(children(site_pid))
-        list(pool.map(call, ids[50:]))
-    return cpu_used(before, children(site_pid)) * 1000 / max(len(ids) - 50, 1)
+        for path, ids in paths.items():  # warm-up
+            list(pool.map(lambda mollie_id, path=path: call(path, mollie_id), ids[:50]))
+        for start in range(50, max(len(ids) for ids in paths.values()), chunk):
+            for path, ids in paths.items():
+                part = ids[start : start + chunk]
+                if not part:
+                    continue
+                before = cpu_seconds(children(site_pid))
+                list(pool.map(lambda mollie_id, path=path: call(path, mollie_id), part))
+                used[path] += cpu_used(before, children(site_pid))
+                counted[path] += len(part)
+    return {path: used[path] * 1000 / max(counted[path], 1) for path in paths}

@@ -12,6 +12,8 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from core.db import update_where
+
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import PaymentProviderError, PaymentProviderRefused
@@ -240,11 +242,14 @@ def subscription_charged(
     due: date | None = subscription.next_payment_date
     if due is None or due > charged:
         if changes:
-            Subscription.objects.filter(pk=subscription.pk).update(**changes)
+            update_where(Subscription, subscription.pk, {}, changes)
         return
     # Only if nobody moved the date since we read it: one UPDATE in the usual case.
-    moved = Subscription.objects.filter(pk=subscription.pk, next_payment_date=due).update(
-        next_payment_date=schedule_next(subscription, due), **changes
+    moved = update_where(
+        Subscription,
+        subscription.pk,
+        {"next_payment_date": due},
+        {"next_payment_date": schedule_next(subscription, due), **changes},
     )
     if not moved:
         # Another charge of this gift moved it meanwhile (Mollie charged several months at

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.db import row_by
 from supporters.models import Supporter
 
 from .. import gateway
@@ -112,7 +113,7 @@ def _payment_adopt(data: dict) -> Payment | None:
     subscription = None
     donation = None
     if data.get("subscriptionId"):
-        subscription = Subscription.objects.filter(mollie_id=data["subscriptionId"]).first()
+        subscription = row_by(Subscription, "mollie_id", data["subscriptionId"])
         if subscription is None:  # a charge of a Mollie subscription a pause replaced
             former = FormerMollieSubscription.objects.filter(mollie_id=data["subscriptionId"])
             subscription = Subscription.objects.filter(

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.core import mail
 from django.db import OperationalError, connection, transaction
+from django.db.models.sql.query import Query
 from django.utils import timezone
 
 from donations import gateway, services
@@ -258,6 +259,29 @@ def test_a_monthly_charge_is_stored_with_one_insert(
     assert (statements.count("INSERT"), statements.count("UPDATE")) == (1, 1), statements
     stored = Payment.objects.get(mollie_id=charge)
     assert (stored.status, stored.subscription_id) == ("paid", monthly.pk)
+    due = monthly.next_payment_date
+    monthly.refresh_from_db()
+    assert monthly.next_payment_date == add_months(due, 1)
+
+
+def test_a_monthly_charge_compiles_only_its_insert(client, mollie, monthly, monkeypatch):
+    """The gift's lookup and its date move are built once per process (core.db): on the first
+    of the month the ORM's compile of those two would cost more than the database does."""
+    assert webhook(client, _charge_when_due(mollie, monthly, "paid")).status_code == 200
+    monthly.refresh_from_db()
+    compiled = []
+    real = Query.get_compiler
+
+    def get_compiler(query, *args, **kwargs):  # every ORM statement is compiled through here
+        compiled.append((type(query).__name__, query.model))
+        return real(query, *args, **kwargs)
+
+    monkeypatch.setattr(Query, "get_compiler", get_compiler)
+    charge = _charge_when_due(mollie, monthly, "paid")
+    compiled.clear()
+    assert webhook(client, charge).status_code == 200
+    assert [kind for kind, model in compiled if model is Subscription] == []
+    assert ("InsertQuery", Payment) in compiled
     due = monthly.next_payment_date
     monthly.refresh_from_db()
     assert monthly.next_payment_date == add_months(due, 1)
