@@ -60,5 +60,6 @@ audit: $(INSTALLED) $(AUDIT_TOOLS)
 	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python -m bench.audit $(PAGES)
 
 ## bench: the benchmarks (PostgreSQL when DATABASE_URL is set, SQLite otherwise); not in `make test`
+## (PEER=wordpress: WordPress from Debian measured beside the site, see bench/wordpress.py)
 bench: $(INSTALLED)
-	$(BIN)/python -m bench
+	PEER=$(PEER) $(BIN)/python -m bench

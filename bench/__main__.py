@@ -150,11 +150,40 @@ def main() -> int:
         rows.append(
             _row(
                 f"G1 gunicorn {config['config']}",
-                f"{config['mix_rps']:.0f} req/s, cache hit p99 {config['hit_p99_ms']} ms",
+                f"{config['mix_rps']:.0f} req/s flat out; at {config['paced_rps']:.0f} req/s "
+                f"cache hit p99 {config['hit_p99_ms']} ms",
                 "hit p99 < 20 ms",
                 config["hit_p99_ms"] < 20,
             )
         )
+    if g1.get("configs"):
+        chosen = g1["best"]
+        rows.append(
+            (
+                "G1 best: most req/s with hit p99 < 20 ms",
+                chosen["config"] if chosen else "none",
+                "shipped in deploy/gunicorn.conf.py",
+                "",
+            )
+        )
+    peer = measured.get("PEER")
+    if peer and "skipped" in peer:
+        rows.append(("Peer: WordPress", "skipped", peer["skipped"], ""))
+    elif peer:
+        for kind, label in (
+            ("render", "rendering every request"),
+            ("cached", "cached, plain"),
+            ("cached_browser", "cached, gzip/br asked"),
+        ):
+            ours, theirs = peer[f"ours_{kind}"], peer[f"wordpress_{kind}"]
+            rows.append(
+                (
+                    f"Peer: ours ÷ WordPress, {label}",
+                    f"{peer[f'ratio_{kind}']} ({ours['rps']} / {theirs['rps']} req/s)",
+                    f"p99 {ours['p99_ms']} / {theirs['p99_ms']} ms",
+                    "",
+                )
+            )
     chaos_run = results.get("chaos", {"skipped": "not run"})
     if "problems" in chaos_run:
         rows.append(

@@ -5,9 +5,19 @@ Each configuration runs `deploy/gunicorn.conf.py` with the worker class, workers
 pages as a browser asks for them (90 %), the guide (4 %), Mollie webhooks (4 %, each a fetch from
 the sandbox), donation starts (0.5 %, each a payment created in the sandbox, and each answered
 no faster than the donation form's minimum time, which holds a thread) and a supporter's
-overview (1.5 %). Beside it a second wrk, with four connections, asks only for the home page and
-reports the p99 of a cache hit under that load. The target: the most requests per second whose
-cache-hit p99 stays below 20 ms.
+overview (1.5 %).
+
+Two runs per configuration:
+- flat out: the mix on 32 connections as fast as they go, for the most requests per second;
+- paced: the same mix at a fixed offered rate (BENCH_G1_RATE, 300 requests per second by
+  default, about 40 % of what the machine serves flat out), each connection waiting between its
+  requests as a reader does, with a second, slow probe asking only for the home page beside
+  it: its p99 is the cache hit's answer time under that load. (Flat out, every configuration
+  queues and no cache hit can be fast, so that figure says nothing about the configuration.)
+The paced run is taken three times and the middle one (by the cache hit's p99) counts. The page
+cache is Redis when one answers on 127.0.0.1:6379, shared by the workers as deployed.
+The choice: the most requests per second flat out among the configurations whose cache-hit p99
+under the paced load stays below 20 ms.
 """
 
 import os
@@ -18,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from .common import free_port, wait_for
+from .site import BROWSER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,10 +37,9 @@ CONFIGS = [
     ("gthread", 5, 4, True),  # what deploy/gunicorn.conf.py shipped before (2 cores: 2n+1)
     ("gthread", 5, 4, False),
     ("sync", 2, 1, False),
-    ("sync", 4, 1, False),
-    ("gthread", 2, 4, False),
-    ("gthread", 3, 2, False),
-    ("gthread", 4, 2, False),
+    ("sync", 5, 1, False),
+    ("gthread", 2, 8, False),
+    ("gthread", 3, 8, False),
 ]
 
 _MIX = """
@@ -37,6 +47,7 @@ local session = "{session}"
 local origin = "{origin}"
 local form = {{["Content-Type"] = "application/x-www-form-urlencoded"}}
 local n = 0
+{delay}
 request = function()
   n = n + 1
   local r = math.random(1000)
@@ -55,6 +66,18 @@ request = function()
     return wrk.format("GET", "/en/supporters/", {{["Cookie"] = "sessionid=" .. session}})
   end
 end
+"""
+
+
+def _script(session: str, origin: str, delay_ms: float = 0) -> str:
+    """The mix as a wrk script; with `delay_ms`, each connection waits that long between its
+    requests."""
+    pause = f"delay = function() return {delay_ms:.1f} end" if delay_ms else ""
+    return _script_text(_MIX.format(session=session, origin=origin, delay=pause))
+
+
+_PROBE = """
+delay = function() return 50 end
 """
 
 
@@ -80,7 +103,25 @@ def _read(process: subprocess.Popen) -> dict:
     }
 
 
-def measure(sandbox_url: str, session: str, seconds: int = 10) -> list[dict]:
+def _script_text(text: str) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(text)
+    return script.name
+
+
+def _cache_url() -> str:
+    """Redis on its usual port when one answers (as deployed), else each worker's memory."""
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return "locmemcache://"
+    return "redis://127.0.0.1:6379/7"
+
+
+def measure(sandbox_url: str, session: str, seconds: int = 8, rate: int = 300) -> list[dict]:
+    cache_url = _cache_url()
     results = []
     for worker_class, workers, threads, access_log in CONFIGS:
         port = free_port()
@@ -98,6 +139,8 @@ def measure(sandbox_url: str, session: str, seconds: int = 10) -> list[dict]:
             "MOLLIE_WEBHOOK_BASE_URL": "",
             "DONATION_START_LIMIT_PER_HOUR": "1000000",
             "DEMO": "1",
+            # The page cache shared by all workers, as deployed (docs/deploy.md).
+            "CACHE_URL": cache_url,
         }
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"],
@@ -108,20 +151,33 @@ def measure(sandbox_url: str, session: str, seconds: int = 10) -> list[dict]:
         )
         try:
             wait_for(f"{url}/healthz", server, seconds=30)
-            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-                script.write(_MIX.format(session=session, origin=url))
-            _read(_wrk(f"{url}/nl/", 2, 16, script.name))  # warm every worker's cache
-            mix = _wrk(url, seconds, 32, script.name)
-            probe = _wrk(f"{url}/nl/", seconds, 4, headers={"Accept-Encoding": "gzip, br"})
-            load, hit = _read(mix), _read(probe)
-            os.unlink(script.name)
+            flat = _script(session, url)
+            connections = 32
+            # A connection's turn takes its wait plus the answer (a few ms when not queued).
+            paced = _script(session, url, delay_ms=connections * 1000 / rate)
+            probe_script = _script_text(_PROBE)
+            try:
+                _read(_wrk(f"{url}/nl/", 2, 16, flat))  # warm every worker's cache
+                full = _read(_wrk(url, seconds, connections, flat))
+                rounds = []
+                for _ in range(3):  # the median of three: one stall is not the configuration
+                    mix = _wrk(url, seconds, connections, paced)
+                    probe = _wrk(f"{url}/nl/", seconds, 2, probe_script, headers=BROWSER)
+                    rounds.append((_read(mix), _read(probe)))
+                rounds.sort(key=lambda pair: pair[1]["p99_ms"])
+                load, hit = rounds[1]
+            finally:
+                for name in (flat, paced, probe_script):
+                    os.unlink(name)
             results.append(
                 {
                     "config": f"{worker_class} {workers}x{threads}"
                     + (" + access log" if access_log else ""),
-                    "mix_rps": load["rps"],
-                    "mix_p99_ms": load["p99_ms"],
-                    "mix_non_2xx": load["non_2xx"],
+                    "mix_rps": full["rps"],
+                    "mix_p99_ms": full["p99_ms"],
+                    "mix_non_2xx": full["non_2xx"] + load["non_2xx"],
+                    "paced_rps": load["rps"],
+                    "paced_p99_ms": load["p99_ms"],
                     "hit_p99_ms": hit["p99_ms"],
                 }
             )
@@ -132,7 +188,7 @@ def measure(sandbox_url: str, session: str, seconds: int = 10) -> list[dict]:
 
 
 def best(results: list[dict]) -> dict | None:
-    fit = [r for r in results if r["hit_p99_ms"] < 20]
+    fit = [r for r in results if r["hit_p99_ms"] < 20 and r["mix_non_2xx"] == 0]
     return max(fit, key=lambda r: r["mix_rps"]) if fit else None
 
 
@@ -143,10 +199,11 @@ def run() -> dict:
 
     sandbox_url, sandbox = start_sandbox_process()
     try:
-        results = measure(sandbox_url, supporter_cookie("g1@example.org", 12))
+        rate = int(os.environ.get("BENCH_G1_RATE", 300))
+        results = measure(sandbox_url, supporter_cookie("g1@example.org", 12), rate=rate)
     finally:
         sandbox.terminate()
-    return {"configs": results, "best": best(results)}
+    return {"configs": results, "best": best(results), "paced_rate": rate}
 
 
 def main() -> int:
@@ -164,8 +221,9 @@ def main() -> int:
     found = run()
     for row in found["configs"]:
         print(
-            f"{row['config']:<28} mix {row['mix_rps']:>8.0f} req/s (p99 {row['mix_p99_ms']} ms)"
-            f"   cache hit p99 {row['hit_p99_ms']} ms"
+            f"{row['config']:<28} flat out {row['mix_rps']:>6.0f} req/s (p99 {row['mix_p99_ms']}"
+            f" ms)   paced {row['paced_rps']:>4.0f} req/s: p99 {row['paced_p99_ms']} ms,"
+            f" cache hit p99 {row['hit_p99_ms']} ms"
         )
     print("best:", found["best"])
     return 0

@@ -286,7 +286,7 @@ def run() -> dict:
     settings.MOLLIE_API_ENDPOINT = sandbox_url
     url, server = start_gunicorn(sandbox_url)
     try:
-        from . import gunicorn_configs, nginx, webhooks
+        from . import gunicorn_configs, nginx, webhooks, wordpress
 
         return {
             "R1": r1_home_vs_static(url),
@@ -296,6 +296,7 @@ def run() -> dict:
             "W1": w1_weight(url),
             "M1": m1_memory(url, server),
             "G1": gunicorn_configs.run(),
+            **({"PEER": wordpress.run(url)} if os.environ.get("PEER") == "wordpress" else {}),
             "R4": webhooks.run(
                 url,
                 sandbox_url,
