@@ -51,6 +51,17 @@ def setup_django() -> str:
     return connection.vendor
 
 
+def server_workdir(prefix: str, folders: tuple[str, ...]) -> Path:
+    """A temporary folder for a server started as root (nginx, php-fpm), whose workers drop
+    root rights: they may read it, and write to each of `folders` in it."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    work.chmod(0o755)
+    for name in folders:
+        (work / name).mkdir()
+        (work / name).chmod(0o777)
+    return work
+
+
 def p50_ms(action: Callable[[], object], repeat: int) -> float:
     """Median wall time of `action` in milliseconds over `repeat` runs (after one warm-up)."""
     action()

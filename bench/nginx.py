@@ -10,11 +10,10 @@ import gzip
 import re
 import shutil
 import subprocess
-import tempfile
 import urllib.request
 from pathlib import Path
 
-from .common import free_port, wait_for
+from .common import free_port, server_workdir, wait_for
 from .site import BROWSER, ROOT, page_vs_static, wrk
 
 
@@ -43,12 +42,7 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 @contextlib.contextmanager
 def shipped_nginx(app_url: str):
     """The shipped configuration in front of `app_url` (see `bench_config`); yields its URL."""
-    workdir = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
-    # nginx's workers drop root rights: let them use the cache and temporary folders.
-    workdir.chmod(0o755)
-    for name in ("cache", "body", "proxy"):
-        (workdir / name).mkdir()
-        (workdir / name).chmod(0o777)
+    workdir = server_workdir("bench-nginx-", ("cache", "body", "proxy"))
     port = free_port()
     config = workdir / "nginx.conf"
     config.write_text(bench_config(app_url.removeprefix("http://"), port, workdir))

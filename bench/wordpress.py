@@ -24,13 +24,12 @@ import secrets
 import shutil
 import statistics
 import subprocess
-import tempfile
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from .common import free_port, wait_for
+from .common import free_port, server_workdir, wait_for
 from .gunicorn_configs import _read, _wrk
 from .site import BROWSER
 
@@ -135,11 +134,7 @@ pm.max_spare_servers = 3
 @contextlib.contextmanager
 def wordpress():
     """A fresh WordPress behind php-fpm and nginx with fastcgi_cache; yields its URL."""
-    work = Path(tempfile.mkdtemp(prefix="bench-wordpress-"))
-    work.chmod(0o755)
-    for name in ("cache", "body", "fastcgi"):
-        (work / name).mkdir()
-        (work / name).chmod(0o777)
+    work = server_workdir("bench-wordpress-", ("cache", "body", "fastcgi"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     _sql(f"DROP DATABASE IF EXISTS {DATABASE}; CREATE DATABASE {DATABASE}")
