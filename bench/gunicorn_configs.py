@@ -123,7 +123,10 @@ def _cache_url() -> str:
 def measure(sandbox_url: str, session: str, seconds: int = 8, rate: int = 300) -> list[dict]:
     cache_url = _cache_url()
     results = []
+    only = os.environ.get("BENCH_G1_ONLY")  # e.g. "gthread 5x4": that configuration only
     for worker_class, workers, threads, access_log in CONFIGS:
+        if only and f"{worker_class} {workers}x{threads}" != only:
+            continue
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         env = {
