@@ -9,7 +9,10 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Sync workers with a few threads each: requests mostly wait for the database or Mollie.
+# gthread workers, 2 x cores + 1, with 4 threads each: chosen by measuring the site's own mix
+# (docs/deploy.md, "gunicorn: workers and threads"). Some requests wait rather than compute (a
+# donation start's minimum answer time, a webhook's call to Mollie); threads keep readers'
+# pages from queueing behind them.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
