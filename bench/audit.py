@@ -157,7 +157,7 @@ def main() -> int:
     from . import site
 
     sandbox_url, sandbox = common.start_sandbox_process()
-    site_url, server = site.start_gunicorn(sandbox_url, public=True)
+    site_url, server = site.start_gunicorn(sandbox_url)
     results = {}
     try:
         pages, session = _pages(site_url)

@@ -14,10 +14,12 @@ Two runs per configuration:
   requests as a reader does, with a second, slow probe asking only for the home page beside
   it: its p99 is the cache hit's answer time under that load. (Flat out, every configuration
   queues and no cache hit can be fast, so that figure says nothing about the configuration.)
-The paced run is taken three times and the middle one (by the cache hit's p99) counts. The page
+The paced run is taken three times and the middle one (by the cache hit's p99) counts, and once
+more through the shipped nginx (bench/nginx.py), where cached pages come from its proxy cache
+as they do when deployed. The page
 cache is Redis when one answers on 127.0.0.1:6379, shared by the workers as deployed.
-The choice: the most requests per second flat out among the configurations whose cache-hit p99
-under the paced load stays below 20 ms.
+The choice: the most requests per second flat out among the configurations without errors whose
+cache-hit p99 under the paced load, as deployed, stays below 20 ms.
 """
 
 import os
@@ -109,6 +111,23 @@ def _script_text(text: str) -> str:
     return script.name
 
 
+def _through_nginx(url, session, seconds, connections, rate, probe_script) -> dict:
+    """The paced mix and the probe through the shipped nginx in front of `url`, as deployed:
+    cached pages are then answered by nginx's proxy cache."""
+    from .nginx import shipped_nginx
+
+    with shipped_nginx(url) as front:
+        # nginx passes the host without its port, so the app expects that as the Origin.
+        paced = _script(session, "http://127.0.0.1", delay_ms=connections * 1000 / rate)
+        try:
+            _read(_wrk(f"{front}/nl/", 2, 8, headers=BROWSER))  # fill the proxy cache
+            mix = _wrk(front, seconds, connections, paced)
+            probe = _wrk(f"{front}/nl/", seconds, 2, probe_script, headers=BROWSER)
+            return {"mix": _read(mix), "hit": _read(probe)}
+        finally:
+            os.unlink(paced)
+
+
 def _cache_url() -> str:
     """Redis on its usual port when one answers (as deployed), else each worker's memory."""
     import socket
@@ -169,6 +188,7 @@ def measure(sandbox_url: str, session: str, seconds: int = 8, rate: int = 300) -
                     rounds.append((_read(mix), _read(probe)))
                 rounds.sort(key=lambda pair: pair[1]["p99_ms"])
                 load, hit = rounds[1]
+                deployed = _through_nginx(url, session, seconds, connections, rate, probe_script)
             finally:
                 for name in (flat, paced, probe_script):
                     os.unlink(name)
@@ -182,6 +202,9 @@ def measure(sandbox_url: str, session: str, seconds: int = 8, rate: int = 300) -
                     "paced_rps": load["rps"],
                     "paced_p99_ms": load["p99_ms"],
                     "hit_p99_ms": hit["p99_ms"],
+                    "nginx_paced_p99_ms": deployed["mix"]["p99_ms"],
+                    "nginx_hit_p99_ms": deployed["hit"]["p99_ms"],
+                    "nginx_non_2xx": deployed["mix"]["non_2xx"],
                 }
             )
         finally:
@@ -191,7 +214,13 @@ def measure(sandbox_url: str, session: str, seconds: int = 8, rate: int = 300) -
 
 
 def best(results: list[dict]) -> dict | None:
-    fit = [r for r in results if r["hit_p99_ms"] < 20 and r["mix_non_2xx"] == 0]
+    """The most requests per second flat out among the configurations without errors whose
+    cache hit, as deployed (through nginx), keeps a p99 below 20 ms under the paced load."""
+    fit = [
+        r
+        for r in results
+        if r["nginx_hit_p99_ms"] < 20 and r["mix_non_2xx"] == 0 and r["nginx_non_2xx"] == 0
+    ]
     return max(fit, key=lambda r: r["mix_rps"]) if fit else None
 
 
@@ -226,7 +255,8 @@ def main() -> int:
         print(
             f"{row['config']:<28} flat out {row['mix_rps']:>6.0f} req/s (p99 {row['mix_p99_ms']}"
             f" ms)   paced {row['paced_rps']:>4.0f} req/s: p99 {row['paced_p99_ms']} ms,"
-            f" cache hit p99 {row['hit_p99_ms']} ms"
+            f" cache hit p99 {row['hit_p99_ms']} ms; through nginx: p99"
+            f" {row['nginx_paced_p99_ms']} ms, cache hit p99 {row['nginx_hit_p99_ms']} ms"
         )
     print("best:", found["best"])
     return 0

@@ -24,15 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 MIXED_PATHS = ["/nl/", "/en/", "/nl/guide/", "/en/search/?q=GDPR", "/en/giving/", "/healthz"]
 
 
-def start_gunicorn(
-    sandbox_url: str, workers: int = 2, *, public: bool = False
-) -> tuple[str, subprocess.Popen]:
-    """gunicorn with production settings on a free port; with `public`, PUBLIC_BASE_URL is its
-    own address (absolute links, as in production)."""
+def start_gunicorn(sandbox_url: str, workers: int = 2) -> tuple[str, subprocess.Popen]:
+    """gunicorn with production settings on a free port, whose PUBLIC_BASE_URL is its own
+    address (absolute links and Mollie's redirect URL, as in production)."""
     port = free_port()
     env = {
         **os.environ,
-        **({"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"} if public else {}),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "DEMO": "1",  # the demo organisation's details and logo, as `make run` shows them
         "SERVE_MEDIA": "1",  # the hero image, which nginx would serve
         "MOLLIE_API_KEY": "test_benchmarkkey012345678901234567",
