@@ -111,14 +111,14 @@ def start_sandbox_process() -> tuple[str, subprocess.Popen]:
     return url, process
 
 
-def sandbox_control(url: str, path: str, **fields) -> dict:
+def sandbox_control(url: str, path: str, timeout: float = 30, **fields) -> dict:
     """POST to one of the sandbox's control endpoints."""
     import json
     import urllib.parse
     import urllib.request
 
     data = urllib.parse.urlencode(fields).encode()
-    with urllib.request.urlopen(f"{url}{path}", data=data, timeout=30) as response:
+    with urllib.request.urlopen(f"{url}{path}", data=data, timeout=timeout) as response:
         return json.loads(response.read())
 
 

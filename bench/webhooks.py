@@ -183,7 +183,10 @@ def _new_charges(sandbox_url: str, limit: int) -> list[str]:
     the sandbox's webhook calls off, so the site has never seen them: `_driven_cpu_ms` sends
     their webhooks). Each is due, so its webhook also moves the gift's next charge date, as on
     the first of the month."""
-    charged = sandbox_control(sandbox_url, "/_sandbox/clock/advance", months=1, outcome="paid")
+    # 10,000 charges in one call of the sandbox take longer than a control call usually does.
+    charged = sandbox_control(
+        sandbox_url, "/_sandbox/clock/advance", timeout=900, months=1, outcome="paid"
+    )
     return charged["charged"][:limit]
 
 
