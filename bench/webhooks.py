@@ -108,7 +108,7 @@ def run(site_url: str, sandbox_url: str, site_pid: int, sandbox_pid: int, count:
     }
     cpu_before = {name: cpu_seconds(pids()) for name, pids in groups.items()}
     started = time.monotonic()
-    sandbox_control(sandbox_url, "/_sandbox/clock/advance", months=1, outcome="paid")
+    sandbox_control(sandbox_url, "/_sandbox/clock/advance", timeout=900, months=1, outcome="paid")
     deadline = started + 1800
     while time.monotonic() < deadline:
         done = Payment.objects.filter(sequence_type="recurring", status="paid").count()
