@@ -16,8 +16,8 @@ Two runs per configuration:
   queues and no cache hit can be fast, so that figure says nothing about the configuration.)
 The paced run is taken three times and the middle one (by the cache hit's p99) counts, and once
 more through the shipped nginx (bench/nginx.py), where cached pages come from its proxy cache
-as they do when deployed. The page
-cache is Redis when one answers on 127.0.0.1:6379, shared by the workers as deployed.
+as they do when deployed. The page cache is Redis when one answers on 127.0.0.1:6379, shared
+by the workers as deployed.
 The choice: the most requests per second flat out among the configurations without errors whose
 cache-hit p99 under the paced load, as deployed, stays below 20 ms.
 """

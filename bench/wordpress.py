@@ -31,12 +31,12 @@ from pathlib import Path
 
 from .common import free_port, server_workdir, wait_for
 from .gunicorn_configs import _read, _wrk
+from .nginx import NGINX, shipped_nginx
 from .site import BROWSER
 
 WORDPRESS = Path("/usr/share/wordpress")
 CONFIG = Path("/etc/wordpress/config-campaign-bench.php")
 DATABASE = "campaign_bench_wp"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def missing() -> str | None:
@@ -205,8 +205,6 @@ def run(app_url: str, rounds: int = 3, seconds: int = 5) -> dict:
     reason = missing()
     if reason:
         return {"skipped": reason}
-    from .nginx import shipped_nginx
-
     with wordpress() as peer, shipped_nginx(app_url) as ours:
         targets = {
             "wordpress_render": (f"{peer}/?render=1", {}),

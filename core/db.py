@@ -18,7 +18,7 @@ _prepared = threading.local()  # per thread: a compiler holds its thread's conne
 
 
 def _select(model: type[models.Model], field_name: str, using: str):
-    """(sql, compiler, converters, attnames) for `SELECT <all columns> WHERE field = %s`."""
+    """(sql, field, compiler, converters, attnames) for `SELECT <all columns> WHERE field = %s`."""
     cache = _prepared.__dict__.setdefault("select", {})
     key = (model, field_name, using)
     if key not in cache:
@@ -30,7 +30,7 @@ def _select(model: type[models.Model], field_name: str, using: str):
             raise ValueError(f"{model.__name__}.{field_name} does not compile to one condition")
         columns = [column for column, _, _ in compiler.select]
         attnames = [column.target.attname for column in columns]
-        cache[key] = (sql, compiler, compiler.get_converters(columns), attnames)
+        cache[key] = (sql, field, compiler, compiler.get_converters(columns), attnames)
     return cache[key]
 
 
@@ -43,8 +43,7 @@ def row_by(model: type[models.Model], field_name: str, value) -> models.Model | 
     """`model._base_manager.filter(<field_name>=value).first()` for a unique field, without
     compiling the query on every call: the instance, or None."""
     using = router.db_for_read(model)
-    sql, compiler, converters, attnames = _select(model, field_name, using)
-    field = model._meta.get_field(field_name)
+    sql, field, compiler, converters, attnames = _select(model, field_name, using)
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(sql, [field.get_db_prep_value(value, connection)])
@@ -69,7 +68,7 @@ def update_where(model: type[models.Model], pk, expected: dict, new: dict) -> in
         return model._base_manager.filter(pk=pk, **expected).update(**new)
     using = router.db_for_write(model)
     connection = connections[using]
-    sql = _update_sql(model, tuple(new), tuple(expected), connection.vendor)
+    sql = _update_sql(model, tuple(new), tuple(expected), connection)
     meta = model._meta
     params = [
         meta.get_field(name).get_db_prep_save(value, connection) for name, value in new.items()
@@ -83,11 +82,11 @@ def update_where(model: type[models.Model], pk, expected: dict, new: dict) -> in
         return cursor.rowcount
 
 
-def _update_sql(model, new: tuple[str, ...], expected: tuple[str, ...], vendor: str) -> str:
+def _update_sql(model, new: tuple[str, ...], expected: tuple[str, ...], connection) -> str:
     cache = _prepared.__dict__.setdefault("update", {})
-    key = (model, new, expected, vendor)
+    key = (model, new, expected, connection.alias)
     if key not in cache:
-        quote = connections[router.db_for_write(model)].ops.quote_name
+        quote = connection.ops.quote_name
         meta = model._meta
 
         def column(name: str) -> str:
