@@ -19,7 +19,7 @@ more through the shipped nginx (bench/nginx.py), where cached pages come from it
 as they do when deployed. The page cache is Redis when one answers on 127.0.0.1:6379, shared
 by the workers as deployed.
 The choice: the most requests per second flat out among the configurations without errors whose
-cache-hit p99 under the paced load, as deployed, stays below 20 ms.
+cache-hit p99 under the paced load stays below 20 ms, through nginx and from gunicorn itself.
 """
 
 import os
@@ -213,15 +213,25 @@ def measure(sandbox_url: str, session: str, seconds: int = 8, rate: int = 300) -
     return results
 
 
+def hits_fast(result: dict) -> bool:
+    """A cache hit keeps its p99 below 20 ms under the paced load both through nginx and from
+    gunicorn itself: nginx's cache is not always in front (another proxy, or the moment after
+    staff save content, when every page misses nginx at once and gunicorn serves its own)."""
+    return result["hit_p99_ms"] < 20 and result["nginx_hit_p99_ms"] < 20
+
+
 def best(results: list[dict]) -> dict | None:
     """The most requests per second flat out among the configurations without errors whose
-    cache hit, as deployed (through nginx), keeps a p99 below 20 ms under the paced load."""
-    fit = [
-        r
-        for r in results
-        if r["nginx_hit_p99_ms"] < 20 and r["mix_non_2xx"] == 0 and r["nginx_non_2xx"] == 0
-    ]
+    cache hits stay fast (`hits_fast`)."""
+    fit = [r for r in results if hits_fast(r) and r["mix_non_2xx"] == 0 and r["nginx_non_2xx"] == 0]
     return max(fit, key=lambda r: r["mix_rps"]) if fit else None
+
+
+def shipped() -> str:
+    """The configuration deploy/gunicorn.conf.py gives on this machine, named as in CONFIGS."""
+    import multiprocessing
+
+    return f"gthread {multiprocessing.cpu_count() * 2 + 1}x4"
 
 
 def run() -> dict:
@@ -235,7 +245,7 @@ def run() -> dict:
         results = measure(sandbox_url, supporter_cookie("g1@example.org", 12), rate=rate)
     finally:
         sandbox.terminate()
-    return {"configs": results, "best": best(results), "paced_rate": rate}
+    return {"configs": results, "best": best(results), "shipped": shipped(), "paced_rate": rate}
 
 
 def main() -> int:

@@ -39,6 +39,10 @@ def start_gunicorn(sandbox_url: str, workers: int = 2) -> tuple[str, subprocess.
         "DONATION_START_LIMIT_PER_HOUR": "1000000",
         "OBJECTION_LIMIT_PER_HOUR": "1000000",
         "BENCHMARK_REFERENCE_VIEW": "1",  # R4's yardstick
+        # R3 measures our own work in a donation start. The deployed site waits until the
+        # answer is 0.8 s old (a known and an unknown email address take the same time); that
+        # wait is a constant, not work, and would hide the work it covers.
+        "DONATION_START_MIN_RESPONSE_SECONDS": "0",
     }
     process = subprocess.Popen(
         [
@@ -163,9 +167,14 @@ def r3_donation_overhead(url: str, sandbox_url: str, repeat: int = 60) -> dict:
             idempotency_key=f"bench-direct-{next(counter)}",
         )
 
+    from django.conf import settings
+
     site = p50_ms(start, repeat)
     mollie = p50_ms(direct, repeat)
     return {
+        # Without the deployed minimum answer time (see start_gunicorn); a donor waits for
+        # the longer of the two.
+        "answer_floor_ms": settings.DONATION_START_MIN_RESPONSE_SECONDS * 1000,
         "donate_p50_ms": round(site, 1),
         "sandbox_p50_ms": round(mollie, 1),
         "overhead_ms": round(site - mollie, 1),
