@@ -136,6 +136,23 @@ def test_average_gift(history, django_assert_num_queries):
     assert (april["average"], april["gifts"]) == (Decimal("20.00"), 2)  # (10 + 30) / 2
 
 
+def test_average_gift_keeps_one_off_and_regular_apart_and_deducts_refunds(history):
+    one_off = charge(history["ann"], datetime.date(2026, 4, 15), amount="7.00", kind="oneoff")
+    Payment.objects.filter(pk=one_off.pk).update(amount_refunded=Decimal("2.00"))
+    rows = insight.average_gift(TODAY)
+    april = by_month(rows, 4)
+    assert april["gifts"] == 3
+    assert april["average"] == Decimal("15.00")  # (10 + 30 + 5) / 3
+    assert april["average_oneoff"] == Decimal("5.00")  # 7, less 2 refunded
+    assert april["average_recurring"] == Decimal("20.00")
+    march = by_month(rows, 3)  # regular gifts only: nothing one-off to average
+    assert (march["average_oneoff"], march["average_recurring"]) == (
+        Decimal("0.00"),
+        Decimal("7.50"),
+    )
+    assert (by_month(rows, 1)["average"], by_month(rows, 1)["gifts"]) == (Decimal("0.00"), 0)
+
+
 def test_the_page_draws_every_figure_and_each_has_a_csv(staff, history):
     response = staff.get(reverse("staff:regular_giving"))
     assert response.status_code == 200
