@@ -2,13 +2,15 @@
 once, sent as the app made it (nginx compresses nothing of its own for them)."""
 
 import gzip
+import shutil
 import urllib.request
 from pathlib import Path
 
 import brotli
 import pytest
 
-from bench.nginx import NGINX, shipped_nginx
+from bench.common import server_workdir
+from bench.nginx import BROTLI_STATIC, NGINX, shipped_nginx
 from campaign.services import demo_content_load
 
 pytestmark = [
@@ -55,3 +57,48 @@ def test_each_coding_is_cached_once_and_sent_as_the_app_made_it(proxy, settings)
     # timestamp, which nginx's own gzip (level 5) would not make.
     _, made_here = fetch(page, "gzip")
     assert made_here == gzip.compress(plain, compresslevel=9, mtime=0)
+
+
+CSS = b"".join(b".rule-%d { margin: %dpx; }\n" % (n, n) for n in range(400))
+
+
+@pytest.fixture
+def static_proxy(live_server):
+    """The shipped configuration with a static folder of our own, holding a stylesheet with its
+    .gz and .br forms as collectstatic leaves them (gzip at level 9 without a timestamp, which
+    nginx's own gzip would not make), readable by nginx's workers."""
+    root = server_workdir("test-static-", ("staticfiles",))
+    folder = root / "staticfiles"
+    (folder / "site.css").write_bytes(CSS)
+    (folder / "site.css.gz").write_bytes(gzip.compress(CSS, compresslevel=9, mtime=0))
+    (folder / "site.css.br").write_bytes(brotli.compress(CSS, quality=11))
+    try:
+        with shipped_nginx(live_server.url, root=root) as url:
+            yield url, folder
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_static_files_are_sent_precompressed_as_collectstatic_made_them(static_proxy):
+    url, folder = static_proxy
+    # A file WhiteNoise left without compressed forms goes out as it is, even when asked.
+    (folder / "mark.txt").write_bytes(b"plain text " * 200)
+
+    headers, body = fetch(f"{url}/static/site.css", "gzip, deflate")
+    assert headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in headers["Vary"]
+    assert body == (folder / "site.css.gz").read_bytes()
+    headers, body = fetch(f"{url}/static/site.css", None)
+    assert "Content-Encoding" not in headers and body == CSS
+
+    headers, body = fetch(f"{url}/static/mark.txt", "gzip, deflate, br")
+    assert "Content-Encoding" not in headers and body == b"plain text " * 200
+
+
+@pytest.mark.skipif(
+    not BROTLI_STATIC.exists(), reason="needs apt-get install libnginx-mod-http-brotli-static"
+)
+def test_static_files_are_sent_as_brotli_where_nginx_has_the_module(static_proxy):
+    url, folder = static_proxy
+    headers, body = fetch(f"{url}/static/site.css", "gzip, deflate, br, zstd")
+    assert headers["Content-Encoding"] == "br" and body == (folder / "site.css.br").read_bytes()
+    assert brotli.decompress(body) == CSS

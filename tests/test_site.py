@@ -154,6 +154,7 @@ def test_the_shipped_nginx_configuration_compresses_pages():
     assert 'proxy_cache_key "$scheme$host$request_uri$page_coding";' in conf
     assert "proxy_set_header Accept-Encoding $page_coding;" in conf
     assert re.search(r"^\s*gzip_static on;", conf, re.MULTILINE)
+    assert re.search(r"^\s*brotli_static on;", conf, re.MULTILINE)
 
 
 def test_robots_txt_keeps_staff_pages_out_of_search_engines(client):
