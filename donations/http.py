@@ -21,6 +21,13 @@ PROVIDER_UNAVAILABLE = (PaymentProviderUnavailable, OperationalError)
 PROVIDER_FAILED = (PaymentProviderError, OperationalError)
 
 
+def describe(error: Exception) -> str:
+    """A failure we expect and answer (Mollie unreachable, a lock that waited too long) for the
+    log: its kind and message on one line. A traceback would say nothing more about it, and a
+    bad day at Mollie would fill the log with them."""
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
 def provider_unavailable(
     request: HttpRequest, template: str, context: dict, *, error: Exception
 ) -> HttpResponse:
@@ -29,7 +36,7 @@ def provider_unavailable(
     The template shows `general_error` (or its own block for `unavailable`); the form the person
     filled in stays as it was, so trying again is one press.
     """
-    logger.warning("Payment provider unavailable on %s: %s", request.path, error, exc_info=error)
+    logger.warning("Payment provider unavailable on %s (%s)", request.path, describe(error))
     context = {
         **context,
         "unavailable": True,

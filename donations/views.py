@@ -23,7 +23,7 @@ from core.models import RateLimitCounter
 from . import gateway, selectors, services
 from .exceptions import DonationLimitReached, PaymentNotFound, PaymentProviderRefused
 from .forms import OTHER, DonationForm, initial_from_query
-from .http import PROVIDER_FAILED, PROVIDER_UNAVAILABLE, provider_unavailable
+from .http import PROVIDER_FAILED, PROVIDER_UNAVAILABLE, describe, provider_unavailable
 from .models import PaymentStatus
 from .session import donation_remember_started, donations_started_here
 
@@ -127,8 +127,10 @@ def donation_return(request: HttpRequest, token: str) -> HttpResponse:
     if payment is not None and not payment.is_final:
         try:
             payment = services.payment_sync(mollie_id=payment.mollie_id).payment or payment
-        except PROVIDER_FAILED:
-            logger.warning("Could not sync %s on the return page", payment.mollie_id, exc_info=True)
+        except PROVIDER_FAILED as error:
+            logger.warning(
+                "Could not sync %s on the return page (%s)", payment.mollie_id, describe(error)
+            )
     context = {"donation": donation, "payment": payment}
     if payment is not None and payment.status == PaymentStatus.PAID:
         return render(request, "donations/success.html", context)
@@ -178,8 +180,9 @@ def mollie_webhook(request: HttpRequest) -> HttpResponse:
         services.payment_sync(mollie_id=mollie_id)
     except PaymentNotFound:
         return HttpResponse(status=200)
-    except PROVIDER_UNAVAILABLE:
-        logger.warning("Webhook for %s could not be handled now", mollie_id, exc_info=True)
+    except PROVIDER_UNAVAILABLE as error:
+        # Expected on a bad day and retried by Mollie: one line with the cause, no traceback.
+        logger.warning("Webhook for %s could not be handled now (%s)", mollie_id, describe(error))
         return HttpResponse(status=503)
     except PaymentProviderRefused:
         logger.exception("Mollie refused a call while handling the webhook for %s", mollie_id)

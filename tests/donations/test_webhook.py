@@ -1,5 +1,6 @@
 """Mollie's webhook and outages: junk, unknown and valid ids; Mollie down; parallel calls."""
 
+import logging
 import threading
 
 import pytest
@@ -219,14 +220,17 @@ def test_an_answer_that_is_not_the_object_asked_for_is_never_used(client, mollie
     ],
 )
 def test_mollie_failing_at_the_start_says_try_again_and_stores_no_payment(
-    client, mollie, settings, fault
+    client, mollie, settings, fault, caplog
 ):
     settings.MOLLIE_READ_TIMEOUT = 0.5
     mollie.set_faults([{"pattern": "POST /v2/payments", **fault}])
-    response = client.post(donate_url(), {**FORM, "email": "retry@example.org"})
+    with caplog.at_level(logging.WARNING, logger="donations"):
+        response = client.post(donate_url(), {**FORM, "email": "retry@example.org"})
     assert response.status_code == 503
     assert "Payments are temporarily unavailable" in response.content.decode()
     assert not Payment.objects.exists()
+    (logged,) = [r for r in caplog.records if "unavailable on" in r.getMessage()]
+    assert "PaymentProviderUnavailable" in logged.getMessage() and logged.exc_info is None
     mollie.clear_faults()
     again = client.post(donate_url(), {**FORM, "email": "retry@example.org"})
     assert again.status_code == 303  # the second try goes through
@@ -234,12 +238,18 @@ def test_mollie_failing_at_the_start_says_try_again_and_stores_no_payment(
 
 
 def test_a_webhook_while_mollie_fails_answers_503_and_the_retry_stores_the_payment(
-    client, mollie, settings
+    client, mollie, settings, caplog
 ):
     _, mollie_id = start(client)
     mollie.checkout(mollie_id, "paid")
     mollie.set_faults([{"pattern": "GET /v2/payments/*", "error": 1, "status": 502}])
-    assert webhook(client, mollie_id).status_code == 503
+    with caplog.at_level(logging.WARNING, logger="donations.views"):
+        assert webhook(client, mollie_id).status_code == 503
+    # An expected failure, answered and retried: one line with its cause, no traceback.
+    (record,) = [r for r in caplog.records if r.name == "donations.views"]
+    message = record.getMessage()
+    assert mollie_id in message and "PaymentProviderUnavailable" in message
+    assert "\n" not in message and record.exc_info is None
     mollie.clear_faults()
     assert webhook(client, mollie_id).status_code == 200
     assert Payment.objects.get(mollie_id=mollie_id).status == "paid"
