@@ -11,7 +11,7 @@ Switching to another client (Mollie's generated SDK, say) means changing only th
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
@@ -173,6 +173,32 @@ def payment_get(mollie_id: str) -> dict:
     with _translated_errors():
         answer = dict(client().payments.get(mollie_id))
     return _expected(answer, "payment", mollie_id)
+
+
+LIST_PAGE = 250  # the most Mollie gives in one page of a list
+
+
+def payments_created_since(since: datetime) -> Iterator[list[dict]]:
+    """Every payment of the account created at or after `since`, a page (up to 250) at a time,
+    newest first: Mollie's list is ordered that way, so reading stops at the first older one."""
+    with _translated_errors():
+        page = client().payments.list(limit=LIST_PAGE)
+    while True:
+        items = [_expected(dict(item), "payment") for item in page]
+        recent = [item for item in items if _created_at(item) >= since]
+        if recent:
+            yield recent
+        if len(recent) < len(items) or not page.has_next():
+            return
+        with _translated_errors():
+            page = page.get_next()
+
+
+def _created_at(data: dict) -> datetime:
+    try:
+        return datetime.fromisoformat(data["createdAt"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise UnexpectedProviderAnswer(f"A payment without a valid createdAt: {error}") from error
 
 
 def _payment_stub(mollie_id: str) -> MolliePayment:

@@ -2,8 +2,10 @@
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import gateway
@@ -90,13 +92,36 @@ def subscription_sync(*, subscription: Subscription) -> "ReconcileReport":
     return report
 
 
-def payments_reconcile(*, older_than_minutes: int = 5, workers: int = 8) -> ReconcileReport:
-    """Re-sync every unfinished payment and every active subscription from Mollie.
+# How far back each run reads Mollie's list of payments for charges whose webhook was lost:
+# longer than Mollie goes on retrying a webhook, with a day to spare for a run that failed.
+RECENT_CHARGES = timedelta(days=3)
+# How often each running monthly gift is compared with Mollie in full (its status, amount and
+# next charge date, and every payment it made), and how many at most in one run: Mollie changes
+# a subscription without calling us (it ends one whose mandate stopped working), and a
+# comparison costs two calls, which for every gift in every run would be the most of our
+# traffic to Mollie. The oldest comparisons go first, so the load spreads over the day.
+SUBSCRIPTION_RECHECK = timedelta(hours=24)
+SUBSCRIPTIONS_PER_RUN = 500
 
-    So that a lost webhook never loses a gift. Safe to run on several machines at once: every
-    change goes through the same locked, idempotent paths as the webhook. Payments are synced
-    by `workers` threads at once, since each sync mostly waits for Mollie. Errors for single
-    payments are collected in the report and do not stop the run.
+
+def payments_reconcile(
+    *,
+    older_than_minutes: int = 5,
+    workers: int = 8,
+    all_subscriptions: bool = False,
+    subscriptions_per_run: int = SUBSCRIPTIONS_PER_RUN,
+) -> ReconcileReport:
+    """Re-sync from Mollie what a lost webhook may have left behind, so it never loses a gift.
+
+    Every unfinished payment; every charge Mollie made lately that we lack (from its list of
+    payments, a call per 250); the first payments whose monthly gift was not started; and the
+    running monthly gifts last compared with Mollie a day or more ago, oldest first, up to
+    `subscriptions_per_run` (all of them with `all_subscriptions`).
+
+    Safe to run on several machines at once: every change goes through the same locked,
+    idempotent paths as the webhook. Payments are synced by `workers` threads at once, since
+    each sync mostly waits for Mollie. Errors for single payments are collected in the report
+    and do not stop the run.
     """
     report = ReconcileReport()
     cutoff = timezone.now() - timezone.timedelta(minutes=older_than_minutes)
@@ -121,14 +146,47 @@ def payments_reconcile(*, older_than_minutes: int = 5, workers: int = 8) -> Reco
             report.subscriptions_created += subscription_start(donation=donation) is not None
         except PaymentProviderError as error:
             report.errors.append(f"donation {donation.pk}: {error}")
-    active = list(Subscription.objects.active())
-    for outcome in _in_threads(_reconcile_subscription, active, workers):
+    _recent_charges_adopt(report)
+    due = Subscription.objects.active().order_by(F("synced_at").asc(nulls_first=True), "pk")
+    if not all_subscriptions:
+        stale = Q(synced_at__isnull=True) | Q(synced_at__lt=timezone.now() - SUBSCRIPTION_RECHECK)
+        due = due.filter(stale)[:subscriptions_per_run]
+    for outcome in _in_threads(_reconcile_subscription, list(due), workers):
         if isinstance(outcome, ReconcileReport):
             report.merge(outcome)
         else:
             report.errors.append(outcome)
     _lifecycle_catch_up(report)
     return report
+
+
+def _recent_charges_adopt(report: ReconcileReport) -> None:
+    """The charges of our monthly gifts that Mollie made lately and we lack, or hold with
+    another status: Mollie's list of payments, newest first, back to RECENT_CHARGES ago."""
+    try:
+        for page in gateway.payments_created_since(timezone.now() - RECENT_CHARGES):
+            ours = set(
+                Subscription.objects.filter(
+                    mollie_id__in={item.get("subscriptionId") for item in page}
+                ).values_list("mollie_id", flat=True)
+            )
+            known = dict(
+                Payment.objects.filter(mollie_id__in=[item["id"] for item in page]).values_list(
+                    "mollie_id", "status"
+                )
+            )
+            for item in page:
+                if (
+                    item.get("subscriptionId") not in ours
+                    or known.get(item["id"]) == item["status"]
+                ):
+                    continue
+                try:
+                    report.count(payment_sync(mollie_id=item["id"], data=item))
+                except (PaymentProviderError, DatabaseError) as error:
+                    report.errors.append(f"{item['id']}: {error}")
+    except PaymentProviderError as error:
+        report.errors.append(f"the list of recent payments: {error}")
 
 
 def _lifecycle_catch_up(report: ReconcileReport) -> None:

@@ -4,13 +4,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.outbox import emails_requeue_stale
 from donations.services import payments_reconcile
+from donations.services.reconcile import SUBSCRIPTIONS_PER_RUN
 
 
 class Command(BaseCommand):
     help = (
-        "Re-sync unfinished payments and active monthly gifts from Mollie, so a lost webhook "
-        "never loses a gift, and queue again emails lost on their way to the worker. Safe to "
-        "run from cron on several machines at once."
+        "Re-sync from Mollie unfinished payments, the charges Mollie made lately that we lack, "
+        "and the monthly gifts not compared with Mollie for a day, so a lost webhook never "
+        "loses a gift; queue again emails lost on their way to the worker. Safe to run from "
+        "cron on several machines at once."
     )
 
     def add_arguments(self, parser) -> None:
@@ -27,10 +29,23 @@ class Command(BaseCommand):
             default=8,
             help="Payments synced at once (default 8); each mostly waits for Mollie.",
         )
+        parser.add_argument(
+            "--all-subscriptions",
+            action="store_true",
+            help=(
+                "Compare every running monthly gift with Mollie now, not only those last "
+                f"compared a day ago (at most {SUBSCRIPTIONS_PER_RUN} of those per run); after "
+                "the command could not run for days, say."
+            ),
+        )
 
-    def handle(self, *args, older_than: int, workers: int, **options) -> None:
+    def handle(
+        self, *args, older_than: int, workers: int, all_subscriptions: bool, **options
+    ) -> None:
         started = time.monotonic()
-        report = payments_reconcile(older_than_minutes=older_than, workers=workers)
+        report = payments_reconcile(
+            older_than_minutes=older_than, workers=workers, all_subscriptions=all_subscriptions
+        )
         requeued = emails_requeue_stale()
         seconds = time.monotonic() - started
         self.stdout.write(
