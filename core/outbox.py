@@ -3,8 +3,10 @@
 Every email is rendered from `templates/emails/<template>.txt` and `.html` in its language.
 `email_queue` writes an EmailLog row with a unique event key in the caller's transaction: if
 the event was already handled (a duplicate webhook, say), nothing is queued; if the
-transaction rolls back, nothing is sent. After the commit the `deliver_email` task sends it; a
-failure is tried again later (EMAIL_RETRY_DELAYS) and finally shown to staff as failed.
+transaction rolls back, nothing is sent. The `deliver_email` task that sends it is queued in
+the same transaction when the task queue is a table of this database (production), else after
+the commit; a failure is tried again later (EMAIL_RETRY_DELAYS) and finally shown to staff as
+failed.
 
 Some context can only be made at sending time (a login code must not sit in the database
 while the email waits). An app registers a *preparer* for that with `context_preparer`; an
@@ -17,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -26,6 +29,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django_tasks import task
+from django_tasks_db import DatabaseBackend
 
 from .models import EmailLog
 
@@ -110,9 +114,11 @@ def email_queue(
                 to=to,
                 subject=subject_text,
             )
+            if deliver and _tasks_in_this_database():
+                _enqueue(log.pk)  # in the same transaction: the email and its task, or neither
     except IntegrityError:
         return None
-    if deliver:
+    if deliver and not _tasks_in_this_database():
         transaction.on_commit(lambda: _enqueue(log.pk))
     return log
 
@@ -121,6 +127,13 @@ def email_queue(
 def deliver_email(log_id: int) -> bool:
     """Send one queued email (run by `manage.py db_worker` in production)."""
     return email_deliver(log_id=log_id)
+
+
+def _tasks_in_this_database() -> bool:
+    """Whether the task queue is a table in the site's database, so that queueing a task can
+    be part of the transaction that stores the email (nothing lost between the two). Other
+    backends run the task elsewhere or at once, so they get it after the commit."""
+    return isinstance(deliver_email.get_backend(), DatabaseBackend)
 
 
 def _enqueue(log_id: int, run_after: datetime.datetime | None = None) -> None:
@@ -141,7 +154,9 @@ def email_deliver(*, log_id: int) -> bool:
     The worker first takes the email on (QUEUED becomes SENDING in one conditional UPDATE), so
     two workers holding the same task, or a task queued twice, send it once. On failure the
     email is queued again after the next of EMAIL_RETRY_DELAYS (when the task backend can run
-    tasks later), else marked failed so staff see it in the admin.
+    tasks later), else marked failed so staff see it in the admin. Once the email is taken on,
+    every step waits out a database that is away for a moment (a restart), so that the email is
+    not left half-way, taken on and never sent, until `emails_requeue_stale` finds it.
     """
     now = timezone.now()
     taken = EmailLog.objects.filter(pk=log_id, status=EmailLog.Status.QUEUED).update(
@@ -149,7 +164,7 @@ def email_deliver(*, log_id: int) -> bool:
     )
     if not taken:
         return False
-    log = EmailLog.objects.get(pk=log_id)
+    log = _despite_restarts(lambda: EmailLog.objects.get(pk=log_id), log_id, "reading it")
     context = context_decode(log.context)
     try:
         with translation.override(log.language):
@@ -169,31 +184,34 @@ def email_deliver(*, log_id: int) -> bool:
         message.send()
     except Exception as error:  # SMTP and template errors alike: record, retry, never break
         logger.exception("Email %s (%s) failed", log.pk, log.kind)
-        _delivery_failed(log, error)
+        _despite_restarts(partial(_delivery_failed, log, error), log_id, "recording the failure")
         return False
-    _record_sent(log)
+    # The message is on its way: recording it waits for the database rather than sending again.
+    _despite_restarts(partial(_record_sent, log), log_id, "recording it as sent")
     return True
 
 
-def _record_sent(log: EmailLog, tries: int = 8) -> None:
-    """Write down that the email went out. The message is already on its way, so a database
-    that is away for a moment (a restart) is waited for rather than the email sent again."""
-    for attempt in range(tries):
+def _despite_restarts(step: Callable, log_id: int, what: str, tries: int = 8):
+    """Run one database step of a delivery, again after a pause while the database is away
+    (about a minute in all); a longer outage leaves the email to `emails_requeue_stale`."""
+    for attempt in range(tries - 1):
         try:
-            EmailLog.objects.filter(pk=log.pk).update(
-                status=EmailLog.Status.SENT,
-                sent_at=timezone.now(),
-                attempts=log.attempts + 1,
-                error="",
-                context={},
-            )
-            return
+            return step()
         except DatabaseError:
-            if attempt == tries - 1:
-                raise
-            logger.warning("Email %s was sent; recording it waits for the database", log.pk)
+            logger.warning("Email %s: %s waits for the database", log_id, what)
             connection.close()
-            time.sleep(min(2**attempt * 0.25, 8))
+            time.sleep(min(2**attempt * 0.25, 16))
+    return step()
+
+
+def _record_sent(log: EmailLog) -> None:
+    EmailLog.objects.filter(pk=log.pk).update(
+        status=EmailLog.Status.SENT,
+        sent_at=timezone.now(),
+        attempts=log.attempts + 1,
+        error="",
+        context={},
+    )
 
 
 def _delivery_failed(log: EmailLog, error: Exception) -> None:
@@ -202,14 +220,15 @@ def _delivery_failed(log: EmailLog, error: Exception) -> None:
     can_wait = deliver_email.get_backend().supports_defer
     if can_wait and attempts <= len(delays):
         due = timezone.now() + datetime.timedelta(seconds=delays[attempts - 1])
-        EmailLog.objects.filter(pk=log.pk).update(
-            status=EmailLog.Status.QUEUED,
-            attempts=attempts,
-            error=str(error)[:2000],
-            due_at=due,
-            claimed_at=None,
-        )
-        _enqueue(log.pk, run_after=due)
+        with transaction.atomic():  # the next try and its task together, or neither
+            EmailLog.objects.filter(pk=log.pk).update(
+                status=EmailLog.Status.QUEUED,
+                attempts=attempts,
+                error=str(error)[:2000],
+                due_at=due,
+                claimed_at=None,
+            )
+            _enqueue(log.pk, run_after=due)
         return
     EmailLog.objects.filter(pk=log.pk).update(
         status=EmailLog.Status.FAILED, attempts=attempts, error=str(error)[:2000]

@@ -62,6 +62,23 @@ def queue_one(supporter) -> EmailLog:
         )
 
 
+def database_blip_once(monkeypatch, method: str, hits) -> list:
+    """The first `QuerySet.<method>` call for which `hits(queryset, kwargs)` holds raises as a
+    restarting database does; the list returned fills when it has happened."""
+    real = getattr(QuerySet, method)
+    failures = []
+
+    def flaky(queryset, *args, **kwargs):
+        if not failures and hits(queryset, kwargs):
+            failures.append(True)
+            raise OperationalError("the database is restarting")
+        return real(queryset, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, method, flaky)
+    monkeypatch.setattr(outbox.time, "sleep", lambda seconds: None)
+    return failures
+
+
 def test_the_worker_sends_queued_email(worker_tasks):
     log = queue_one(make_supporter())
     assert mail.outbox == []  # not in the request: waiting for the worker
@@ -141,22 +158,58 @@ def test_a_sent_email_is_recorded_after_a_database_blip_and_not_sent_again(
     worker_tasks, monkeypatch
 ):
     log = queue_one(make_supporter())
-    real_update = QuerySet.update
-    failures = []
-
-    def flaky_update(queryset, **changes):
-        if changes.get("status") == EmailLog.Status.SENT and not failures:
-            failures.append(True)
-            raise OperationalError("the database is restarting")
-        return real_update(queryset, **changes)
-
-    monkeypatch.setattr(QuerySet, "update", flaky_update)
-    monkeypatch.setattr(outbox.time, "sleep", lambda seconds: None)
+    failures = database_blip_once(
+        monkeypatch, "update", lambda qs, changes: changes.get("status") == EmailLog.Status.SENT
+    )
     assert email_deliver(log_id=log.pk)
     log.refresh_from_db()
     assert failures and log.status == EmailLog.Status.SENT
     assert len(mail.outbox) == 1
     assert email_deliver(log_id=log.pk) is False and len(mail.outbox) == 1
+
+
+def test_a_failed_attempt_is_recorded_after_a_database_blip_and_tried_again(
+    worker_tasks, settings, monkeypatch
+):
+    """SMTP refuses and, as the worker writes that down, the database restarts: the email is
+    queued for its next try, not left taken on and unsent."""
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    log = queue_one(make_supporter())
+    DBTaskResult.objects.all().delete()
+    failures = database_blip_once(
+        monkeypatch, "update", lambda qs, changes: changes.get("status") == EmailLog.Status.QUEUED
+    )
+    assert email_deliver(log_id=log.pk) is False  # and it did not raise
+    log.refresh_from_db()
+    assert failures and (log.status, log.attempts) == (EmailLog.Status.QUEUED, 1)
+    assert DBTaskResult.objects.count() == 1  # its next try is queued
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_worker()
+    log.refresh_from_db()
+    assert log.status == EmailLog.Status.SENT and len(mail.outbox) == 1
+
+
+def test_a_database_blip_just_after_an_email_is_taken_on_does_not_strand_it(
+    worker_tasks, monkeypatch
+):
+    log = queue_one(make_supporter())
+    failures = database_blip_once(monkeypatch, "get", lambda qs, kwargs: qs.model is EmailLog)
+    assert email_deliver(log_id=log.pk)
+    log.refresh_from_db()
+    assert failures and log.status == EmailLog.Status.SENT and len(mail.outbox) == 1
+
+
+def test_an_email_and_its_task_are_stored_in_one_transaction(worker_tasks):
+    """With the task queue in the database nothing can fall between storing an email and
+    queueing its task (a restart right after the commit): both are in the commit, or neither."""
+    supporter = make_supporter()
+    with transaction.atomic():
+        queue_one(supporter)
+        assert DBTaskResult.objects.count() == 1  # already queued, visible once committed
+        transaction.set_rollback(True)
+    assert (EmailLog.objects.count(), DBTaskResult.objects.count()) == (0, 0)
+    queue_one(supporter)
+    assert (EmailLog.objects.count(), DBTaskResult.objects.count()) == (1, 1)
 
 
 def test_emails_lost_on_the_way_to_the_worker_are_queued_again(worker_tasks, fixed_clock):
