@@ -59,6 +59,24 @@ def test_each_coding_is_cached_once_and_sent_as_the_app_made_it(proxy, settings)
     assert made_here == gzip.compress(plain, compresslevel=9, mtime=0)
 
 
+def test_browsers_spelling_the_same_coding_differently_share_one_cached_copy(proxy, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    demo_content_load()
+    page = f"{proxy}/en/"
+    for first, then, coding in [
+        ("gzip, deflate, br, zstd", "br;q=1.0, gzip;q=0.8", "br"),
+        ("gzip, deflate", "deflate, gzip", "gzip"),
+        ("identity", None, None),
+    ]:
+        stored_headers, stored = fetch(page, first)
+        assert stored_headers["X-Proxy-Cache"] in {"MISS", "EXPIRED"}, first
+        headers, body = fetch(page, then)
+        assert headers["X-Proxy-Cache"] == "HIT", (first, then)
+        assert headers.get("Content-Encoding") == coding and body == stored
+        # Caches on the way and the browser are still told that the page varies.
+        assert "Accept-Encoding" in headers["Vary"]
+
+
 CSS = b"".join(b".rule-%d { margin: %dpx; }\n" % (n, n) for n in range(400))
 
 
