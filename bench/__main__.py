@@ -174,8 +174,9 @@ def main() -> int:
     for config in g1.get("configs", []):
         rows.append(
             _row(
-                f"G1 gunicorn {config['config']}",
+                f"G1 gunicorn {config['config']} ({config['connections']} db connections)",
                 f"{config['mix_rps']:.0f} req/s flat out; at {config['paced_rps']:.0f} req/s "
+                f"(of {g1['paced_rate']} offered) "
                 f"cache hit p99 {config['hit_p99_ms']} ms from gunicorn, "
                 f"{config['nginx_hit_p99_ms']} ms through nginx",
                 "hit p99 < 20 ms (both)",
@@ -186,7 +187,7 @@ def main() -> int:
         chosen = g1["best"]
         rows.append(
             _row(
-                "G1 best: most req/s flat out with fast hits",
+                "G1 best: most req/s flat out with fast hits, <= 40 db connections",
                 chosen["config"] if chosen else "none",
                 f"the shipped one ({g1['shipped']})",
                 bool(chosen) and chosen["config"] == g1["shipped"],
