@@ -77,6 +77,16 @@ def test_browsers_spelling_the_same_coding_differently_share_one_cached_copy(pro
         assert "Accept-Encoding" in headers["Vary"]
 
 
+def test_an_answer_that_varies_on_more_than_the_coding_is_never_cached(proxy, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    # robots.txt is public for a day, and outside the language prefix Django adds
+    # "Vary: Accept-Language": nginx, which keys on the coding only, must not keep it.
+    for _ in range(2):
+        headers, _ = fetch(f"{proxy}/robots.txt", "gzip")
+        assert "Accept-Language" in headers["Vary"] and "public" in headers["Cache-Control"]
+        assert headers["X-Proxy-Cache"] == "MISS"
+
+
 CSS = b"".join(b".rule-%d { margin: %dpx; }\n" % (n, n) for n in range(400))
 
 
