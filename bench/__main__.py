@@ -169,7 +169,7 @@ def main() -> int:
     else:
         rows.append(("R4 site CPU per webhook ÷ reference", "skipped", r4["skipped"], ""))
     g1 = measured.get("G1", {})
-    from .gunicorn_configs import hits_fast
+    from .gunicorn_configs import CONNECTIONS_PER_MACHINE, hits_fast
 
     for config in g1.get("configs", []):
         rows.append(
@@ -187,7 +187,8 @@ def main() -> int:
         chosen = g1["best"]
         rows.append(
             _row(
-                "G1 best: most req/s flat out with fast hits, <= 40 db connections",
+                "G1 best: most req/s flat out with fast hits, "
+                f"<= {CONNECTIONS_PER_MACHINE} db connections",
                 chosen["config"] if chosen else "none",
                 f"the shipped one ({g1['shipped']})",
                 bool(chosen) and chosen["config"] == g1["shipped"],
