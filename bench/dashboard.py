@@ -19,8 +19,8 @@ def fill(rows: int = ROWS) -> None:
         subscriptions_before = cursor.fetchone()[0]
         cursor.execute(
             """
-            INSERT INTO supporters_supporter (email, name, language, mollie_customer_id, created_at)
-            SELECT 'donor' || n || '@example.org', 'Donor ' || n, 'nl', '',
+            INSERT INTO supporters_supporter (email, name, language, created_at)
+            SELECT 'donor' || n || '@example.org', 'Donor ' || n, 'nl',
                    now() - (n % 730) * interval '1 day'
             FROM generate_series(1, 20000) AS n
             """
@@ -33,8 +33,8 @@ def fill(rows: int = ROWS) -> None:
             """
             INSERT INTO donations_donation
                 (public_token, supporter_id, amount, frequency, language, created_supporter,
-                 start_error, created_at)
-            SELECT 'bench-' || n, %s + (n %% 20000), 10, 'oneoff', 'nl', false, '', now()
+                 start_error, mollie_customer_id, created_at)
+            SELECT 'bench-' || n, %s + (n %% 20000), 10, 'oneoff', 'nl', false, '', '', now()
             FROM generate_series(1, 20000) AS n
             """,
             [first_supporter],
@@ -45,10 +45,10 @@ def fill(rows: int = ROWS) -> None:
         cursor.execute(
             """
             INSERT INTO donations_subscription
-                (mollie_id, donation_id, supporter_id, customer_id, amount, interval, status,
-                 start_date, next_payment_date, started_at, canceled_at, mollie_data,
+                (mollie_id, donation_id, supporter_id, customer_id, mandate_id, amount, interval,
+                 status, start_date, next_payment_date, started_at, canceled_at, mollie_data,
                  failed_in_a_row, notice_due)
-            SELECT 'sub_bench' || n, %s + (n %% 20000), %s + (n %% 20000), 'cst_bench', 10,
+            SELECT 'sub_bench' || n, %s + (n %% 20000), %s + (n %% 20000), 'cst_bench', '', 10,
                    CASE WHEN n %% 7 = 0 THEN '3 months' ELSE '1 month' END,
                    CASE WHEN n %% 5 = 0 THEN 'canceled' ELSE 'active' END,
                    current_date, current_date, now() - (n %% 730) * interval '1 day',

@@ -208,15 +208,26 @@ DONATION_FREQUENCIES = env.list("DONATION_FREQUENCIES", default=["monthly", "one
 # A charge that differs from the usual one (higher, or the first after a pause or a new payment
 # method) is announced by email this many days ahead (SEPA expects notice before a debit).
 PRE_DEBIT_NOTICE_DAYS = env.int("PRE_DEBIT_NOTICE_DAYS", default=5)
+# Mollie's webhook: a client whose posted ids turned out not to be ours this many times in ten
+# minutes (per worker process) gets 503 for further unknown ids, without a call to Mollie.
+WEBHOOK_UNKNOWN_IDS_PER_CLIENT = env.int("WEBHOOK_UNKNOWN_IDS_PER_CLIENT", default=30)
+# Changes to one regular gift run one after another (donations/services/changes.py): a second
+# change waits this long for the first, then the donor is asked to try again; a change still
+# open after GIFT_CHANGE_STALE_SECONDS was abandoned by its process and is settled with Mollie.
+# The stale time must exceed the longest change: three Mollie calls of MOLLIE_*_TIMEOUT each.
+GIFT_CHANGE_WAIT_SECONDS = env.float("GIFT_CHANGE_WAIT_SECONDS", default=15)
+GIFT_CHANGE_STALE_SECONDS = env.int("GIFT_CHANGE_STALE_SECONDS", default=120)
 
 # --- Supporters ------------------------------------------------------------------------------
 # Login codes (docs/security.md): how long one works, how many wrong tries an address gets in
-# a window, and how many codes an address and a client may ask for in that window.
+# a window (and a client across every address it tries), and how many codes an address and a
+# client may ask for in that window.
 LOGIN_CODE_VALID_MINUTES = 10
 LOGIN_CODE_WRONG_TRIES = 5
 LOGIN_CODE_WINDOW_MINUTES = 15
 LOGIN_CODES_PER_ADDRESS = 3
 LOGIN_CODE_CLIENT_LIMIT = env.int("LOGIN_CODE_CLIENT_LIMIT", default=10)
+LOGIN_CODE_CLIENT_WRONG_TRIES = env.int("LOGIN_CODE_CLIENT_WRONG_TRIES", default=20)
 # Asking for a code always takes at least this long, known address or not, so response times
 # do not tell which addresses belong to supporters.
 LOGIN_CODE_MIN_RESPONSE_SECONDS = env.float("LOGIN_CODE_MIN_RESPONSE_SECONDS", default=0.4)
@@ -339,10 +350,13 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Staff accounts that can refund or cancel must log in with a second factor (an authenticator
-# app, or a recovery code). On by default in production; off in development and tests.
+# Staff accounts that can do more than edit the campaign's content (read donors' data, touch
+# money, grant permissions) must log in with a second factor (an authenticator app, or a
+# recovery code). On by default in production; off in development and tests.
 STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=not (DEBUG or TESTING))
 OTP_TOTP_ISSUER = SITE_NAME
+# How long a link to set up an authenticator app works (it works once, after the password).
+STAFF_OTP_LINK_MINUTES = env.int("STAFF_OTP_LINK_MINUTES", default=30)
 # Failed admin log-ins allowed per account, and per client address, in 15 minutes.
 STAFF_LOGIN_ACCOUNT_LIMIT = env.int("STAFF_LOGIN_ACCOUNT_LIMIT", default=5)
 STAFF_LOGIN_CLIENT_LIMIT = env.int("STAFF_LOGIN_CLIENT_LIMIT", default=20)

@@ -20,6 +20,12 @@ urlpatterns = [
     re_path(r"^mollie/webhook/?$", donation_views.mollie_webhook, name="mollie_webhook"),
     path("admin/two-step/", two_factor.two_factor, name="staff_two_factor"),
     path("admin/two-step/setup/", two_factor.two_factor_setup, name="staff_two_factor_setup"),
+    path("admin/two-step/link/", two_factor.two_factor_link_send, name="staff_two_factor_link"),
+    path(
+        "admin/two-step/setup/<str:token>/",
+        two_factor.two_factor_enrol,
+        name="staff_two_factor_enrol",
+    ),
     path("admin/language/", core_views.staff_language, name="staff_language"),
     path("admin/", admin.site.urls),
     path("staff/", include("donations.staff_urls")),

@@ -13,6 +13,9 @@ store nor its logs reveal who asked.
 """
 
 import datetime
+import ipaddress
+import threading
+import time
 
 from django.conf import settings
 from django.core.cache import caches
@@ -43,9 +46,25 @@ def hash_key(value: str) -> str:
     return salted_hmac("core.ratelimit", value, algorithm="sha256").hexdigest()[:32]
 
 
+def client_network(address: str) -> str:
+    """The part of `address` that names one client: an IPv4 address as it is, an IPv6 address
+    by its /64 (one subscriber line or host is given a whole /64, so counting single IPv6
+    addresses would let one client count as millions)."""
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
 def client_key(request: HttpRequest) -> str:
-    """A stable, non-reversible key for the client address (never the address itself)."""
-    return hash_key(f"client:{client_address(request)}")
+    """A stable, non-reversible key for the client (never the address itself); an IPv6 client
+    is counted by its /64."""
+    return hash_key(f"client:{client_network(client_address(request))}")
 
 
 def _cache():
@@ -121,3 +140,34 @@ def purge_expired() -> int:
     """Delete the database counters whose window has closed; returns how many."""
     deleted, _ = RateLimitCounter.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
+
+
+class LocalBudget:
+    """A budget counted in this process's memory, per key, in windows of `window` seconds.
+
+    For a bound that may hold per process (with N workers, each allows `limit`) on a hot path,
+    where the shared store would cost a query on every request (Mollie's webhook: thousands on
+    the first of the month). Keys are `client_key`s; closed windows are forgotten.
+    """
+
+    MAX_KEYS = 10_000
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self._counts: dict[str, tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def spent(self, key: str, limit: int) -> bool:
+        """Whether `key` has used `limit` or more in its current window."""
+        opened, used = self._counts.get(key, (0.0, 0))
+        return used >= limit and time.monotonic() - opened < self.window
+
+    def spend(self, key: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            opened, used = self._counts.get(key, (now, 0))
+            if now - opened >= self.window:
+                opened, used = now, 0
+            self._counts[key] = (opened, used + 1)
+            if len(self._counts) > self.MAX_KEYS:
+                self._counts = {k: v for k, v in self._counts.items() if now - v[0] < self.window}

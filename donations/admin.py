@@ -15,8 +15,15 @@ from core.money import parse_amount
 from core.spreadsheet import csv_lines
 
 from . import services
-from .exceptions import PaymentProviderError
-from .models import Donation, MandateChange, Payment, PeriodicAgreement, Subscription
+from .exceptions import GiftError, PaymentProviderError
+from .models import (
+    Donation,
+    GiftChange,
+    MandateChange,
+    Payment,
+    PeriodicAgreement,
+    Subscription,
+)
 
 MOLLIE_PAYMENT_FIELDS = [
     "mollie_id",
@@ -101,7 +108,10 @@ class PaymentAdmin(ReadOnlyAdmin):
     fields = MOLLIE_PAYMENT_FIELDS
     actions = ["refund"]
 
-    @admin.action(description=_("Refund through Mollie"))
+    def has_refund_permission(self, request) -> bool:
+        return request.user.has_perm("donations.refund_payment")
+
+    @admin.action(description=_("Refund through Mollie"), permissions=["refund"])
     def refund(self, request, queryset):
         payments = list(queryset.select_related("supporter"))
         form = RefundForm(request.POST if "confirm" in request.POST else None)
@@ -158,6 +168,19 @@ def _audit(request, action: str, obj: Payment | Subscription, **details) -> None
     )
 
 
+class GiftChangeInline(ReadOnlyInline, admin.TabularInline):
+    model = GiftChange
+    fields = readonly_fields = ["created_at", "kind", "status", "finished_at", "error"]
+    ordering = ["-created_at"]
+    show_change_link = False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(ReadOnlyAdmin):
     list_display = [
@@ -177,12 +200,16 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     date_hierarchy = "started_at"
     list_select_related = ["supporter"]
     actions = ["cancel"]
+    inlines = [GiftChangeInline]
 
     @admin.display(description=_("state"))
     def state(self, obj: Subscription) -> str:
         return obj.get_state_display()
 
-    @admin.action(description=_("Stop the monthly gift at Mollie"))
+    def has_cancel_permission(self, request) -> bool:
+        return request.user.has_perm("donations.cancel_subscription")
+
+    @admin.action(description=_("Stop the monthly gift at Mollie"), permissions=["cancel"])
     def cancel(self, request, queryset):
         if "confirm" not in request.POST:
             context = {
@@ -199,7 +226,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
                 services.subscription_cancel(subscription=subscription)
                 stopped += 1
                 _audit(request, Action.SUBSCRIPTION_CANCEL, subscription)
-            except PaymentProviderError as error:
+            except (PaymentProviderError, GiftError) as error:
                 self.message_user(request, f"{subscription.mollie_id}: {error}", messages.ERROR)
         if stopped:
             self.message_user(
@@ -240,7 +267,7 @@ class PeriodicAgreementAdmin(ReadOnlyAdmin):
     list_select_related = ["supporter", "subscription"]
     actions = ["export_csv"]
 
-    @admin.action(description=_("Export the selected agreements (CSV)"))
+    @admin.action(description=_("Export the selected agreements (CSV)"), permissions=["view"])
     def export_csv(self, request, queryset):
         rows = (
             [

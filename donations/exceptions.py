@@ -36,3 +36,15 @@ class UnexpectedProviderAnswer(PaymentProviderRefused):
 
 class DonationLimitReached(Exception):
     """This client has started too many donations in the current window."""
+
+
+class GiftError(Exception):
+    """A rule about gifts says no (not Mollie): the message is for the donor or staff."""
+
+
+class GiftNotChangeable(GiftError):
+    """The gift is not in a state that allows this change (say, a pause of a stopped gift)."""
+
+
+class GiftBusy(GiftError):
+    """Another change to this gift is being made at this moment; try again shortly."""

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT_RE, euro, parse_amount
+from core.names import PersonNameField
 
 from .models import Frequency
 
@@ -48,12 +49,7 @@ class DonationForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    name = forms.CharField(
-        label=_("Your name"),
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": _("Enter your name.")},
-    )
+    name = PersonNameField(label=_("Your name"))
     email = forms.EmailField(
         label=_("Your email address"),
         max_length=254,
@@ -77,12 +73,6 @@ class DonationForm(forms.Form):
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))
-
-    def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name:
-            raise forms.ValidationError(_("Enter your name."))
-        return name
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -29,9 +29,15 @@ def describe(error: Exception) -> str:
 
 
 def provider_unavailable(
-    request: HttpRequest, template: str, context: dict, *, error: Exception
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    *,
+    error: Exception,
+    message: str | None = None,
 ) -> HttpResponse:
-    """`template` again with status 503 and the message that nothing happened and why.
+    """`template` again with status 503 and the message that nothing happened and why (or
+    `message`, where that cannot be said for certain).
 
     The template shows `general_error` (or its own block for `unavailable`); the form the person
     filled in stays as it was, so trying again is one press.
@@ -40,8 +46,7 @@ def provider_unavailable(
     context = {
         **context,
         "unavailable": True,
-        "general_error": _(
-            "We could not reach our payment provider. Nothing has changed; please try again."
-        ),
+        "general_error": message
+        or _("We could not reach our payment provider. Nothing has changed; please try again."),
     }
     return render(request, template, context, status=503)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import ExpressionWrapper, F
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from supporters.models import Supporter
 
@@ -50,6 +51,10 @@ class Donation(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    # A regular gift's own Mollie customer, made for it alone: its first payment leaves the
+    # gift's mandate there, and no other gift (say, one a stranger started with the same
+    # address) can ever be charged from it or see it. Empty for one-off gifts.
+    mollie_customer_id = models.CharField(_("Mollie customer id"), max_length=40, blank=True)
     created_supporter = models.BooleanField(
         _("created the supporter"),
         default=False,
@@ -136,6 +141,9 @@ class Subscription(models.Model):
         on_delete=models.PROTECT,
     )
     customer_id = models.CharField(_("Mollie customer id"), max_length=40)
+    # The mandate the Mollie subscription is pinned to: that of the gift's own first payment,
+    # or of its newest payment-method change. Never left to Mollie's choice.
+    mandate_id = models.CharField(_("Mollie mandate id"), max_length=40, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
     interval = models.CharField(_("interval"), max_length=20, default="1 month")
     status = models.CharField(
@@ -163,6 +171,8 @@ class Subscription(models.Model):
         verbose_name = _("monthly gift")
         verbose_name_plural = _("monthly gifts")
         ordering = ["-started_at"]
+        # Stored in English; the admin shows them in the reader's language (core/admin.py).
+        permissions = [("cancel_subscription", gettext_noop("Can stop regular gifts at Mollie"))]
 
     def __str__(self) -> str:
         return f"{self.mollie_id} € {self.amount}"
@@ -210,6 +220,71 @@ class FormerMollieSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.mollie_id
+
+
+class GiftChange(models.Model):
+    """One change to a regular gift at Mollie, from the moment it is decided until Mollie's
+    answer is stored: pause, resume, stop, a new amount or mandate, or a comparison.
+
+    At most one is open per gift (a unique constraint), so changes to one gift happen one after
+    another, each deciding from the state the one before left, and none holds a row lock while
+    Mollie answers. A change whose Mollie call failed, or whose process died, is *unsettled*:
+    Mollie may or may not have done it. The next change of the gift, or reconciliation, first
+    settles it from what Mollie shows (donations/services/changes.py). What a change needs to
+    be finished later is in `details` (amounts, dates, ids; nothing personal).
+    """
+
+    class Kind(models.TextChoices):
+        PAUSE = "pause", _("pause")
+        RESUME = "resume", _("end of a pause")
+        SCHEDULE = "schedule", _("resume scheduled")
+        STOP = "stop", _("stop")
+        AMOUNT = "amount", _("new amount")
+        MANDATE = "mandate", _("new payment method")
+        COMPARE = "compare", _("comparison with Mollie")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("in progress")
+        UNSETTLED = "unsettled", _("to be checked with Mollie")
+        DONE = "done", _("done")
+        FAILED = "failed", _("did not happen")
+
+    subscription = models.ForeignKey(
+        Subscription,
+        verbose_name=_("monthly gift"),
+        related_name="changes",
+        on_delete=models.CASCADE,
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change to a regular gift")
+        verbose_name_plural = _("changes to regular gifts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription"],
+                condition=models.Q(status="open"),
+                name="one_open_change_per_gift",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "created_at"],
+                condition=models.Q(status__in=["open", "unsettled"]),
+                name="gift_change_unfinished",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
 
 
 class PaymentStatus(models.TextChoices):
@@ -309,6 +384,13 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-created_at"]
+        # What each staff page and action outside plain viewing needs (docs/security.md);
+        # stored in English, shown in the reader's language (core/admin.py).
+        permissions = [
+            ("view_figures", gettext_noop("Can see the giving figures (totals, no names)")),
+            ("export_payments", gettext_noop("Can export payments with donors' details")),
+            ("refund_payment", gettext_noop("Can refund payments through Mollie")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(donation__isnull=False) | models.Q(subscription__isnull=False),

@@ -39,6 +39,11 @@ def donation_is_paid(*, donation: Donation) -> bool:
     return latest is not None and latest.status == PaymentStatus.PAID
 
 
+def payment_is_known(mollie_id: str) -> bool:
+    """Whether we store the payment `mollie_id`."""
+    return Payment.objects.filter(mollie_id=mollie_id).exists()
+
+
 def donation_by_token(*, token: str) -> Donation | None:
     """The donation with this public token; None for any string that is not one of our tokens
     (checked before the database sees it: PostgreSQL refuses, say, a NUL byte with an error)."""
@@ -83,10 +88,10 @@ def supporter_payments_of_donations(
     )
 
 
-def supporter_active_subscription(*, supporter: Supporter) -> Subscription | None:
-    """The supporter's running (or paused) gift, with its active periodic gift agreement's
-    number and yearly amount (`agreement_number`, `agreement_amount`; None without one), in
-    one query."""
+def _running_gifts(supporter: Supporter) -> QuerySet[Subscription]:
+    """`supporter`'s running (or paused) regular gifts, each with its active periodic gift
+    agreement's number and yearly amount (`agreement_number`, `agreement_amount`; None
+    without one)."""
     agreement = PeriodicAgreement.objects.filter(
         subscription=OuterRef("pk"), status=PeriodicAgreement.Status.ACTIVE
     ).order_by("-signed_at")
@@ -97,9 +102,22 @@ def supporter_active_subscription(*, supporter: Supporter) -> Subscription | Non
             agreement_number=Subquery(agreement.values("transaction_number")[:1]),
             agreement_amount=Subquery(agreement.values("yearly_amount")[:1]),
         )
-        .order_by("-started_at")
-        .first()
+        .order_by("started_at", "pk")
     )
+
+
+def supporter_running_gifts(*, supporter: Supporter) -> list[Subscription]:
+    """Every running (or paused) regular gift of `supporter`, oldest first, in one query.
+
+    All of them: a gift someone else started with the supporter's address is theirs to see
+    and stop too.
+    """
+    return list(_running_gifts(supporter))
+
+
+def supporter_running_gift(*, supporter: Supporter, pk: int) -> Subscription | None:
+    """`supporter`'s running (or paused) regular gift `pk`; None for anyone else's."""
+    return _running_gifts(supporter).filter(pk=pk).first()
 
 
 @dataclass
@@ -185,6 +203,7 @@ def supporter_gifts_export(*, supporter: Supporter) -> dict:
                 "amount": export_money(d.amount),
                 "frequency": d.frequency,
                 "language": d.language,
+                "mollie_customer_id": d.mollie_customer_id or None,
             }
             for d in Donation.objects.filter(supporter=supporter).order_by("created_at")
         ],
@@ -216,6 +235,7 @@ def supporter_gifts_export(*, supporter: Supporter) -> dict:
         "monthly_gifts": [
             {
                 "mollie_id": s.mollie_id,
+                "mandate_id": s.mandate_id or None,
                 "amount": export_money(s.amount),
                 "status": s.status,
                 "started_at": export_time(s.started_at),

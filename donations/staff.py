@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from core.spreadsheet import csv_lines
-from core.two_factor import staff_required
+from core.two_factor import staff_permission_required
 
 from . import insight, reports
 
@@ -66,7 +66,7 @@ class ExportForm(forms.Form):
 
 
 @never_cache
-@staff_required
+@staff_permission_required("donations.view_figures")
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     this_month = reports.month_totals(today)
@@ -88,7 +88,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@staff_required
+@staff_permission_required("donations.view_figures")
 def regular_giving(request: HttpRequest) -> HttpResponse:
     """The regular-giving figures, each a bar chart with its table and a CSV."""
     today = timezone.localdate()
@@ -106,7 +106,7 @@ def regular_giving(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@staff_required
+@staff_permission_required("donations.view_figures")
 def regular_giving_export(request: HttpRequest, key: str) -> HttpResponse:
     figure = insight.FIGURES.get(key)
     if figure is None:
@@ -145,9 +145,14 @@ def _export_rows(payments):
 
 
 @never_cache
-@staff_required
+@staff_permission_required("donations.export_payments")
 def payments_export(request: HttpRequest) -> HttpResponse:
     """CSV of the payments created in a date range (`?start=YYYY-MM-DD&end=YYYY-MM-DD`)."""
+    today = timezone.localdate()
+    if not request.GET:  # the page itself: the form, filled in with this month
+        form = ExportForm(initial={"start": today.replace(day=1), "end": today})
+        context = {**admin.site.each_context(request), "title": _("Export payments")}
+        return render(request, "donations/staff/export.html", {**context, "export_form": form})
     form = ExportForm(request.GET)
     if not form.is_valid():
         context = {

@@ -21,7 +21,7 @@ from core.http import cookie_free_post, no_faster_than, see_other
 from core.models import RateLimitCounter
 
 from . import gateway, selectors, services
-from .exceptions import DonationLimitReached, PaymentNotFound, PaymentProviderRefused
+from .exceptions import DonationLimitReached, GiftBusy, PaymentNotFound, PaymentProviderRefused
 from .forms import OTHER, DonationForm, initial_from_query
 from .http import PROVIDER_FAILED, PROVIDER_UNAVAILABLE, describe, provider_unavailable
 from .models import PaymentStatus
@@ -165,28 +165,46 @@ def _processing(request: HttpRequest, context: dict) -> HttpResponse:
     return response
 
 
+# Ids that turned out not to be ours (Mollie does not know them, or they are another
+# account's), per client and per worker process. Mollie's own calls are about our payments;
+# someone posting made-up ids is not, and each of those would cost a call to Mollie holding a
+# worker thread. Once a client has spent its budget, an id we do not know yet is answered 503
+# without asking Mollie (Mollie retries a refused real call later, and reconciliation reads
+# the recent charges anyway); ids we know are always handled.
+WEBHOOK_MISSES = ratelimit.LocalBudget(window=600)
+
+
 @csrf_exempt
 @require_POST
 def mollie_webhook(request: HttpRequest) -> HttpResponse:
     """Mollie's ping: `id=tr_...`. We fetch the payment ourselves; the body is never trusted.
 
     200 for anything we cannot or need not act on (junk, unknown ids) and after a sync; 503 when
-    Mollie is unreachable or the payment is locked, so Mollie calls again later.
+    Mollie is unreachable, the payment is locked, or a client that sent many ids that were not
+    ours sends another unknown one, so Mollie calls again later.
     """
     mollie_id = request.POST.get("id", "")
     if not gateway.id_is_wellformed(mollie_id, "payment"):
         return HttpResponse(status=200)  # nothing of ours: never passed on to Mollie
+    client = ratelimit.client_key(request)
+    budget = settings.WEBHOOK_UNKNOWN_IDS_PER_CLIENT
+    if WEBHOOK_MISSES.spent(client, budget) and not selectors.payment_is_known(mollie_id):
+        logger.warning("Webhook for %s refused: its client sent many ids not ours", mollie_id)
+        return HttpResponse(status=503)
     try:
-        services.payment_sync(mollie_id=mollie_id)
+        result = services.payment_sync(mollie_id=mollie_id)
     except PaymentNotFound:
+        WEBHOOK_MISSES.spend(client)
         return HttpResponse(status=200)
-    except PROVIDER_UNAVAILABLE as error:
+    except (*PROVIDER_UNAVAILABLE, GiftBusy) as error:
         # Expected on a bad day and retried by Mollie: one line with the cause, no traceback.
         logger.warning("Webhook for %s could not be handled now (%s)", mollie_id, describe(error))
         return HttpResponse(status=503)
     except PaymentProviderRefused:
         logger.exception("Mollie refused a call while handling the webhook for %s", mollie_id)
         return HttpResponse(status=200)
+    if result.payment is None:  # Mollie knows it, but it is not one of ours
+        WEBHOOK_MISSES.spend(client)
     return HttpResponse(status=200)
 
 

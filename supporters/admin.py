@@ -79,11 +79,11 @@ class SupporterEmailInline(ReadOnlyInline, GenericTabularInline):
 
 @admin.register(Supporter)
 class SupporterAdmin(admin.ModelAdmin):
-    list_display = ["email", "name", "language", "created_at", "mollie_customer_id"]
+    list_display = ["email", "name", "language", "created_at"]
     list_filter = ["language", "created_at"]
-    search_fields = ["email", "name", "mollie_customer_id"]
+    search_fields = ["email", "name", "donations__mollie_customer_id"]
     date_hierarchy = "created_at"
-    readonly_fields = ["mollie_customer_id", "created_at"]
+    readonly_fields = ["created_at"]
     inlines = [
         SupporterSubscriptionInline,
         SupporterAgreementInline,
@@ -103,7 +103,9 @@ class SupporterAdmin(admin.ModelAdmin):
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description=_("Email a login code to the selected supporters"))
+    @admin.action(
+        description=_("Email a login code to the selected supporters"), permissions=["change"]
+    )
     def send_login_code(self, request, queryset):
         sent = 0
         for supporter in queryset:

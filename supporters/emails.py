@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from core.models import EmailLog
+from core.names import person_name_or_blank
 from core.outbox import email_deliver, email_queue
 
 from .models import LoginCode, Supporter
@@ -84,7 +85,7 @@ def erasure_confirmation_send(*, supporter: Supporter) -> bool:
         supporter=supporter,
         template="supporters/erased",
         subject=_("Your data has been erased"),
-        context={"name": supporter.name},
+        context={"name": person_name_or_blank(supporter.name)},
         deliver=False,
     )
     return log is not None and email_deliver(log_id=log.pk)
@@ -103,7 +104,11 @@ def _about_gift(
         supporter=gift.supporter,
         template="donations/" + kind.replace("-", "_"),
         subject=subject,
-        context={"name": gift.supporter.name, "amount": gift.amount, **context},
+        context={
+            "name": person_name_or_blank(gift.supporter.name),
+            "amount": gift.amount,
+            **context,
+        },
         language=language,
     )
 
@@ -216,7 +221,7 @@ def agreement_signed(*, agreement) -> None:
         template="donations/agreement_signed",
         subject=_("Your periodic gift agreement"),
         context={
-            "name": agreement.supporter.name,
+            "name": person_name_or_blank(agreement.supporter.name),
             "number": agreement.transaction_number,
             "yearly_amount": agreement.yearly_amount,
             "years": agreement.years,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
+from core.names import PersonNameField
 
 
 def email_field(*, label: str, required: str) -> forms.EmailField:
@@ -63,23 +64,12 @@ class AmountForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    name = forms.CharField(
-        label=_("Your name"),
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": _("Enter your name.")},
-    )
+    name = PersonNameField(label=_("Your name"))
     language = forms.ChoiceField(
         label=_("Language for our emails"),
         choices=settings.LANGUAGES,
         widget=forms.RadioSelect,
     )
-
-    def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name:
-            raise forms.ValidationError(_("Enter your name."))
-        return name
 
 
 class EmailChangeForm(forms.Form):
@@ -126,8 +116,8 @@ class AgreementForm(forms.Form):
         required=False,
         initial=True,
     )
-    donor_first_names = forms.CharField(label=_("First names (in full)"), max_length=200)
-    donor_surname = forms.CharField(label=_("Surname"), max_length=120)
+    donor_first_names = PersonNameField(label=_("First names (in full)"), autocomplete="given-name")
+    donor_surname = PersonNameField(label=_("Surname"), autocomplete="family-name")
     donor_birth_date = forms.DateField(
         label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -136,8 +126,8 @@ class AgreementForm(forms.Form):
     donor_postcode = forms.CharField(label=_("Postcode"), max_length=12)
     donor_city = forms.CharField(label=_("Town"), max_length=120)
     donor_country = forms.CharField(label=_("Country"), max_length=80, initial="Nederland")
-    partner_name = forms.CharField(
-        label=_("Your partner's full name (if you have one)"), max_length=240, required=False
+    partner_name = PersonNameField(
+        label=_("Your partner's full name (if you have one)"), required=False, autocomplete="off"
     )
     partner_birth_date = forms.DateField(
         label=_("Your partner's date of birth"),
@@ -148,9 +138,8 @@ class AgreementForm(forms.Form):
         label=_("Your partner's place of birth"), max_length=120, required=False
     )
     signed_place = forms.CharField(label=_("Place of signing"), max_length=120)
-    signed_name = forms.CharField(
+    signed_name = PersonNameField(
         label=_("Type your full name to sign"),
-        max_length=240,
         help_text=_("Typing your name and pressing the button is your signature."),
     )
     agree = forms.BooleanField(

@@ -22,9 +22,6 @@ class Supporter(models.Model):
         default="nl",
         db_index=True,
     )
-    mollie_customer_id = models.CharField(
-        _("Mollie customer id"), max_length=40, blank=True, default=""
-    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     # When the supporter last proved their address with a code. Part of the key of every
     # limited session (see supporters/auth.py), so a code login ends all of those.
@@ -47,11 +44,6 @@ class Supporter(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="supporter_email_unique_ci"),
-            models.UniqueConstraint(
-                fields=["mollie_customer_id"],
-                condition=~models.Q(mollie_customer_id=""),
-                name="supporter_customer_unique",
-            ),
         ]
 
     def __str__(self) -> str:

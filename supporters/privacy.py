@@ -23,7 +23,6 @@ def supporter_export(*, supporter: Supporter) -> dict:
             "name": supporter.name,
             "language": supporter.language,
             "created_at": export_time(supporter.created_at),
-            "mollie_customer_id": supporter.mollie_customer_id or None,
         },
         **gifts.supporter_gifts_export(supporter=supporter),
         "emails": [

@@ -5,8 +5,10 @@ from `secrets`, valid LOGIN_CODE_VALID_MINUTES (10), single use, stored only as 
 (`salted_hmac`) and compared in constant time. Each address has a budget of
 LOGIN_CODE_WRONG_TRIES (5) wrong tries per LOGIN_CODE_WINDOW_MINUTES (15), counted in the
 rate-limit store for known and unknown addresses alike; a new code does not refill it, and a
-code that met that many wrong tries is dead. At most LOGIN_CODES_PER_ADDRESS (3) codes per
-address and LOGIN_CODE_CLIENT_LIMIT (10) per client in the window. Asking for a code, and
+code that met that many wrong tries is dead. Each client (an IPv6 client by its /64) has a
+budget of LOGIN_CODE_CLIENT_WRONG_TRIES (20) wrong tries across all addresses in the window.
+At most LOGIN_CODES_PER_ADDRESS (3) codes per address and LOGIN_CODE_CLIENT_LIMIT (10) per
+client in the window. Asking for a code, and
 trying one, answer the same whether or not the address belongs to a supporter: by text,
 status, redirect and (with the views' minimum answer time) by time.
 """
@@ -171,24 +173,28 @@ def login_code_check(
     *,
     email: str,
     code: str,
+    client_key: str,
     purpose: str = LoginCode.Purpose.LOGIN,
     supporter: Supporter | None = None,
 ) -> CodeCheck:
     """Check `code` for `email`; on success the code is used up.
 
     For LOGIN the supporter is found by `email`; for EMAIL_CHANGE pass the logged-in
-    `supporter` and the new address as `email`.
+    `supporter` and the new address as `email`. `client_key` is the asking client's
+    (`core.ratelimit.client_key`).
 
-    What a wrong code is told depends only on the address's wrong-try budget, which is kept
-    for known and unknown addresses alike: WRONG while it lasts, TOO_MANY once it is spent and
-    until its window closes. A stored code that met the limit of wrong tries stays dead after that
-    (it is then just wrong), exactly as an address without a code. "Expired" and "used" are
-    only ever told to someone who typed the right code, which only the mailbox's owner has.
+    What a wrong code is told depends only on two wrong-try budgets, kept for known and unknown
+    addresses alike: the address's (LOGIN_CODE_WRONG_TRIES) and the client's across every
+    address it tries (LOGIN_CODE_CLIENT_WRONG_TRIES, so guessing a little at many addresses
+    runs out too). WRONG while both last, TOO_MANY once either is spent and until its window
+    closes. A stored code that met the limit of wrong tries stays dead after that (it is then
+    just wrong), exactly as an address without a code. "Expired" and "used" are only ever told
+    to someone who typed the right code, which only the mailbox's owner has.
     """
     email = normalise_email(email)
     attempts_key = _attempts_key(email, purpose)
     code = code.strip().replace(" ", "")
-    if ratelimit.count(scope="login-attempts", key=attempts_key) >= settings.LOGIN_CODE_WRONG_TRIES:
+    if _wrong_tries_spent(attempts_key, client_key):
         return CodeCheck(CodeResult.TOO_MANY)
     if supporter is None and purpose == LoginCode.Purpose.LOGIN:
         supporter = Supporter.objects.filter(email=email).first()
@@ -220,8 +226,22 @@ def login_code_check(
             stored.failed_attempts += 1
             stored.save(update_fields=["failed_attempts"])
     tries = ratelimit.count_hit(scope="login-attempts", key=attempts_key, window=_window_seconds())
-    return CodeCheck(
-        CodeResult.WRONG if tries < settings.LOGIN_CODE_WRONG_TRIES else CodeResult.TOO_MANY
+    client_tries = ratelimit.count_hit(
+        scope="login-attempts-client", key=client_key, window=_window_seconds()
+    )
+    spent = (
+        tries >= settings.LOGIN_CODE_WRONG_TRIES
+        or client_tries >= settings.LOGIN_CODE_CLIENT_WRONG_TRIES
+    )
+    return CodeCheck(CodeResult.TOO_MANY if spent else CodeResult.WRONG)
+
+
+def _wrong_tries_spent(attempts_key: str, client_key: str) -> bool:
+    """Whether the address's or the client's budget of wrong codes is spent for now."""
+    return (
+        ratelimit.count(scope="login-attempts", key=attempts_key) >= settings.LOGIN_CODE_WRONG_TRIES
+        or ratelimit.count(scope="login-attempts-client", key=client_key)
+        >= settings.LOGIN_CODE_CLIENT_WRONG_TRIES
     )
 
 
@@ -251,13 +271,19 @@ def supporter_email_change_request(*, supporter: Supporter, new_email: str, lang
     email_change_email(supporter=supporter, new_email=new_email, language=language)
 
 
-def supporter_email_change_confirm(*, supporter: Supporter, new_email: str, code: str) -> CodeCheck:
+def supporter_email_change_confirm(
+    *, supporter: Supporter, new_email: str, code: str, client_key: str
+) -> CodeCheck:
     """Apply the new address when `code` is right. The result says what went wrong otherwise.
 
     When the address has meanwhile become another supporter's, the check answers WRONG.
     """
     check = login_code_check(
-        email=new_email, code=code, purpose=LoginCode.Purpose.EMAIL_CHANGE, supporter=supporter
+        email=new_email,
+        code=code,
+        client_key=client_key,
+        purpose=LoginCode.Purpose.EMAIL_CHANGE,
+        supporter=supporter,
     )
     if check.result is not CodeResult.OK:
         return check

@@ -24,6 +24,7 @@ from core.audit import Action, audit_record
 from core.http import cookie_free_post, no_faster_than, safe_next, see_other, with_next
 from donations import selectors as gifts
 from donations import services as gift_services
+from donations.exceptions import GiftBusy, GiftError
 from donations.http import PROVIDER_FAILED, provider_unavailable
 from donations.session import donations_started_here
 
@@ -62,6 +63,9 @@ CODE_MESSAGES = {
         "Too many wrong tries. For your safety this code no longer works."
     ),
 }
+
+# A wrong, expired or used code is a bad request; a spent budget of wrong tries is "too many".
+CODE_STATUS = dict.fromkeys(CODE_MESSAGES, 400) | {CodeResult.TOO_MANY: 429}
 
 
 # The login forms carry no CSRF token, so reading them sets no cookie.
@@ -103,11 +107,15 @@ def login_code(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "supporters/login_code.html", context, status=400)
     check = services.login_code_check(
-        email=form.cleaned_data["email"], code=form.cleaned_data["code"]
+        email=form.cleaned_data["email"],
+        code=form.cleaned_data["code"],
+        client_key=ratelimit.client_key(request),
     )
     if check.result is not CodeResult.OK:
         context |= {"code_error": CODE_MESSAGES[check.result], "offer_new_code": True}
-        return render(request, "supporters/login_code.html", context, status=400)
+        return render(
+            request, "supporters/login_code.html", context, status=CODE_STATUS[check.result]
+        )
     supporter_login(request, check.supporter)
     _audit(request, Action.SUPPORTER_LOGIN)
     return see_other(safe_next(request, reverse("supporters:home")))
@@ -171,7 +179,7 @@ def home(request: HttpRequest) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     context = {
         "supporter": supporter,
-        "subscription": gifts.supporter_active_subscription(supporter=supporter),
+        "gifts": gifts.supporter_running_gifts(supporter=supporter),
         "totals": gifts.supporter_totals(supporter=supporter),
         "page": page,
     }
@@ -192,26 +200,73 @@ def _home_limited(request: HttpRequest) -> HttpResponse:
     return render(request, "supporters/home_limited.html", context)
 
 
-def with_monthly_gift(view):
-    """A page about the supporter's running monthly gift: it gets that gift as `subscription`,
-    and without one the supporter is told there is none. For proven supporters only."""
+def with_regular_gift(chooser_title):
+    """A page about one of the supporter's running regular gifts, for proven supporters only.
 
-    @never_cache
-    @supporter_required
-    @require_http_methods(["GET", "HEAD", "POST"])
-    @wraps(view)
-    def wrapped(request: HttpRequest) -> HttpResponse:
-        subscription = gifts.supporter_active_subscription(supporter=request.supporter)
-        if subscription is None:
-            return render(request, "supporters/monthly_none.html")
-        return view(request, subscription)
+    The view gets the gift as `subscription`. With `gift` in the URL it is that gift of this
+    supporter (404 for anyone else's); without, the supporter's only running gift, or a list to
+    choose from when they have several (a gift someone else started with their address is one
+    of them), or a page saying they have none.
+    """
 
-    return wrapped
+    def decorate(view):
+        @never_cache
+        @supporter_required
+        @require_http_methods(["GET", "HEAD", "POST"])
+        @wraps(view)
+        def wrapped(request: HttpRequest, gift: int | None = None) -> HttpResponse:
+            supporter = request.supporter
+            if gift is not None:
+                subscription = gifts.supporter_running_gift(supporter=supporter, pk=gift)
+                if subscription is None:
+                    raise Http404
+                return view(request, subscription)
+            running = gifts.supporter_running_gifts(supporter=supporter)
+            if not running:
+                return render(request, "supporters/monthly_none.html")
+            if len(running) > 1:
+                context = {
+                    "gifts": running,
+                    "title": chooser_title,
+                    "action": request.resolver_match.url_name,
+                }
+                return render(request, "supporters/gift_choose.html", context)
+            return view(request, running[0])
+
+        return wrapped
+
+    return decorate
 
 
-@with_monthly_gift
+# What a donor is told when a change to a gift met another one, or a rule said no.
+GIFT_BUSY = gettext_lazy(
+    "Another change to this gift is being made at this moment. Please try again in a few seconds."
+)
+PROVIDER_UNCERTAIN = gettext_lazy(
+    "We could not get an answer from our payment provider. Please try again in a few minutes: "
+    "if your change went through after all, we will email you."
+)
+
+
+def _gift_change(request, template: str, context: dict, change, done: str) -> HttpResponse:
+    """Run `change()` (a donations service) and go to `done`; on failure the same page again
+    with what happened: a rule or a simultaneous change (409), or Mollie unreachable (503)."""
+    try:
+        change()
+    except GiftBusy:
+        return render(request, template, {**context, "general_error": GIFT_BUSY}, status=409)
+    except GiftError as error:
+        return render(request, template, {**context, "general_error": str(error)}, status=409)
+    except PROVIDER_FAILED as error:
+        return provider_unavailable(
+            request, template, context, error=error, message=PROVIDER_UNCERTAIN
+        )
+    return see_other(done)
+
+
+@with_regular_gift(gettext_lazy("Which gift do you want to change?"))
 def monthly(request: HttpRequest, subscription) -> HttpResponse:
-    """Change the monthly amount: the form, a confirmation step, then Mollie."""
+    """Change the amount of a regular gift: the form, a confirmation step, then Mollie."""
     form = AmountForm(request.POST or None)
     context = {"subscription": subscription, "form": form}
     if request.method != "POST":
@@ -220,37 +275,43 @@ def monthly(request: HttpRequest, subscription) -> HttpResponse:
         return render(request, "supporters/monthly.html", context, status=400)
     if "confirm" not in request.POST:
         return render(request, "supporters/monthly_confirm.html", context)
-    previous = subscription.amount
-    try:
-        gift_services.subscription_update_amount(
-            subscription=subscription, amount=form.cleaned_data["amount"]
-        )
-    except PROVIDER_FAILED as error:
-        return provider_unavailable(request, "supporters/monthly.html", context, error=error)
-    _audit(
+    previous, amount = subscription.amount, form.cleaned_data["amount"]
+    response = _gift_change(
         request,
-        Action.SUBSCRIPTION_AMOUNT,
-        subscription=subscription.mollie_id,
-        previous=f"{previous:.2f}",
-        amount=f"{form.cleaned_data['amount']:.2f}",
+        "supporters/monthly.html",
+        context,
+        lambda: gift_services.subscription_update_amount(subscription=subscription, amount=amount),
+        reverse("supporters:home") + "?changed=amount",
     )
-    return see_other(reverse("supporters:home") + "?changed=amount")
+    if response.status_code == 303:
+        _audit(
+            request,
+            Action.SUBSCRIPTION_AMOUNT,
+            subscription=subscription.mollie_id,
+            previous=f"{previous:.2f}",
+            amount=f"{amount:.2f}",
+        )
+    return response
 
 
-@with_monthly_gift
+@with_regular_gift(gettext_lazy("Which gift do you want to stop?"))
 def monthly_stop(request: HttpRequest, subscription) -> HttpResponse:
+    context = {"subscription": subscription}
     if request.method != "POST":
-        return render(request, "supporters/monthly_stop.html", {"subscription": subscription})
-    try:
-        gift_services.subscription_cancel(subscription=subscription)
-    except PROVIDER_FAILED as error:
-        context = {"subscription": subscription}
-        return provider_unavailable(request, "supporters/monthly_stop.html", context, error=error)
-    _audit(request, Action.SUBSCRIPTION_CANCEL, subscription=subscription.mollie_id)
-    return see_other(reverse("supporters:home") + "?changed=stopped")
+        return render(request, "supporters/monthly_stop.html", context)
+    response = _gift_change(
+        request,
+        "supporters/monthly_stop.html",
+        context,
+        lambda: gift_services.subscription_cancel(subscription=subscription),
+        reverse("supporters:home") + "?changed=stopped",
+    )
+    if response.status_code == 303:
+        _audit(request, Action.SUBSCRIPTION_CANCEL, subscription=subscription.mollie_id)
+    return response
 
 
-@with_monthly_gift
+@with_regular_gift(gettext_lazy("Which gift do you want to pause?"))
 def monthly_pause(request: HttpRequest, subscription) -> HttpResponse:
     """Pause for one, two or three months: the choice, then Mollie."""
     form = PauseForm(request.POST or None)
@@ -259,35 +320,39 @@ def monthly_pause(request: HttpRequest, subscription) -> HttpResponse:
         return render(request, "supporters/monthly_pause.html", context)
     if not form.is_valid():
         return render(request, "supporters/monthly_pause.html", context, status=400)
-    try:
-        gift_services.subscription_pause(
-            subscription=subscription, months=form.cleaned_data["months"]
-        )
-    except PROVIDER_FAILED as error:
-        return provider_unavailable(request, "supporters/monthly_pause.html", context, error=error)
-    _audit(
+    months = form.cleaned_data["months"]
+    response = _gift_change(
         request,
-        Action.SUBSCRIPTION_PAUSE,
-        subscription=subscription.mollie_id,
-        months=form.cleaned_data["months"],
+        "supporters/monthly_pause.html",
+        context,
+        lambda: gift_services.subscription_pause(subscription=subscription, months=months),
+        reverse("supporters:home") + "?changed=paused",
     )
-    return see_other(reverse("supporters:home") + "?changed=paused")
+    if response.status_code == 303:
+        _audit(
+            request, Action.SUBSCRIPTION_PAUSE, subscription=subscription.mollie_id, months=months
+        )
+    return response
 
 
-@with_monthly_gift
+@with_regular_gift(gettext_lazy("Which gift do you want to take up again?"))
 def monthly_resume(request: HttpRequest, subscription) -> HttpResponse:
     if request.method != "POST" or subscription.paused_until is None:
         return redirect("supporters:home")
-    try:
-        gift_services.subscription_resume(subscription=subscription)
-    except PROVIDER_FAILED as error:
-        context = {"subscription": subscription, "form": PauseForm()}
-        return provider_unavailable(request, "supporters/monthly_pause.html", context, error=error)
-    _audit(request, Action.SUBSCRIPTION_RESUME, subscription=subscription.mollie_id)
-    return see_other(reverse("supporters:home") + "?changed=resumed")
+    context = {"subscription": subscription, "form": PauseForm()}
+    response = _gift_change(
+        request,
+        "supporters/monthly_pause.html",
+        context,
+        lambda: gift_services.subscription_resume(subscription=subscription),
+        reverse("supporters:home") + "?changed=resumed",
+    )
+    if response.status_code == 303:
+        _audit(request, Action.SUBSCRIPTION_RESUME, subscription=subscription.mollie_id)
+    return response
 
 
-@with_monthly_gift
+@with_regular_gift(gettext_lazy("Which gift gets a new payment method?"))
 def payment_method(request: HttpRequest, subscription) -> HttpResponse:
     """A new bank account or card: a check of one cent through Mollie's checkout, refunded."""
     context = {"subscription": subscription, "amount": gift_services.VERIFICATION_AMOUNT}
@@ -298,14 +363,18 @@ def payment_method(request: HttpRequest, subscription) -> HttpResponse:
         path = reverse("supporters:payment_method_return", kwargs={"token": token})
         return settings.PUBLIC_BASE_URL + path
 
-    try:
-        _change, checkout_url = gift_services.mandate_change_start(
+    started = {}
+
+    def start() -> None:
+        started["change"], started["url"] = gift_services.mandate_change_start(
             subscription=subscription, return_url=return_url, language=get_language()
         )
-    except PROVIDER_FAILED as error:
-        return provider_unavailable(request, "supporters/payment_method.html", context, error=error)
+
+    response = _gift_change(request, "supporters/payment_method.html", context, start, "")
+    if response.status_code != 303:
+        return response
     _audit(request, Action.SUBSCRIPTION_METHOD, subscription=subscription.mollie_id)
-    return see_other(checkout_url)
+    return see_other(started["url"])
 
 
 @never_cache
@@ -315,8 +384,9 @@ def payment_method_return(request: HttpRequest, token: str) -> HttpResponse:
     change = gifts.supporter_mandate_change(supporter=request.supporter, token=token)
     if change is None:
         raise Http404
-    # When Mollie is away the page says it is being processed; the webhook finishes it.
-    with contextlib.suppress(*PROVIDER_FAILED):
+    # When Mollie is away (or the gift is busy) the page says it is being processed; the
+    # webhook or reconciliation finishes it.
+    with contextlib.suppress(*PROVIDER_FAILED, GiftError):
         change = gift_services.mandate_change_refresh(change=change)
     response = render(request, "supporters/payment_method_return.html", {"change": change})
     if change.status == "started":
@@ -324,19 +394,11 @@ def payment_method_return(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-@never_cache
-@supporter_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def agreement_new(request: HttpRequest) -> HttpResponse:
-    """Turn the running gift into a periodic gift agreement: the form, then the signature."""
-    subscription = gifts.supporter_active_subscription(supporter=request.supporter)
-    if subscription is None:
-        return render(request, "supporters/monthly_none.html")
-    existing = [
-        a for a in gifts.supporter_agreements(supporter=request.supporter) if a.status == "active"
-    ]
-    if existing:
-        return redirect("supporters:agreement", number=existing[0].transaction_number)
+@with_regular_gift(gettext_lazy("Which gift becomes a periodic gift?"))
+def agreement_new(request: HttpRequest, subscription) -> HttpResponse:
+    """Turn a running gift into a periodic gift agreement: the form, then the signature."""
+    if subscription.agreement_number:
+        return redirect("supporters:agreement", number=subscription.agreement_number)
     form = AgreementForm(request.POST or None, initial={"years": "5"})
     context = {
         "form": form,
@@ -357,6 +419,9 @@ def agreement_new(request: HttpRequest) -> HttpResponse:
             signed_place=data["signed_place"],
             details={name: data.get(name) for name in gift_services.DONOR_FIELDS},
         )
+    except GiftError as error:
+        context["general_error"] = str(error)
+        return render(request, "supporters/agreement_new.html", context, status=409)
     except PROVIDER_FAILED as error:
         return provider_unavailable(request, "supporters/agreement_new.html", context, error=error)
     _audit(request, Action.AGREEMENT_SIGN, agreement=agreement.transaction_number)
@@ -451,11 +516,16 @@ def email_confirm(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "supporters/email_confirm.html", context, status=400)
     check = services.supporter_email_change_confirm(
-        supporter=request.supporter, new_email=new_email, code=form.cleaned_data["code"]
+        supporter=request.supporter,
+        new_email=new_email,
+        code=form.cleaned_data["code"],
+        client_key=ratelimit.client_key(request),
     )
     if check.result is not CodeResult.OK:
         context["code_error"] = CODE_MESSAGES[check.result]
-        return render(request, "supporters/email_confirm.html", context, status=400)
+        return render(
+            request, "supporters/email_confirm.html", context, status=CODE_STATUS[check.result]
+        )
     del request.session[NEW_EMAIL_KEY]
     supporter_refresh_session(request, request.supporter)
     _audit(request, Action.SUPPORTER_EMAIL)

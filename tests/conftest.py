@@ -27,6 +27,7 @@ def _documented_limits(settings):
     """The limits the tests count against are the documented defaults, whatever the
     environment of the test run says."""
     settings.LOGIN_CODE_CLIENT_LIMIT = 10
+    settings.LOGIN_CODE_CLIENT_WRONG_TRIES = 20
     settings.LOGIN_CODE_VALID_MINUTES = 10
     settings.LOGIN_CODE_WRONG_TRIES = 5
     settings.LOGIN_CODE_WINDOW_MINUTES = 15

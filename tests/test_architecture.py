@@ -32,6 +32,7 @@ ALLOWED = {
         "donations.selectors": None,
         "donations.services": None,
         "donations.events": None,
+        "donations.exceptions": None,
         "donations.http": None,
         "donations.session": None,
     },
@@ -197,10 +198,14 @@ def test_no_private_name_is_imported_from_another_module():
 
 
 def test_one_writer_for_the_fields_two_paths_could_write():
-    """`next_payment_date` is written in donations/services/subscriptions.py only, and the
-    supporter's Mollie customer id only by the donations services (see the comments there)."""
+    """`next_payment_date` is written where Mollie's view is applied and in
+    donations/services/subscriptions.py only, and a gift's Mollie customer id only by the
+    donations services that make and erase it (see the comments there)."""
     writers = {
-        "next_payment_date": {"donations/services/subscriptions.py"},
+        "next_payment_date": {
+            "donations/services/subscriptions.py",
+            "donations/services/changes.py",
+        },
         "mollie_customer_id": {"donations/services/start.py", "donations/services/privacy.py"},
         "first_gift_at": {"donations/services/sync.py"},
     }

@@ -52,3 +52,29 @@ def test_the_outbox_moves_to_core_with_every_email_its_id_and_its_dates():
     # New emails get ids after the copied ones (the id sequence moved on, on PostgreSQL too).
     third = new.get_model("core", "EmailLog").objects.create(event_key="new", kind="k", to="t")
     assert third.pk > 42
+
+
+def test_each_regular_gift_takes_over_its_supporters_mollie_customer_and_mandate():
+    old = migrate([("supporters", "0007_first_gift_at"), ("donations", "0004_figure_indexes")])
+    supporter = old.get_model("supporters", "Supporter").objects.create(
+        email="ann@example.org", mollie_customer_id="cst_ann"
+    )
+    donation = old.get_model("donations", "Donation")
+    monthly = donation.objects.create(
+        supporter=supporter, amount=10, frequency="monthly", language="nl"
+    )
+    oneoff = donation.objects.create(
+        supporter=supporter, amount=5, frequency="oneoff", language="nl"
+    )
+    old.get_model("donations", "Subscription").objects.create(
+        mollie_id="sub_ann", donation=monthly, supporter=supporter, customer_id="cst_ann",
+        amount=10, status="active", start_date=datetime.date(2026, 7, 1),
+        mollie_data={"id": "sub_ann", "mandateId": "mdt_ann"},
+    )  # fmt: skip
+
+    new = migrate()
+    gifts = new.get_model("donations", "Donation").objects
+    assert gifts.get(pk=monthly.pk).mollie_customer_id == "cst_ann"
+    assert gifts.get(pk=oneoff.pk).mollie_customer_id == ""
+    assert new.get_model("donations", "Subscription").objects.get().mandate_id == "mdt_ann"
+    assert not hasattr(new.get_model("supporters", "Supporter")(), "mollie_customer_id")

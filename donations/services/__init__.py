@@ -8,13 +8,14 @@ stable idempotency keys so a retry never charges twice.
 
 from ..exceptions import PaymentProviderError, PaymentProviderRefused, PaymentProviderUnavailable
 from .agreements import DONOR_FIELDS, agreement_sign, agreement_yearly_amount
+from .changes import changes_settle
 from .common import add_months
 from .mandate_return import mandate_change_refresh
 from .mandates import VERIFICATION_AMOUNT, mandate_change_start
 from .privacy import supporter_gifts_anonymise, supporter_gifts_stop
 from .reconcile import ReconcileReport, payments_reconcile, subscription_sync
 from .refunds import payment_refund
-from .start import donation_start, supporter_ensure_customer
+from .start import donation_start
 from .subscriptions import (
     PAUSE_MONTHS,
     pre_debit_notices_send,
@@ -38,6 +39,7 @@ __all__ = [
     "add_months",
     "agreement_sign",
     "agreement_yearly_amount",
+    "changes_settle",
     "donation_start",
     "mandate_change_refresh",
     "mandate_change_start",
@@ -51,7 +53,6 @@ __all__ = [
     "subscription_start",
     "subscription_sync",
     "subscription_update_amount",
-    "supporter_ensure_customer",
     "supporter_gifts_anonymise",
     "supporter_gifts_stop",
 ]

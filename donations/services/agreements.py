@@ -9,9 +9,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..events import GiftEvent, gift_event_announce
-from ..exceptions import PaymentProviderRefused
+from ..exceptions import GiftNotChangeable
 from ..models import PeriodicAgreement, Subscription
 
 DONOR_FIELDS = (
@@ -48,7 +49,7 @@ def agreement_sign(
 
     `years` is at least five, or None for an indefinite period; `details` holds the donor's
     (and partner's) particulars (DONOR_FIELDS). The yearly amount is the gift's own, and the
-    agreement runs from the gift's next charge. Raises PaymentProviderRefused when the gift
+    agreement runs from the gift's next charge. Raises GiftNotChangeable when the gift
     already has an active agreement or is not running.
     """
     if years is not None and years < PeriodicAgreement.MIN_YEARS:
@@ -56,9 +57,9 @@ def agreement_sign(
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
         if not subscription.is_active:
-            raise PaymentProviderRefused("Only a running gift can become a periodic gift.")
+            raise GiftNotChangeable(_("Only a running gift can become a periodic gift."))
         if subscription.agreements.filter(status=PeriodicAgreement.Status.ACTIVE).exists():
-            raise PaymentProviderRefused("This gift already has a periodic gift agreement.")
+            raise GiftNotChangeable(_("This gift already has a periodic gift agreement."))
         organisation = settings.ORGANISATION
         agreement = PeriodicAgreement.objects.create(
             # Replaced below, once the row has its number; unique meanwhile.

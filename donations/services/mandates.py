@@ -18,14 +18,14 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
-from ..exceptions import PaymentProviderRefused
+from ..exceptions import GiftNotChangeable, PaymentProviderRefused
 from ..models import (
+    GiftChange,
     MandateChange,
     Payment,
     PaymentStatus,
@@ -33,8 +33,9 @@ from ..models import (
     Subscription,
     SubscriptionStatus,
 )
+from .changes import gift_change, locked, subscription_apply_mollie
 from .common import mollie_amount, webhook_url
-from .subscriptions import subscription_apply_mollie, subscription_restart
+from .subscriptions import restart_claimed, subscription_mandate
 
 VERIFICATION_AMOUNT = Decimal("0.01")
 UNFINISHED = (PaymentStatus.OPEN, PaymentStatus.PENDING, PaymentStatus.AUTHORIZED)
@@ -45,14 +46,18 @@ def mandate_change_start(
 ) -> tuple[MandateChange, str]:
     """Begin a payment-method change; return it and the Mollie checkout URL to send the donor.
 
-    `return_url(token)` is where Mollie sends the donor back. Raises PaymentProviderError when
-    Mollie cannot make the payment (the change is then marked failed).
+    `return_url(token)` is where Mollie sends the donor back. Raises GiftNotChangeable for a
+    gift that is not running, PaymentProviderError when Mollie cannot make the payment (the
+    change is then marked failed).
     """
+    subscription.refresh_from_db()
     if not subscription.is_active:
-        raise PaymentProviderRefused("Only a running gift can get a new payment method.")
-    change = MandateChange.objects.create(
-        subscription=subscription, old_mandate_id=_current_mandate(subscription) or ""
-    )
+        raise GiftNotChangeable(_("Only a running gift can get a new payment method."))
+    try:
+        old_mandate = subscription_mandate(subscription)
+    except PaymentProviderRefused:
+        old_mandate = ""  # nothing known to revoke afterwards
+    change = MandateChange.objects.create(subscription=subscription, old_mandate_id=old_mandate)
     with translation.override(language):
         description = _("Payment method check for your gift to %(name)s") % {
             "name": settings.SITE_NAME
@@ -88,11 +93,18 @@ def mandate_change_start(
     return change, data["_links"]["checkout"]["href"]
 
 
+# A webhook waits this long for another change of the gift, then answers 503 (Mollie calls
+# again later; reconciliation finishes the change in any case).
+FOLLOW_WAIT_SECONDS = 5
+
+
 def mandate_change_follow(*, payment: Payment) -> MandateChange | None:
     """After the verification `payment` changed: finish the change when it is paid (move the
     subscription, refund, revoke), mark it failed when it did not go through.
 
-    Idempotent, so the webhook, the return page and reconciliation may all call it.
+    Idempotent, so the webhook, the return page and reconciliation may all call it; it runs as
+    one change of the gift (donations/services/changes.py). Raises GiftBusy when another
+    change of the gift does not finish in time.
     """
     change = MandateChange.objects.filter(payment=payment).first()
     if change is None or change.status != MandateChange.Status.STARTED:
@@ -103,71 +115,77 @@ def mandate_change_follow(*, payment: Payment) -> MandateChange | None:
         MandateChange.objects.filter(pk=change.pk).update(status=MandateChange.Status.FAILED)
         change.status = MandateChange.Status.FAILED
         return change
-    subscription = change.subscription
-    new_mandate = (payment.mollie_data or {}).get("mandateId") or ""
-    if new_mandate and subscription.status == SubscriptionStatus.ACTIVE:
-        data = gateway.subscription_update(
-            customer_id=subscription.customer_id,
-            mollie_id=subscription.mollie_id,
-            mandate_id=new_mandate,
+    with gift_change(
+        change.subscription, GiftChange.Kind.MANDATE, wait=FOLLOW_WAIT_SECONDS
+    ) as claim:
+        change.refresh_from_db()
+        if change.status != MandateChange.Status.STARTED:
+            return change
+        gift = claim.subscription
+        new_mandate = (payment.mollie_data or {}).get("mandateId") or ""
+        gateway.refund_create(
+            mollie_id=payment.mollie_id,
+            amount=payment.amount,
+            description=f"{settings.SITE_NAME} payment method check",
+            idempotency_key=f"mandate-change-{change.pk}-refund",
         )
-    else:
-        data = None  # paused: the Mollie subscription made at the resume takes the new mandate
-    gateway.refund_create(
-        mollie_id=payment.mollie_id,
-        amount=payment.amount,
-        description=f"{settings.SITE_NAME} payment method check",
-        idempotency_key=f"mandate-change-{change.pk}-refund",
-    )
-    with transaction.atomic():
-        locked = MandateChange.objects.select_for_update().get(pk=change.pk)
-        if locked.status != MandateChange.Status.STARTED:
-            return locked
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        if data is not None:
-            subscription_apply_mollie(subscription, data)
-        subscription.notice_due = True  # the first charge on the new mandate is announced
-        subscription.save(update_fields=["notice_due"])
-        locked.status = MandateChange.Status.DONE
-        locked.new_mandate_id = new_mandate
-        locked.completed_at = timezone.now()
-        locked.save(update_fields=["status", "new_mandate_id", "completed_at"])
-        gift_event_announce(GiftEvent.PAYMENT_METHOD_CHANGED, subscription=subscription)
-    if subscription.status == SubscriptionStatus.SUSPENDED:
-        subscription_restart(subscription=subscription)
-    old_mandates_revoke(subscription=subscription)
-    return locked
+        if not gift.is_active:  # stopped meanwhile: the new mandate is not needed at all
+            if new_mandate:
+                with contextlib.suppress(PaymentProviderRefused):
+                    gateway.mandate_revoke(customer_id=gift.customer_id, mandate_id=new_mandate)
+            MandateChange.objects.filter(pk=change.pk).update(status=MandateChange.Status.FAILED)
+            change.status = MandateChange.Status.FAILED
+            return change
+        data = None
+        if new_mandate and gift.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING):
+            data = gateway.subscription_update(
+                customer_id=gift.customer_id, mollie_id=gift.mollie_id, mandate_id=new_mandate
+            )
+        with locked(gift.pk) as gift:
+            change = MandateChange.objects.select_for_update().get(pk=change.pk)
+            if data is not None:
+                subscription_apply_mollie(gift, data)
+            else:
+                # Paused or suspended: the Mollie subscription made next (when the pause ends,
+                # or the restart below) is pinned to it.
+                gift.mandate_id = new_mandate or gift.mandate_id
+            gift.notice_due = True  # the first charge on the new mandate is announced
+            gift.save(update_fields=["mandate_id", "notice_due"])
+            change.status = MandateChange.Status.DONE
+            change.new_mandate_id = new_mandate
+            change.completed_at = timezone.now()
+            change.save(update_fields=["status", "new_mandate_id", "completed_at"])
+            gift_event_announce(GiftEvent.PAYMENT_METHOD_CHANGED, subscription=gift)
+        if gift.status == SubscriptionStatus.SUSPENDED:
+            restart_claimed(gift)
+        _old_mandates_revoke(gift)
+    return change
 
 
 def old_mandates_revoke(*, subscription: Subscription) -> int:
+    """Revoke the mandates finished changes left behind (reconciliation's part): as one change
+    of the gift, not waiting for another. Returns how many were dealt with."""
+    with gift_change(subscription, GiftChange.Kind.MANDATE, wait=0) as claim:
+        return _old_mandates_revoke(claim.subscription)
+
+
+def _old_mandates_revoke(gift: Subscription) -> int:
     """Revoke the mandates finished changes left behind, once no charge on the gift is still
-    pending (a direct debit in flight on the old mandate must be allowed to settle)."""
-    if subscription.payments.filter(status__in=UNFINISHED, is_verification=False).exists():
+    pending (a direct debit in flight on the old mandate must be allowed to settle). A mandate
+    that the gift or another running gift still charges is kept. The caller holds the claim."""
+    if gift.payments.filter(status__in=UNFINISHED, is_verification=False).exists():
         return 0
     revoked = 0
-    waiting = subscription.mandate_changes.filter(
+    waiting = gift.mandate_changes.filter(
         status=MandateChange.Status.DONE, old_mandate_revoked_at__isnull=True
     )
     for change in waiting:
-        # Nothing to revoke when there was no old mandate or the new one is the same.
-        if change.old_mandate_id and change.old_mandate_id != change.new_mandate_id:
+        old = change.old_mandate_id
+        in_use = Subscription.objects.active().filter(mandate_id=old).exists()
+        if old and old != change.new_mandate_id and not in_use:
             # Refused: revoked already (by Mollie, staff or an earlier try).
             with contextlib.suppress(PaymentProviderRefused):
-                gateway.mandate_revoke(
-                    customer_id=subscription.customer_id, mandate_id=change.old_mandate_id
-                )
+                gateway.mandate_revoke(customer_id=gift.customer_id, mandate_id=old)
         MandateChange.objects.filter(pk=change.pk).update(old_mandate_revoked_at=timezone.now())
         revoked += 1
     return revoked
-
-
-def _current_mandate(subscription: Subscription) -> str | None:
-    """The mandate the gift charges now: the one it is pinned to, else the customer's valid
-    one (Mollie then charges that)."""
-    pinned = (subscription.mollie_data or {}).get("mandateId")
-    if pinned:
-        return pinned
-    for mandate in gateway.mandates_of_customer(subscription.customer_id):
-        if mandate.get("status") == "valid":
-            return mandate["id"]
-    return None

@@ -4,16 +4,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import gateway
-from ..exceptions import PaymentProviderError
+from ..exceptions import GiftError, PaymentProviderError
 from ..models import (
     FINAL_STATUSES,
     FREQUENCY_MONTHS,
     Donation,
+    GiftChange,
     MandateChange,
     Payment,
     PaymentStatus,
@@ -21,10 +22,10 @@ from ..models import (
     Subscription,
     SubscriptionStatus,
 )
+from .changes import changes_settle, gift_change, locked, subscription_apply_mollie
 from .mandates import mandate_change_follow, old_mandates_revoke
 from .subscriptions import (
     pre_debit_notices_send,
-    subscription_apply_mollie,
     subscription_resume_schedule,
     subscription_start,
 )
@@ -42,6 +43,7 @@ class ReconcileReport:
     method_changes_finished: int = 0
     mandates_revoked: int = 0
     notices_sent: int = 0
+    changes_settled: int = 0
     errors: list[str] = field(default_factory=list)
 
     def count(self, result: SyncResult) -> None:
@@ -61,29 +63,29 @@ class ReconcileReport:
             "method_changes_finished",
             "mandates_revoked",
             "notices_sent",
+            "changes_settled",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
 
-def subscription_sync(*, subscription: Subscription) -> "ReconcileReport":
-    """Refresh a subscription and every payment Mollie made for it."""
+def subscription_sync(*, subscription: Subscription, wait: float = 0) -> "ReconcileReport":
+    """Compare a regular gift with Mollie (as one change of the gift: GiftBusy when another is
+    under way and does not finish within `wait` seconds), then refresh every payment Mollie
+    made for it."""
     report = ReconcileReport()
-    data = gateway.subscription_get(
-        customer_id=subscription.customer_id, mollie_id=subscription.mollie_id
-    )
-    with transaction.atomic():
-        locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        before = (locked.status, locked.amount, locked.next_payment_date)
-        # A paused gift's old Mollie subscription is canceled, but the gift goes on.
-        subscription_apply_mollie(locked, data, replaced=locked.paused_until is not None)
-        if before != (locked.status, locked.amount, locked.next_payment_date):
-            report.subscriptions_updated += 1
-    known = dict(
-        Payment.objects.filter(subscription=subscription).values_list("mollie_id", "status")
-    )
+    with gift_change(subscription, GiftChange.Kind.COMPARE, wait=wait) as claim:
+        gift = claim.subscription
+        data = gateway.subscription_get(customer_id=gift.customer_id, mollie_id=gift.mollie_id)
+        with locked(gift.pk) as gift:
+            before = (gift.status, gift.amount, gift.next_payment_date)
+            # A paused gift's old Mollie subscription is canceled, but the gift goes on.
+            subscription_apply_mollie(gift, data, replaced=gift.paused_until is not None)
+            if before != (gift.status, gift.amount, gift.next_payment_date):
+                report.subscriptions_updated += 1
+    known = dict(Payment.objects.filter(subscription=gift).values_list("mollie_id", "status"))
     for item in gateway.subscription_payments(
-        customer_id=subscription.customer_id, mollie_id=subscription.mollie_id
+        customer_id=gift.customer_id, mollie_id=gift.mollie_id
     ):
         if known.get(item["id"]) in FINAL_STATUSES and known.get(item["id"]) == item["status"]:
             continue
@@ -156,7 +158,7 @@ def payments_reconcile(
             report.merge(outcome)
         else:
             report.errors.append(outcome)
-    _lifecycle_catch_up(report)
+    _lifecycle_catch_up(report, older_than_minutes)
     return report
 
 
@@ -183,15 +185,20 @@ def _recent_charges_adopt(report: ReconcileReport) -> None:
                     continue
                 try:
                     report.count(payment_sync(mollie_id=item["id"], data=item))
-                except (PaymentProviderError, DatabaseError) as error:
+                except (PaymentProviderError, GiftError, DatabaseError) as error:
                     report.errors.append(f"{item['id']}: {error}")
     except PaymentProviderError as error:
         report.errors.append(f"the list of recent payments: {error}")
 
 
-def _lifecycle_catch_up(report: ReconcileReport) -> None:
-    """What a pause or a payment-method change left for later because Mollie was away, and
-    the pre-debit notices that are due."""
+def _lifecycle_catch_up(report: ReconcileReport, older_than_minutes: int) -> None:
+    """What a change left for later because Mollie was away or its process ended (settled from
+    what Mollie shows), what a pause or a payment-method change still has to do, and the
+    pre-debit notices that are due. A gift that another change holds is left for the next
+    run."""
+    settled, errors = changes_settle(older_than=timedelta(minutes=older_than_minutes))
+    report.changes_settled += settled
+    report.errors.extend(errors)
     paused = Subscription.objects.filter(
         paused_until__isnull=False, status=SubscriptionStatus.CANCELED
     )
@@ -199,7 +206,7 @@ def _lifecycle_catch_up(report: ReconcileReport) -> None:
         try:
             subscription_resume_schedule(subscription=subscription)
             report.pauses_scheduled += 1
-        except PaymentProviderError as error:
+        except (PaymentProviderError, GiftError) as error:
             report.errors.append(f"resume of gift {subscription.pk}: {error}")
     started = MandateChange.objects.filter(
         status=MandateChange.Status.STARTED, payment__status=PaymentStatus.PAID
@@ -208,7 +215,7 @@ def _lifecycle_catch_up(report: ReconcileReport) -> None:
         try:
             mandate_change_follow(payment=change.payment)
             report.method_changes_finished += 1
-        except PaymentProviderError as error:
+        except (PaymentProviderError, GiftError) as error:
             report.errors.append(f"payment method change {change.pk}: {error}")
     leftover = Subscription.objects.filter(
         mandate_changes__status=MandateChange.Status.DONE,
@@ -217,7 +224,7 @@ def _lifecycle_catch_up(report: ReconcileReport) -> None:
     for subscription in leftover:
         try:
             report.mandates_revoked += old_mandates_revoke(subscription=subscription)
-        except PaymentProviderError as error:
+        except (PaymentProviderError, GiftError) as error:
             report.errors.append(f"old mandate of gift {subscription.pk}: {error}")
     report.notices_sent += pre_debit_notices_send()
 
@@ -225,14 +232,14 @@ def _lifecycle_catch_up(report: ReconcileReport) -> None:
 def _reconcile_payment(mollie_id: str) -> SyncResult | str:
     try:
         return payment_sync(mollie_id=mollie_id)
-    except (PaymentProviderError, DatabaseError) as error:
+    except (PaymentProviderError, GiftError, DatabaseError) as error:
         return f"{mollie_id}: {error}"
 
 
 def _reconcile_subscription(subscription: Subscription) -> "ReconcileReport | str":
     try:
         return subscription_sync(subscription=subscription)
-    except (PaymentProviderError, DatabaseError) as error:
+    except (PaymentProviderError, GiftError, DatabaseError) as error:
         return f"{subscription.mollie_id}: {error}"
 
 

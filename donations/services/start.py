@@ -8,7 +8,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import ratelimit
-from supporters.models import Supporter
 from supporters.services import supporter_get_or_create
 
 from .. import gateway
@@ -31,8 +30,9 @@ def donation_start(
 ) -> tuple[Donation, str]:
     """Record a donation and create its first payment at Mollie; return it and the checkout URL.
 
-    The supporter is found or created by email (nobody is logged in by this). A monthly gift
-    first makes sure the supporter is a Mollie customer, then asks for a `first` payment.
+    The supporter is found or created by email (nobody is logged in by this, and nothing the
+    supporter set up is reused or changed). A regular gift gets a Mollie customer of its own,
+    then a `first` payment on it.
     `site_url` is the scheme and host the donor used; the return URL is built on it.
 
     Raises DonationLimitReached when `client_key` started too many donations this hour. Raises
@@ -85,9 +85,7 @@ def _first_payment_create(*, donation: Donation, site_url: str) -> dict:
         description = descriptions.get(donation.frequency, _("Gift to %(name)s")) % {
             "name": settings.SITE_NAME
         }
-    customer_id = None
-    if donation.is_recurring:
-        customer_id = supporter_ensure_customer(supporter=donation.supporter)
+    customer_id = _donation_customer(donation) if donation.is_recurring else None
     return gateway.payment_create(
         amount=donation.amount,
         description=f"{description} #{donation.pk}",
@@ -101,19 +99,23 @@ def _first_payment_create(*, donation: Donation, site_url: str) -> dict:
     )
 
 
-def supporter_ensure_customer(*, supporter: Supporter) -> str:
-    """The supporter's Mollie customer id, creating the customer at Mollie the first time."""
-    if supporter.mollie_customer_id:
-        return supporter.mollie_customer_id
+def _donation_customer(donation: Donation) -> str:
+    """The Mollie customer of this regular gift, made for it alone (see Donation).
+
+    Never the customer of another gift of the same supporter: whoever typed the address into
+    the form has not proven it, and on a shared customer their gift could be charged from the
+    donor's mandate, or the donor's gift from theirs. The idempotency key makes a repeated
+    start find the same customer.
+    """
+    if donation.mollie_customer_id:
+        return donation.mollie_customer_id
+    supporter = donation.supporter
     data = gateway.customer_create(
         name=supporter.name,
         email=supporter.email,
-        language=supporter.language,
-        idempotency_key=f"supporter-{supporter.pk}-customer",
+        language=donation.language,
+        idempotency_key=f"donation-{donation.pk}-customer",
     )
-    # Two donations at once get the same customer back (same idempotency key); keep the first.
-    Supporter.objects.filter(pk=supporter.pk, mollie_customer_id="").update(
-        mollie_customer_id=data["id"]
-    )
-    supporter.refresh_from_db(fields=["mollie_customer_id"])
-    return supporter.mollie_customer_id
+    Donation.objects.filter(pk=donation.pk).update(mollie_customer_id=data["id"])
+    donation.mollie_customer_id = data["id"]
+    return data["id"]

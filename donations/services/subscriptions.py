@@ -11,19 +11,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 
 from core.db import update_where
 
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
-from ..exceptions import PaymentProviderError, PaymentProviderRefused
+from ..exceptions import GiftNotChangeable, PaymentProviderError, PaymentProviderRefused
 from ..models import (
     ACTIVE_SUBSCRIPTION_STATUSES,
     AT_RISK_AFTER_FAILURES,
     UNSUCCESSFUL_STATUSES,
     Donation,
     FormerMollieSubscription,
-    MandateChange,
+    GiftChange,
     Payment,
     PaymentStatus,
     SequenceType,
@@ -31,22 +32,27 @@ from ..models import (
     SubscriptionStatus,
     mollie_interval,
 )
-from .common import add_months, mollie_amount, mollie_time, webhook_url
+from .changes import gift_change, locked, subscription_apply_mollie
+from .common import add_months, mollie_amount, webhook_url
 
 logger = logging.getLogger(__name__)
+
+Kind = GiftChange.Kind
 
 PAUSE_MONTHS = (1, 2, 3)
 
 
 def subscription_start(*, donation: Donation) -> Subscription | None:
-    """Create the Mollie subscription for a monthly donation whose first payment is paid.
+    """Create the Mollie subscription for a regular donation whose first payment is paid.
 
+    On the donation's own Mollie customer and pinned to the mandate of that first payment, so
+    it can never be charged from another mandate, whoever else gives with the same address.
     Exactly once, without holding a row lock while Mollie is asked (a slow Mollie must not
     keep other requests waiting on our rows): the Mollie call carries a stable idempotency key
     and a description unique to the donation (so Mollie itself refuses a second active one),
     and the row is unique per donation, so of two calls at once one stores it and sends the
-    welcome email, and the other returns that row. The first charge is one month after the
-    first payment, which already covered this month.
+    welcome email, and the other returns that row. The first charge is one interval after the
+    first payment, which already covered this one.
     Returns None when there is no paid first payment.
     """
     existing = Subscription.objects.filter(donation=donation).first()
@@ -60,11 +66,12 @@ def subscription_start(*, donation: Donation) -> Subscription | None:
     )
     if first is None:
         return None
-    supporter = donation.supporter
+    customer_id = donation.mollie_customer_id
+    mandate_id = _first_payment_mandate(first)
     start_date = add_months(timezone.localdate(first.paid_at), donation.months)
     try:
         data = gateway.subscription_create(
-            customer_id=supporter.mollie_customer_id,
+            customer_id=customer_id,
             amount=donation.amount,
             interval=mollie_interval(donation.months),
             start_date=start_date,
@@ -72,15 +79,28 @@ def subscription_start(*, donation: Donation) -> Subscription | None:
             webhook_url=webhook_url(),
             metadata={"donation_id": donation.pk},
             idempotency_key=f"donation-{donation.pk}-subscription",
+            mandate_id=mandate_id,
         )
     except PaymentProviderRefused as error:
-        data = _subscription_find(supporter.mollie_customer_id, donation)
+        data = _subscription_find(customer_id, donation)
         if data is None:
             raise error from None
     try:
         return _subscription_store(donation, first, data, start_date)
     except IntegrityError:  # a concurrent call stored it a moment ago
         return Subscription.objects.get(donation=donation)
+
+
+def _first_payment_mandate(first: Payment) -> str:
+    """The mandate Mollie made from the gift's paid first payment (its `mandateId`), asked of
+    Mollie when our copy of the payment lacks it. PaymentProviderRefused when there is none:
+    a subscription is never made without the mandate it is to charge."""
+    mandate_id = (first.mollie_data or {}).get("mandateId")
+    if not mandate_id:
+        mandate_id = gateway.payment_get(first.mollie_id).get("mandateId")
+    if not mandate_id:
+        raise PaymentProviderRefused(f"The first payment {first.mollie_id} left no mandate.")
+    return mandate_id
 
 
 def _subscription_store(donation: Donation, first: Payment, data: dict, start_date) -> Subscription:
@@ -90,7 +110,8 @@ def _subscription_store(donation: Donation, first: Payment, data: dict, start_da
             mollie_id=data["id"],
             donation=donation,
             supporter=supporter,
-            customer_id=supporter.mollie_customer_id,
+            customer_id=donation.mollie_customer_id,
+            mandate_id=data.get("mandateId") or "",
             amount=mollie_amount(data["amount"]),
             interval=data.get("interval", mollie_interval(donation.months)),
             status=data["status"],
@@ -111,12 +132,14 @@ def _subscription_description(donation: Donation, part: int = 1) -> str:
     return f"{settings.SITE_NAME} {donation.frequency} gift #{donation.pk}{suffix}"
 
 
-def _subscription_find(customer_id: str, donation: Donation) -> dict | None:
+def _subscription_find(customer_id: str, donation: Donation, exclude: str = "") -> dict | None:
     """A subscription Mollie already has for this donation (made by an earlier, lost attempt)."""
     for item in gateway.subscriptions_of_customer(customer_id):
-        if (item.get("metadata") or {}).get("donation_id") == donation.pk and item.get(
-            "status"
-        ) in ACTIVE_SUBSCRIPTION_STATUSES:
+        if (
+            (item.get("metadata") or {}).get("donation_id") == donation.pk
+            and item.get("status") in ACTIVE_SUBSCRIPTION_STATUSES
+            and item.get("id") != exclude
+        ):
             return item
     return None
 
@@ -124,56 +147,74 @@ def _subscription_find(customer_id: str, donation: Donation) -> dict | None:
 def subscription_update_amount(*, subscription: Subscription, amount: Decimal) -> Subscription:
     """Change the amount of future charges at Mollie and locally; confirm by email.
 
-    Raises PaymentProviderRefused (for example for a canceled subscription) or
-    PaymentProviderUnavailable; nothing changes locally then.
+    Raises GiftNotChangeable for a gift that is stopped (or paused and not yet rescheduled),
+    PaymentProviderRefused or PaymentProviderUnavailable; nothing changes locally then.
     """
-    data = gateway.subscription_update_amount(
-        customer_id=subscription.customer_id, mollie_id=subscription.mollie_id, amount=amount
-    )
-    with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        previous = subscription.amount
-        subscription_apply_mollie(subscription, data)
-        if subscription.amount > previous and not subscription.notice_due:
-            subscription.notice_due = True  # more than the donor is used to: tell them ahead
-            subscription.save(update_fields=["notice_due"])
-        if subscription.amount != previous:
-            gift_event_announce(
-                GiftEvent.MONTHLY_AMOUNT_CHANGED, subscription=subscription, previous=previous
-            )
-    return subscription
+    with gift_change(subscription, Kind.AMOUNT) as claim:
+        gift = claim.subscription
+        if gift.status not in ACTIVE_SUBSCRIPTION_STATUSES:
+            raise GiftNotChangeable(_not_running_message(gift))
+        claim.record(amount=f"{amount:.2f}", mollie_id=gift.mollie_id)
+        data = gateway.subscription_update_amount(
+            customer_id=gift.customer_id, mollie_id=gift.mollie_id, amount=amount
+        )
+        with locked(gift.pk) as gift:
+            previous = gift.amount
+            subscription_apply_mollie(gift, data)
+            if gift.amount > previous and not gift.notice_due:
+                gift.notice_due = True  # more than the donor is used to: tell them ahead
+                gift.save(update_fields=["notice_due"])
+            if gift.amount != previous:
+                gift_event_announce(
+                    GiftEvent.MONTHLY_AMOUNT_CHANGED, subscription=gift, previous=previous
+                )
+    return gift
 
 
 def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> Subscription:
-    """Stop a monthly gift at Mollie and locally, and announce MONTHLY_STOPPED (once).
+    """Stop a regular gift at Mollie and locally, and announce MONTHLY_STOPPED (once).
 
     Stopping an already stopped gift changes nothing; `notify=False` is passed on with the
     event (the supporter is being erased and is told about that instead). Raises
-    PaymentProviderUnavailable when Mollie cannot be reached; the gift then stays as it was.
+    PaymentProviderUnavailable when Mollie cannot be reached (the change is then settled with
+    Mollie later), GiftBusy when another change of the gift does not finish in time.
     """
-    subscription.refresh_from_db(fields=["status", "paused_until"])
-    data = None
-    if subscription.status not in (SubscriptionStatus.CANCELED, SubscriptionStatus.COMPLETED):
-        ids = {"customer_id": subscription.customer_id, "mollie_id": subscription.mollie_id}
-        try:
-            data = gateway.subscription_cancel(**ids)
-        except PaymentProviderRefused:
-            # Mollie answers 422 when it was already canceled (by staff in its dashboard, say).
-            data = gateway.subscription_get(**ids)
-            if data["status"] != SubscriptionStatus.CANCELED:
-                raise
-    with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        was_paused = subscription.paused_until is not None
-        if data is not None:
-            subscription_apply_mollie(subscription, data)
-        if was_paused:  # a paused gift that is stopped does not come back
-            subscription.paused_until = None
-            subscription.save(update_fields=["paused_until"])
-        stopped = data is not None or was_paused
-        if stopped and subscription.status == SubscriptionStatus.CANCELED:
-            gift_event_announce(GiftEvent.MONTHLY_STOPPED, subscription=subscription, notify=notify)
-    return subscription
+    with gift_change(subscription, Kind.STOP) as claim:
+        gift = claim.subscription
+        data = None
+        if gift.status not in (SubscriptionStatus.CANCELED, SubscriptionStatus.COMPLETED):
+            claim.record(mollie_id=gift.mollie_id)
+            data = _cancel_at_mollie(gift)
+        with locked(gift.pk) as gift:
+            was_paused = gift.paused_until is not None
+            if data is not None:
+                subscription_apply_mollie(gift, data)
+            if was_paused:  # a paused gift that is stopped does not come back
+                gift.paused_until = None
+                gift.save(update_fields=["paused_until"])
+            stopped = data is not None or was_paused
+            if stopped and gift.status == SubscriptionStatus.CANCELED:
+                gift_event_announce(GiftEvent.MONTHLY_STOPPED, subscription=gift, notify=notify)
+    return gift
+
+
+def _cancel_at_mollie(gift: Subscription) -> dict:
+    """Cancel the gift's Mollie subscription; Mollie's answer. Mollie refuses (422) one that
+    is canceled already (by staff in its dashboard, say): then its current state."""
+    ids = {"customer_id": gift.customer_id, "mollie_id": gift.mollie_id}
+    try:
+        return gateway.subscription_cancel(**ids)
+    except PaymentProviderRefused:
+        data = gateway.subscription_get(**ids)
+        if data["status"] != SubscriptionStatus.CANCELED:
+            raise
+        return data
+
+
+def _not_running_message(gift: Subscription) -> str:
+    if gift.paused_until is not None:
+        return _("This gift is paused; it can be changed again once it is scheduled to resume.")
+    return _("This gift has stopped.")
 
 
 # --- The one writer of a subscription's schedule -------------------------------------------
@@ -194,34 +235,6 @@ def schedule_next(subscription: Subscription, due: date) -> date:
     after = add_months(due, subscription.months)
     anchor = subscription.start_date or due
     return add_months(anchor, (after.year - anchor.year) * 12 + after.month - anchor.month)
-
-
-def subscription_apply_mollie(
-    subscription: Subscription, data: dict, *, replaced: bool = False
-) -> None:
-    """Copy Mollie's view of a subscription (`data`) onto our locked row, and save it.
-
-    `replaced`: this Mollie subscription was canceled to be replaced by another (a pause), so
-    the gift itself has not stopped.
-    """
-    suspended_now = (
-        data["status"] == SubscriptionStatus.SUSPENDED
-        and subscription.status != SubscriptionStatus.SUSPENDED
-    )
-    subscription.status = data["status"]
-    subscription.amount = mollie_amount(data["amount"])
-    subscription.next_payment_date = parse_date(data.get("nextPaymentDate") or "")
-    if data.get("canceledAt") and subscription.canceled_at is None and not replaced:
-        subscription.canceled_at = mollie_time(data["canceledAt"])
-    subscription.mollie_data = data
-    subscription.synced_at = timezone.now()
-    fields = ["status", "amount", "next_payment_date", "canceled_at", "mollie_data", "synced_at"]
-    if suspended_now and subscription.at_risk_since is None:
-        subscription.at_risk_since = timezone.now()
-        fields.append("at_risk_since")
-    subscription.save(update_fields=fields)
-    if suspended_now:
-        gift_event_announce(GiftEvent.MONTHLY_SUSPENDED, subscription=subscription)
 
 
 def subscription_charged(
@@ -311,131 +324,138 @@ def _outcome_changes(subscription: Subscription, status: str) -> dict:
 def subscription_pause(*, subscription: Subscription, months: int) -> Subscription:
     """Pause a running gift for `months` (1, 2 or 3): the next `months` charges are skipped.
 
-    Raises PaymentProviderUnavailable when the current Mollie subscription cannot be stopped;
-    nothing changes then.
+    Raises GiftNotChangeable for a gift that is not running or paused already, and
+    PaymentProviderUnavailable when the current Mollie subscription cannot be stopped (the
+    change is then settled with Mollie later).
     """
     if months not in PAUSE_MONTHS:
         raise ValueError(f"A pause lasts {PAUSE_MONTHS} months, not {months}.")
-    subscription.refresh_from_db()
-    if subscription.paused_until is not None or subscription.status != SubscriptionStatus.ACTIVE:
-        raise PaymentProviderRefused("Only a running gift that is not paused can be paused.")
-    resume_on = subscription.next_payment_date or timezone.localdate()
-    for _skipped in range(months):  # the gift's own day of the month, as Mollie counts it
-        resume_on = schedule_next(subscription, resume_on)
-    ids = {"customer_id": subscription.customer_id, "mollie_id": subscription.mollie_id}
-    data = gateway.subscription_cancel(**ids)
-    with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        subscription_apply_mollie(subscription, data, replaced=True)
-        subscription.paused_until = resume_on
-        subscription.notice_due = True  # the first charge after a pause is announced
-        subscription.save(update_fields=["paused_until", "notice_due"])
-        gift_event_announce(GiftEvent.MONTHLY_PAUSED, subscription=subscription)
-    try:
-        subscription = subscription_resume_schedule(subscription=subscription)
-    except PaymentProviderError:
-        logger.warning("Resume of %s not scheduled yet; reconciliation will", subscription.pk)
-    return subscription
+    with gift_change(subscription, Kind.PAUSE) as claim:
+        gift = claim.subscription
+        if gift.paused_until is not None:
+            raise GiftNotChangeable(_("This gift is paused already."))
+        if gift.status != SubscriptionStatus.ACTIVE:
+            raise GiftNotChangeable(_("Only a running gift can be paused."))
+        resume_on = gift.next_payment_date or timezone.localdate()
+        for _skipped in range(months):  # the gift's own day of the month, as Mollie counts it
+            resume_on = schedule_next(gift, resume_on)
+        claim.record(mollie_id=gift.mollie_id, resume_on=resume_on.isoformat())
+        data = gateway.subscription_cancel(customer_id=gift.customer_id, mollie_id=gift.mollie_id)
+        with locked(gift.pk) as gift:
+            subscription_apply_mollie(gift, data, replaced=True)
+            gift.paused_until = resume_on
+            gift.notice_due = True  # the first charge after a pause is announced
+            gift.save(update_fields=["paused_until", "notice_due"])
+            gift_event_announce(GiftEvent.MONTHLY_PAUSED, subscription=gift)
+        try:
+            gift = _resume_schedule(gift)
+        except PaymentProviderError:
+            logger.warning("Resume of %s not scheduled yet; reconciliation will", gift.pk)
+    return gift
 
 
-def subscription_resume_schedule(*, subscription: Subscription) -> Subscription:
-    """Make the Mollie subscription that takes a paused gift up again on `paused_until`.
+def subscription_resume_schedule(*, subscription: Subscription, wait: float = 0) -> Subscription:
+    """Make the Mollie subscription that takes a paused gift up again on `paused_until`
+    (reconciliation's part, when Mollie was away for a pause's second step).
 
     Idempotent: a gift whose new subscription exists already is returned as it is.
     """
-    subscription.refresh_from_db()
-    if subscription.paused_until is None or subscription.status != SubscriptionStatus.CANCELED:
-        return subscription
-    donation = subscription.donation
-    part = subscription.former_mollie_ids.count() + 2
-    start = max(subscription.paused_until, timezone.localdate() + timezone.timedelta(days=1))
-    data = gateway.subscription_create(
-        customer_id=subscription.customer_id,
-        amount=subscription.amount,
-        interval=subscription.interval,
-        start_date=start,
-        description=_subscription_description(donation, part),
-        webhook_url=webhook_url(),
-        metadata={"donation_id": donation.pk},
-        idempotency_key=f"gift-{subscription.pk}-part-{part}",
-        mandate_id=_mandate_of(subscription),
-    )
-    with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        if subscription.status != SubscriptionStatus.CANCELED:  # done by a concurrent call
-            return subscription
-        FormerMollieSubscription.objects.get_or_create(
-            mollie_id=subscription.mollie_id, defaults={"subscription": subscription}
+    with gift_change(subscription, Kind.SCHEDULE, wait=wait) as claim:
+        return _resume_schedule(claim.subscription)
+
+
+def _resume_schedule(gift: Subscription) -> Subscription:
+    """The Mollie subscription that resumes a paused gift whose old one is canceled, on the
+    gift's own mandate. The caller holds the gift's claim."""
+    gift.refresh_from_db()
+    if gift.paused_until is None or gift.status != SubscriptionStatus.CANCELED:
+        return gift
+    donation = gift.donation
+    part = gift.former_mollie_ids.count() + 2
+    start = max(gift.paused_until, timezone.localdate() + timezone.timedelta(days=1))
+    try:
+        data = gateway.subscription_create(
+            customer_id=gift.customer_id,
+            amount=gift.amount,
+            interval=gift.interval,
+            start_date=start,
+            description=_subscription_description(donation, part),
+            webhook_url=webhook_url(),
+            metadata={"donation_id": donation.pk},
+            idempotency_key=f"gift-{gift.pk}-part-{part}",
+            mandate_id=subscription_mandate(gift),
         )
-        subscription.mollie_id = data["id"]
-        subscription.save(update_fields=["mollie_id"])
-        subscription_apply_mollie(subscription, data)
-    return subscription
+    except PaymentProviderRefused as error:
+        # Made by an earlier attempt whose answer was lost (Mollie refuses the description
+        # twice): that one, if it is still running.
+        data = _subscription_find(gift.customer_id, donation, exclude=gift.mollie_id)
+        if data is None:
+            raise error from None
+    with locked(gift.pk) as gift:
+        FormerMollieSubscription.objects.get_or_create(
+            mollie_id=gift.mollie_id, defaults={"subscription": gift}
+        )
+        gift.mollie_id = data["id"]
+        gift.save(update_fields=["mollie_id"])
+        subscription_apply_mollie(gift, data)
+    return gift
 
 
 def subscription_resume(*, subscription: Subscription) -> Subscription:
-    """End a pause early: the next charge is the gift's next regular day after today."""
-    subscription.refresh_from_db()
-    if subscription.paused_until is None:
-        return subscription
-    start = _next_regular_day(subscription.paused_until)
-    if start < subscription.paused_until and subscription.status == SubscriptionStatus.ACTIVE:
-        data = gateway.subscription_update(
-            customer_id=subscription.customer_id,
-            mollie_id=subscription.mollie_id,
-            start_date=start,
-        )
-        with transaction.atomic():
-            subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-            subscription_apply_mollie(subscription, data)
-    with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        subscription.paused_until = start  # until the new Mollie subscription exists
-        subscription.notice_due = True
-        subscription.save(update_fields=["paused_until", "notice_due"])
-    try:
-        subscription = subscription_resume_schedule(subscription=subscription)
-    except PaymentProviderError:
-        # Stays paused until `start`; reconciliation makes the Mollie subscription.
-        logger.warning("Resume of %s not scheduled yet; reconciliation will", subscription.pk)
-        return subscription
-    with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        subscription.paused_until = None
-        subscription.save(update_fields=["paused_until"])
-        gift_event_announce(GiftEvent.MONTHLY_RESUMED, subscription=subscription)
-    return subscription
+    """End a pause early: the next charge is the gift's next regular day after today.
+
+    A gift that is not paused is returned as it is.
+    """
+    with gift_change(subscription, Kind.RESUME) as claim:
+        gift = claim.subscription
+        if gift.paused_until is None:
+            return gift
+        start = _next_regular_day(gift.paused_until)
+        if start < gift.paused_until and gift.status == SubscriptionStatus.ACTIVE:
+            data = gateway.subscription_update(
+                customer_id=gift.customer_id, mollie_id=gift.mollie_id, start_date=start
+            )
+            with locked(gift.pk) as gift:
+                subscription_apply_mollie(gift, data)
+        with locked(gift.pk) as gift:
+            gift.paused_until = start  # until the new Mollie subscription exists
+            gift.notice_due = True
+            gift.save(update_fields=["paused_until", "notice_due"])
+        try:
+            gift = _resume_schedule(gift)
+        except PaymentProviderError:
+            # Stays paused until `start`; reconciliation makes the Mollie subscription.
+            logger.warning("Resume of %s not scheduled yet; reconciliation will", gift.pk)
+            return gift
+        with locked(gift.pk) as gift:
+            gift.paused_until = None
+            gift.save(update_fields=["paused_until"])
+            gift_event_announce(GiftEvent.MONTHLY_RESUMED, subscription=gift)
+    return gift
 
 
-def subscription_restart(*, subscription: Subscription) -> Subscription:
-    """Start a gift again that Mollie suspended (its mandate stopped working), on the mandate
-    of the newest payment-method change: the suspended Mollie subscription is canceled and a
-    new one charges from the gift's next regular day. Reconciliation finishes it when Mollie
-    cannot be reached for the second step."""
-    subscription.refresh_from_db()
-    if subscription.status != SubscriptionStatus.SUSPENDED:
-        return subscription
-    ids = {"customer_id": subscription.customer_id, "mollie_id": subscription.mollie_id}
-    try:
-        data = gateway.subscription_cancel(**ids)
-    except PaymentProviderRefused:  # canceled at Mollie meanwhile
-        data = gateway.subscription_get(**ids)
-    with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        subscription_apply_mollie(subscription, data, replaced=True)
-        subscription.paused_until = _next_regular_day(subscription.start_date)
-        subscription.failed_in_a_row = 0
-        subscription.at_risk_since = None
-        subscription.notice_due = True
-        subscription.save(
-            update_fields=["paused_until", "failed_in_a_row", "at_risk_since", "notice_due"]
-        )
-    subscription = subscription_resume_schedule(subscription=subscription)
-    with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        subscription.paused_until = None
-        subscription.save(update_fields=["paused_until"])
-    return subscription
+def restart_claimed(gift: Subscription) -> Subscription:
+    """Start a gift again that Mollie suspended (its mandate stopped working), on the gift's
+    current mandate (a payment-method change has just set it): the suspended Mollie
+    subscription is canceled and a new one charges from the gift's next regular day.
+    Reconciliation finishes it when Mollie cannot be reached for the second step. The caller
+    holds the gift's claim."""
+    gift.refresh_from_db()
+    if gift.status != SubscriptionStatus.SUSPENDED:
+        return gift
+    data = _cancel_at_mollie(gift)
+    with locked(gift.pk) as gift:
+        subscription_apply_mollie(gift, data, replaced=True)
+        gift.paused_until = _next_regular_day(gift.start_date)
+        gift.failed_in_a_row = 0
+        gift.at_risk_since = None
+        gift.notice_due = True
+        gift.save(update_fields=["paused_until", "failed_in_a_row", "at_risk_since", "notice_due"])
+    gift = _resume_schedule(gift)
+    with locked(gift.pk) as gift:
+        gift.paused_until = None
+        gift.save(update_fields=["paused_until"])
+    return gift
 
 
 def _next_regular_day(anchor: date) -> date:
@@ -451,18 +471,24 @@ def _next_regular_day(anchor: date) -> date:
         month = add_months(month, 1)
 
 
-def _mandate_of(subscription: Subscription) -> str | None:
-    """The mandate the gift charges: the newest payment-method change's, else the one its
-    Mollie subscription was pinned to, else None (Mollie then uses any valid mandate)."""
-    change = (
-        subscription.mandate_changes.filter(status=MandateChange.Status.DONE)
-        .exclude(new_mandate_id="")
-        .order_by("-completed_at")
+def subscription_mandate(gift: Subscription) -> str:
+    """The mandate the gift charges: the one it is pinned to, else (a gift made before gifts
+    were pinned) the one its own first payment left. Never "any valid mandate of the
+    customer", which could be another gift's."""
+    if gift.mandate_id:
+        return gift.mandate_id
+    first = (
+        gift.payments.filter(
+            sequence_type=SequenceType.FIRST, status=PaymentStatus.PAID, is_verification=False
+        )
+        .order_by("paid_at")
         .first()
-    )
-    if change is not None:
-        return change.new_mandate_id
-    return (subscription.mollie_data or {}).get("mandateId") or None
+    ) or gift.donation.payments.filter(
+        sequence_type=SequenceType.FIRST, status=PaymentStatus.PAID
+    ).order_by("paid_at").first()
+    if first is None:
+        raise PaymentProviderRefused(f"Gift {gift.pk} has no paid first payment to charge from.")
+    return _first_payment_mandate(first)
 
 
 # --- Telling the donor ahead of an unusual charge -------------------------------------------

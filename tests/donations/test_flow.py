@@ -131,11 +131,15 @@ def test_monthly_first_paid_creates_exactly_one_subscription_a_month_later(clien
     )
     assert subscription.start_date > timezone.localdate(first.paid_at)
     assert subscription.amount == 10 and subscription.status == "active"
-    assert subscription.supporter.mollie_customer_id.startswith("cst_")
+    assert subscription.customer_id == donation.mollie_customer_id
+    assert subscription.customer_id.startswith("cst_")
+    # Pinned to the mandate its own first payment left (not any mandate of the customer).
+    assert subscription.mandate_id == first.mollie_data["mandateId"]
     at_mollie = mollie.store.subscriptions
     assert len(at_mollie) == 1
     only = next(iter(at_mollie.values()))
     assert only["startDate"] == subscription.start_date.isoformat()
+    assert only["mandateId"] == subscription.mandate_id
     assert subjects() == ["Welcome as a monthly supporter"]
 
 

@@ -81,10 +81,17 @@ def test_csv_export_matches_the_rows(staff, rows):
     assert by_id[refunded.mollie_id]["supporter_email"] == "ann@example.org"
 
 
+def test_the_export_page_offers_this_month(staff):
+    response = staff.get(reverse("staff:payments_export"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'value="2026-06-01"' in page and 'value="2026-06-15"' in page
+
+
 @pytest.mark.parametrize(
     "query",
     [
-        {},
+        {"start": "", "end": ""},
         {"start": "2026-02-30", "end": "2026-03-01"},
         {"start": "2026-03-02", "end": "2026-03-01"},
         {"start": "9999-12-31", "end": "9999-12-31"},  # once a 500 (a day past the last date)

@@ -9,6 +9,8 @@ from django.utils.translation import override
 
 from supporters.models import Supporter
 
+from ..donations.conftest import pay, start
+
 CODE_RE = re.compile(r"^\s+(\d{6})\s*$", re.MULTILINE)
 
 
@@ -55,3 +57,41 @@ def log_in(client, supporter: Supporter) -> None:
     assert request_code(client, supporter.email).status_code == 303
     response = enter_code(client, supporter.email, last_code(supporter.email))
     assert response.status_code == 303 and response["Location"] == url("home")
+
+
+# Every page of the area but the overview: closed to a session not opened with a code.
+CLOSED_TO_LIMITED = [
+    ("monthly", {}),
+    ("monthly_stop", {}),
+    ("profile", {}),
+    ("privacy", {}),
+    ("export", {}),
+    ("erase", {}),
+    ("email_confirm", {}),
+    ("statement", {"year": 2026}),
+    ("monthly_pause", {}),
+    ("monthly_resume", {}),
+    ("payment_method", {}),
+    ("payment_method_return", {"token": "x" * 32}),
+    ("agreement_new", {}),
+    ("agreement", {"number": "PG-2026-00001"}),
+    *[
+        (name, {"gift": 1})
+        for name in (
+            "monthly",
+            "monthly_stop",
+            "monthly_pause",
+            "monthly_resume",
+            "payment_method",
+            "agreement_new",
+        )
+    ],
+]
+
+
+def give_and_enter(browser, sandbox, **fields):
+    """Give from `browser`, pay, and press the success page's button there."""
+    donation, mollie_id = start(browser, **fields)
+    pay(browser, sandbox, donation, mollie_id)
+    response = browser.post(url("enter_after_gift", token=donation.public_token))
+    return donation, response

@@ -16,12 +16,13 @@ from supporters.models import Supporter
 
 from ..donations.conftest import mollie, start  # noqa: F401 (fixture used by these tests)
 from ..donations.factories import make_payment
-from .conftest import last_code, log_in, make_supporter, url, wrong_code
+from .conftest import CLOSED_TO_LIMITED, last_code, log_in, make_supporter, url, wrong_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AREA_PAGES = [
     ("home", {}),
+    *[(name, kwargs) for name, kwargs in CLOSED_TO_LIMITED if "gift" in kwargs],
     ("monthly", {}),
     ("monthly_stop", {}),
     ("statement", {"year": 2026}),
@@ -283,8 +284,8 @@ def test_export_contains_everything_and_nothing_of_others(client, two_supporters
 def test_erasure_leaves_no_personal_data_but_keeps_the_payments(client, mollie, monthly_donor):  # noqa: F811
     supporter = monthly_donor
     email, name = supporter.email, supporter.name
-    customer = supporter.mollie_customer_id
     subscription = Subscription.objects.get(supporter=supporter)
+    customer = subscription.customer_id
     payments_before = Payment.objects.filter(supporter=supporter).count()
     log_in(client, supporter)
     mail.outbox.clear()

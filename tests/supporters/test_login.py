@@ -127,7 +127,7 @@ def test_five_wrong_tries_kill_the_code(client):
     assert all("That code is not right" in m for m in messages[:4])
     assert "Too many wrong tries" in messages[4]
     response = enter_code(client, supporter.email, code)
-    assert response.status_code == 400 and "Too many wrong tries" in response.content.decode()
+    assert response.status_code == 429 and "Too many wrong tries" in response.content.decode()
     assert LoginCode.objects.get(supporter=supporter).failed_attempts == 5
 
 
@@ -151,7 +151,7 @@ def test_a_new_code_does_not_refill_the_wrong_try_budget(client, fixed_clock):
         enter_code(client, supporter.email, wrong_code(last_code()))
     request_code(client, supporter.email)
     refused = enter_code(client, supporter.email, last_code())
-    assert refused.status_code == 400 and "Too many wrong tries" in refused.content.decode()
+    assert refused.status_code == 429 and "Too many wrong tries" in refused.content.decode()
     fixed_clock.shift(datetime.timedelta(minutes=16))  # the budget's window closes
     request_code(client, supporter.email)
     assert enter_code(client, supporter.email, last_code()).status_code == 303
@@ -179,7 +179,7 @@ def test_wrong_tries_past_the_budget_and_its_window_tell_nothing(client, fixed_c
     known, typed = _answers_after_the_budget("ann@example.org", fixed_clock)
     # The same six digits for the unknown address (which has no code at all).
     unknown, _ = _answers_after_the_budget("nobody@example.org", fixed_clock, typed)
-    assert [status for status, _ in known] == [400, 400, 400, 400, 400, 400, 400, 303, 400]
+    assert [status for status, _ in known] == [400, 400, 400, 400, 429, 429, 400, 303, 400]
     assert known == unknown
 
 

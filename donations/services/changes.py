@@ -1,0 +1,235 @@
+"""Changes to a regular gift at Mollie, one at a time per gift, each leaving the site and Mollie
+agreeing or recording what is left to settle.
+
+Every action that changes a gift at Mollie (pause, resume, stop, a new amount or payment method,
+staff's stop, reconciliation's comparison and its catching up) runs inside `gift_change`:
+
+1. *Claim.* Under a short row lock, the gift gets one open `GiftChange` row (a unique
+   constraint allows one per gift). If another change is open, this one waits for it (up to
+   `GIFT_CHANGE_WAIT_SECONDS`, then `GiftBusy`). No row lock is held after the claim.
+2. *Settle.* A change left unsettled earlier (its Mollie call failed or timed out, or its
+   process died; an open change older than `GIFT_CHANGE_STALE_SECONDS` counts as one) is
+   settled first: what Mollie shows decides whether it happened (`_settle`).
+3. *Decide and act.* The action reads the gift as the claim left it, refuses with
+   `GiftNotChangeable` when the state does not allow it, calls Mollie (no lock held), and
+   stores Mollie's answer under a short row lock; a change of several steps (a pause cancels
+   one Mollie subscription and makes another) keeps the claim until its last step. Then the
+   change is marked done.
+4. *On failure* a refusal by Mollie or by a rule marks the change failed (nothing happened);
+   any other failure marks it unsettled, for the next change of the gift or reconciliation
+   to settle.
+
+So two clicks at once run one after the other, the second deciding from what the first left;
+and Mollie's answer to one change is never stored over another's. Charges arriving through
+the webhook do not take part: they only move dates and counters, with conditional UPDATEs.
+"""
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from .. import gateway
+from ..events import GiftEvent, gift_event_announce
+from ..exceptions import GiftBusy, GiftError, PaymentProviderError, PaymentProviderRefused
+from ..models import GiftChange, Subscription, SubscriptionStatus
+from .common import mollie_amount, mollie_time
+
+logger = logging.getLogger(__name__)
+
+Kind = GiftChange.Kind
+Status = GiftChange.Status
+
+
+@contextlib.contextmanager
+def locked(subscription_id: int) -> Iterator[Subscription]:
+    """The gift's row, locked until the block ends (in a transaction of its own or the
+    caller's). For short work only: never call Mollie inside."""
+    with transaction.atomic():
+        yield Subscription.objects.select_for_update().get(pk=subscription_id)
+
+
+@dataclass
+class Claim:
+    """A gift claimed for one change: the change's row and the gift as read after the claim."""
+
+    change: GiftChange
+    subscription: Subscription
+
+    def record(self, **details) -> None:
+        """Note what settling this change would need, before Mollie is called."""
+        self.change.details = {**self.change.details, **details}
+        GiftChange.objects.filter(pk=self.change.pk).update(details=self.change.details)
+
+
+@contextlib.contextmanager
+def gift_change(
+    subscription: Subscription, kind: str, *, wait: float | None = None
+) -> Iterator[Claim]:
+    """Claim `subscription` for a change of `kind`; see the module doc.
+
+    `wait`: how long to wait for another change of the gift (default
+    GIFT_CHANGE_WAIT_SECONDS); 0 for callers that will come back anyway (reconciliation).
+    Raises GiftBusy when the gift stays claimed that long, and whatever settling an earlier
+    change raises (PaymentProviderError when Mollie cannot be reached).
+    """
+    wait = settings.GIFT_CHANGE_WAIT_SECONDS if wait is None else wait
+    change = _claim(subscription.pk, kind, wait)
+    try:
+        for earlier in GiftChange.objects.filter(
+            subscription_id=subscription.pk, status=Status.UNSETTLED
+        ).order_by("created_at", "pk"):
+            _settle(earlier)
+        claim = Claim(change, Subscription.objects.get(pk=subscription.pk))
+        yield claim
+    except (GiftError, PaymentProviderRefused) as error:
+        _finish(change, Status.FAILED, error)
+        raise
+    except BaseException as error:
+        _finish(change, Status.UNSETTLED, error)
+        raise
+    else:
+        _finish(change, Status.DONE)
+
+
+def _claim(subscription_id: int, kind: str, wait: float) -> GiftChange:
+    deadline = time.monotonic() + wait
+    pause = 0.02
+    while True:
+        try:
+            with transaction.atomic():
+                Subscription.objects.select_for_update().only("pk").get(pk=subscription_id)
+                stale = timezone.now() - timedelta(seconds=settings.GIFT_CHANGE_STALE_SECONDS)
+                GiftChange.objects.filter(
+                    subscription_id=subscription_id, status=Status.OPEN, created_at__lt=stale
+                ).update(status=Status.UNSETTLED, error="abandoned (its process ended)")
+                return GiftChange.objects.create(subscription_id=subscription_id, kind=kind)
+        except IntegrityError:
+            pass  # another change of this gift is open
+        if time.monotonic() + pause > deadline:
+            raise GiftBusy("Another change to this gift is being made right now.")
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
+def _finish(change: GiftChange, status: str, error: BaseException | None = None) -> None:
+    """Close an open change (a change closed already is left as it is)."""
+    fields = {"status": status, "finished_at": timezone.now()}
+    if error is not None:
+        fields["error"] = f"{type(error).__name__}: {error}"[:500]
+    if GiftChange.objects.filter(pk=change.pk, status=Status.OPEN).update(**fields):
+        change.status = status
+    if status != Status.DONE:
+        # Compared with Mollie in full at reconciliation's next run, before any other gift.
+        Subscription.objects.filter(pk=change.subscription_id).update(synced_at=None)
+
+
+def subscription_apply_mollie(
+    subscription: Subscription, data: dict, *, replaced: bool = False
+) -> None:
+    """Copy Mollie's view of a subscription (`data`) onto our locked row, and save it.
+
+    `replaced`: this Mollie subscription was canceled to be replaced by another (a pause), so
+    the gift itself has not stopped.
+    """
+    suspended_now = (
+        data["status"] == SubscriptionStatus.SUSPENDED
+        and subscription.status != SubscriptionStatus.SUSPENDED
+    )
+    subscription.status = data["status"]
+    subscription.amount = mollie_amount(data["amount"])
+    subscription.next_payment_date = parse_date(data.get("nextPaymentDate") or "")
+    if not replaced:  # a replaced one's mandate may be the one the gift has just left
+        subscription.mandate_id = data.get("mandateId") or subscription.mandate_id
+    if data.get("canceledAt") and subscription.canceled_at is None and not replaced:
+        subscription.canceled_at = mollie_time(data["canceledAt"])
+    subscription.mollie_data = data
+    subscription.synced_at = timezone.now()
+    fields = [
+        "status",
+        "amount",
+        "next_payment_date",
+        "mandate_id",
+        "canceled_at",
+        "mollie_data",
+        "synced_at",
+    ]
+    if suspended_now and subscription.at_risk_since is None:
+        subscription.at_risk_since = timezone.now()
+        fields.append("at_risk_since")
+    subscription.save(update_fields=fields)
+    if suspended_now:
+        gift_event_announce(GiftEvent.MONTHLY_SUSPENDED, subscription=subscription)
+
+
+def _settle(change: GiftChange) -> None:
+    """Decide from Mollie whether the unsettled `change` happened, and bring the gift in line.
+
+    A stop or a pause happened when Mollie shows the subscription they concerned canceled; a
+    new amount when Mollie has it. Whatever it was, the gift ends up as Mollie shows it, and a
+    change that happened is announced as if it had gone smoothly (the donor gets the email).
+    """
+    gift = Subscription.objects.get(pk=change.subscription_id)
+    mollie_id = change.details.get("mollie_id") or gift.mollie_id
+    data = gateway.subscription_get(customer_id=gift.customer_id, mollie_id=mollie_id)
+    happened = True
+    with locked(gift.pk) as gift:
+        current = gift.mollie_id == mollie_id
+        canceled = data["status"] == SubscriptionStatus.CANCELED
+        if not current:
+            happened = False  # the gift went on in another Mollie subscription meanwhile
+        elif change.kind == Kind.STOP:
+            happened = canceled
+            if canceled and (gift.status != SubscriptionStatus.CANCELED or gift.paused_until):
+                subscription_apply_mollie(gift, data)
+                gift.paused_until = None
+                gift.save(update_fields=["paused_until"])
+                gift_event_announce(GiftEvent.MONTHLY_STOPPED, subscription=gift, notify=True)
+        elif change.kind == Kind.PAUSE and gift.paused_until is None:
+            happened = canceled
+            if canceled:
+                subscription_apply_mollie(gift, data, replaced=True)
+                gift.paused_until = parse_date(change.details["resume_on"])
+                gift.notice_due = True
+                gift.save(update_fields=["paused_until", "notice_due"])
+                gift_event_announce(GiftEvent.MONTHLY_PAUSED, subscription=gift)
+        else:
+            previous = gift.amount
+            subscription_apply_mollie(gift, data, replaced=gift.paused_until is not None)
+            if change.kind == Kind.AMOUNT:
+                happened = gift.amount == mollie_amount({"value": change.details["amount"]})
+                if gift.amount != previous:
+                    gift_event_announce(
+                        GiftEvent.MONTHLY_AMOUNT_CHANGED, subscription=gift, previous=previous
+                    )
+        GiftChange.objects.filter(pk=change.pk).update(
+            status=Status.DONE if happened else Status.FAILED, finished_at=timezone.now()
+        )
+    # A pause that happened goes on like one whose second step failed: reconciliation makes
+    # the Mollie subscription that resumes it (paused, and the old one canceled).
+
+
+def changes_settle(*, older_than: timedelta) -> tuple[int, list[str]]:
+    """Settle the unsettled changes, and the open ones older than `older_than` whose process
+    has ended (reconciliation's part). Returns how many were settled and the errors."""
+    settled, errors = 0, []
+    stale = timezone.now() - max(older_than, timedelta(seconds=settings.GIFT_CHANGE_STALE_SECONDS))
+    waiting = (
+        GiftChange.objects.filter(status=Status.UNSETTLED)
+        | GiftChange.objects.filter(status=Status.OPEN, created_at__lt=stale)
+    ).values_list("subscription_id", flat=True)
+    for subscription_id in sorted(set(waiting)):
+        gift = Subscription.objects.get(pk=subscription_id)
+        try:
+            with gift_change(gift, Kind.COMPARE, wait=0):
+                settled += 1
+        except (GiftError, PaymentProviderError) as error:
+            errors.append(f"changes of gift {subscription_id}: {error}")
+    return settled, errors
