@@ -337,12 +337,22 @@ def _webhooks_settle(sandbox_url: str, seconds: float) -> None:
 # --- The phases -----------------------------------------------------------------------------
 
 
+def _letters(n: int) -> str:
+    """0 → "A", 25 → "Z", 26 → "BA": a number written in letters."""
+    letters = ""
+    while True:
+        n, rest = divmod(n, 26)
+        letters = chr(ord("A") + rest) + letters
+        if not n:
+            return letters
+
+
 def donor_starts_a_monthly_gift(site_url: str, sandbox_url: str, n: int) -> str:
     """One donor through the donate form and the sandbox's checkout; returns the outcome."""
     form = {
         "frequency": "monthly",
         "amount": "10",
-        "name": f"Chaos donor {n}",
+        "name": f"Chaos Donor {_letters(n)}",  # a name has no digits
         "email": f"chaos-donor-{n}@example.org",
     }
     # The form is cookie-free: the browser's Origin header is what shows it came from us.

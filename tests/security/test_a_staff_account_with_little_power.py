@@ -178,7 +178,7 @@ def test_a_password_alone_cannot_set_up_a_second_factor(django_user_model, setti
     second factor with the password alone."""
     settings.STAFF_OTP_REQUIRED = True
     mallory = _staff(django_user_model, "mallory", "auth.change_user", "auth.view_user")
-    browser = Client()
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert _admin_login(browser, "mallory").status_code == 302
     # Before a second factor, no admin page opens: not the user list, not its own account.
     for path in ("/admin/", "/admin/auth/user/", f"/admin/auth/user/{mallory.pk}/change/"):
@@ -204,7 +204,7 @@ def test_the_emailed_link_sets_up_the_app_once(django_user_model, settings, fixe
     settings.STAFF_OTP_REQUIRED = True
     settings.PUBLIC_BASE_URL = "http://testserver"
     _staff(django_user_model, "kim", "donations.view_payment")
-    browser = Client()
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
     _admin_login(browser, "kim")
     asked = browser.post("/admin/two-step/link/")
     assert asked.status_code == 302 and "sent=1" in asked["Location"]
