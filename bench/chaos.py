@@ -636,7 +636,7 @@ from django.db import connection
 from django.conf import settings
 from donations import gateway
 from donations.models import Donation, Subscription
-from donations.services.common import add_months
+from donations.services.common import add_months, webhook_url
 from supporters.models import Supporter
 from bench.common import sandbox_control
 count = {count}
@@ -648,7 +648,7 @@ donations = Donation.objects.bulk_create(
 today = datetime.date.today()
 start = add_months(today.replace(day=1), 1)
 base = settings.MOLLIE_API_ENDPOINT
-hook = settings.MOLLIE_WEBHOOK_BASE_URL + "/mollie/webhook/"
+hook = webhook_url()
 def one(pair):
     supporter, donation = pair
     customer = gateway.customer_create(

@@ -51,6 +51,7 @@ CONFIGS = [
 _MIX = """
 local session = "{session}"
 local origin = "{origin}"
+local webhook = "{webhook}"
 local form = {{["Content-Type"] = "application/x-www-form-urlencoded"}}
 local n = 0
 {delay}
@@ -62,7 +63,7 @@ request = function()
   elseif r <= 940 then
     return wrk.format("GET", "/en/guide/", {{["Accept-Encoding"] = "gzip, deflate, br, zstd"}})
   elseif r <= 980 then
-    return wrk.format("POST", "/mollie/webhook/", form, string.format("id=tr_%010d", n))
+    return wrk.format("POST", webhook, form, string.format("id=tr_%010d", n))
   elseif r <= 985 then
     local headers = {{["Content-Type"] = "application/x-www-form-urlencoded", ["Origin"] = origin}}
     return wrk.format("POST", "/en/donate/", headers,
@@ -79,7 +80,10 @@ def _script(session: str, origin: str, delay_ms: float = 0) -> str:
     """The mix as a wrk script; with `delay_ms`, each connection waits that long between its
     requests."""
     pause = f"delay = function() return {delay_ms:.1f} end" if delay_ms else ""
-    return _script_text(_MIX.format(session=session, origin=origin, delay=pause))
+    from donations.services import webhook_path
+
+    mix = _MIX.format(session=session, origin=origin, delay=pause, webhook=webhook_path())
+    return _script_text(mix)
 
 
 # The probe: PROBE_CONNECTIONS connections asking for the home page, each waiting PROBE_WAIT_MS

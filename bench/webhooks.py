@@ -30,7 +30,7 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
     """N supporters, each with a paid first payment and a monthly subscription at Mollie."""
     from donations import gateway
     from donations.models import Donation, Subscription
-    from donations.services.common import add_months
+    from donations.services.common import add_months, webhook_path
     from supporters.models import Supporter
 
     supporters = Supporter.objects.bulk_create(
@@ -73,7 +73,7 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
             interval="1 month",
             start_date=start,
             description=f"r4 {donation.pk}",
-            webhook_url=f"{site_url}/mollie/webhook/",
+            webhook_url=f"{site_url}{webhook_path()}",
             metadata={"donation_id": donation.pk},
             idempotency_key=f"r4-sub-{donation.pk}",
         )
@@ -97,6 +97,7 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
 def run(site_url: str, sandbox_url: str, site_pid: int, sandbox_pid: int, count: int = 10_000):
     from core.models import EmailLog
     from donations.models import Payment, Subscription
+    from donations.services import webhook_path
 
     _make_subscriptions(count, site_url, sandbox_url)
     emails_before = EmailLog.objects.count()
@@ -139,11 +140,11 @@ def run(site_url: str, sandbox_url: str, site_pid: int, sandbox_pid: int, count:
         measured_ms = _driven_cpu_ms(
             site_url,
             site_pid,
-            {"/mollie/reference/": stored, "/mollie/webhook/": new_charges},
+            {"/mollie/reference/": stored, webhook_path(): new_charges},
         )
     finally:
         _control_json(sandbox_url, {"rules": []})
-    reference_ms, webhook_ms = measured_ms["/mollie/reference/"], measured_ms["/mollie/webhook/"]
+    reference_ms, webhook_ms = measured_ms["/mollie/reference/"], measured_ms[webhook_path()]
     with urllib.request.urlopen(f"{sandbox_url}/_sandbox/clock", timeout=10) as response:
         today = date.fromisoformat(json.loads(response.read())["today"])
     # Each measured webhook did all a first-of-the-month charge does: stored, date moved on.

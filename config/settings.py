@@ -208,6 +208,12 @@ DONATION_FREQUENCIES = env.list("DONATION_FREQUENCIES", default=["monthly", "one
 # A charge that differs from the usual one (higher, or the first after a pause or a new payment
 # method) is announced by email this many days ahead (SEPA expects notice before a debit).
 PRE_DEBIT_NOTICE_DAYS = env.int("PRE_DEBIT_NOTICE_DAYS", default=5)
+# What makes our idempotency keys ours when several installations share a Mollie key (default:
+# derived from PUBLIC_BASE_URL, so a test site and the real one differ).
+MOLLIE_IDEMPOTENCY_PREFIX = env.str("MOLLIE_IDEMPOTENCY_PREFIX", default="")
+# The secret part of our webhook's address that Mollie is given (default: derived from
+# SECRET_KEY). Set it to keep the address when SECRET_KEY changes without a fallback.
+MOLLIE_WEBHOOK_TOKEN = env.str("MOLLIE_WEBHOOK_TOKEN", default="")
 # Mollie's webhook: a client whose posted ids turned out not to be ours this many times in ten
 # minutes (per worker process) gets 503 for further unknown ids, without a call to Mollie.
 WEBHOOK_UNKNOWN_IDS_PER_CLIENT = env.int("WEBHOOK_UNKNOWN_IDS_PER_CLIENT", default=30)

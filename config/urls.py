@@ -16,8 +16,15 @@ urlpatterns = [
     path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     # Outside the language prefix, and with or without the slash: Mollie POSTs here and a
-    # redirect would turn the POST into a GET without its body.
-    re_path(r"^mollie/webhook/?$", donation_views.mollie_webhook, name="mollie_webhook"),
+    # redirect would turn the POST into a GET without its body. The token is the site's own
+    # (donations.services.webhook_path); the address without one is where payments made
+    # before it was added may still call.
+    re_path(
+        r"^mollie/webhook/(?P<token>[A-Za-z0-9]{16,64})/?$",
+        donation_views.mollie_webhook,
+        name="mollie_webhook",
+    ),
+    re_path(r"^mollie/webhook/?$", donation_views.mollie_webhook_without_token),
     path("admin/two-step/", two_factor.two_factor, name="staff_two_factor"),
     path("admin/two-step/setup/", two_factor.two_factor_setup, name="staff_two_factor_setup"),
     path("admin/two-step/link/", two_factor.two_factor_link_send, name="staff_two_factor_link"),

@@ -61,14 +61,76 @@ admin.site.unregister(Group)
 admin.site.unregister(User)
 
 
+def holds_at_least(editor, permissions: set[str]) -> bool:
+    """Whether `editor` holds every one of `permissions` ("app.codename") itself."""
+    return editor.is_superuser or permissions <= editor.get_all_permissions()
+
+
+def _names(permissions) -> set[str]:
+    return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+
+
+class NoEscalationMixin:
+    """Nobody gives more than they have: an account that may edit users or groups, but is no
+    superuser, cannot make anyone a superuser, grant permissions or groups it does not hold
+    itself, or change (password, address, anything) an account or group that holds more than
+    it does; its own permissions and groups it cannot change at all. Without this, the
+    permission to edit users is the permission to become superuser."""
+
+    def _outranks(self, request, obj) -> bool:
+        raise NotImplementedError
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or not self._outranks(request, obj))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not self._outranks(request, obj))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and not request.user.is_superuser:
+            if db_field.related_model is Permission:
+                held = request.user.get_all_permissions()
+                field.queryset = field.queryset.filter(
+                    pk__in=[p.pk for p in field.queryset if _names([p]) <= held]
+                )
+            elif db_field.related_model is Group:
+                field.queryset = field.queryset.filter(
+                    pk__in=[g.pk for g in field.queryset if not self._group_outranks(request, g)]
+                )
+        return field
+
+    @staticmethod
+    def _group_outranks(request, group) -> bool:
+        return not holds_at_least(
+            request.user, _names(group.permissions.select_related("content_type"))
+        )
+
+
 @admin.register(Group)
-class GroupAdmin(TranslatedPermissionsMixin, auth_admin.GroupAdmin):
-    pass
+class GroupAdmin(NoEscalationMixin, TranslatedPermissionsMixin, auth_admin.GroupAdmin):
+    def _outranks(self, request, obj) -> bool:
+        return self._group_outranks(request, obj)
 
 
 @admin.register(User)
-class UserAdmin(TranslatedPermissionsMixin, auth_admin.UserAdmin):
-    pass
+class UserAdmin(NoEscalationMixin, TranslatedPermissionsMixin, auth_admin.UserAdmin):
+    def _outranks(self, request, obj) -> bool:
+        editor = request.user
+        if editor.is_superuser:
+            return False
+        return obj.is_superuser or not holds_at_least(editor, obj.get_all_permissions())
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        editor = request.user
+        if not editor.is_superuser:
+            fields.append("is_superuser")
+            if obj is not None and obj.pk == editor.pk:  # one's own powers stay as they are
+                fields += ["user_permissions", "groups", "is_staff", "is_active"]
+        return fields
 
 
 class ReadOnlyInline:

@@ -3,8 +3,9 @@
 A name typed into a public form ends up in an email the organisation sends, possibly to an
 address its typist does not own ("Dear …"). So a name may hold only what names hold: letters of
 any script (with their accents), spaces, apostrophes, hyphens and dots after an initial or an
-abbreviation ("J.R.R. Tolkien", "St. John"). No digits (no phone number), no "@", ":" or "/",
-and no dot between words ("evil.example"): nothing a mail program would turn into a link.
+abbreviation ("J.R.R. Tolkien", "St. John"). No digits of any kind (no phone number, written
+with circled or superscript digits either), no "@", ":" or "/", no dot between words
+("evil.example"), nor a letter that only looks like a dot: nothing that reads as a link.
 """
 
 import re
@@ -20,6 +21,8 @@ NAME_MAX_LENGTH = 100
 _NAME = re.compile(r"(?:[^\W\d_][\u0300-\u036f]*|[ '\u2019.\-])+")
 # A dot followed by two letters joins words the way a host name does ("evil.example").
 _DOTTED_WORDS = re.compile(r"\.[^\W\d_]{2}")
+# Letters that look like a dot, a comma or a colon (Lisu tone letters): "evil\ua4f8example".
+_PUNCTUATION_LOOKALIKES = frozenset(chr(c) for c in range(0xA4F8, 0xA500))
 
 
 def person_name_clean(value: str) -> str:
@@ -32,9 +35,14 @@ def person_name_clean(value: str) -> str:
             _("A name of at most %(max)d characters, please.") % {"max": NAME_MAX_LENGTH},
             code="max_length",
         )
+    # The compatibility form too: "\u24ea\u2460" is "01" in it, a fullwidth dot is a dot.
+    compatible = unicodedata.normalize("NFKC", name)
     if (
         not _NAME.fullmatch(name)
-        or _DOTTED_WORDS.search(name)
+        or not _NAME.fullmatch(compatible)
+        or _DOTTED_WORDS.search(compatible)
+        or any(unicodedata.category(c).startswith("N") for c in name)  # circled, Roman, ...
+        or _PUNCTUATION_LOOKALIKES.intersection(name)
         or not any(c.isalpha() for c in name)
     ):
         raise ValidationError(

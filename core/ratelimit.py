@@ -12,6 +12,7 @@ The raw address never leaves this module: keys are keyed hashes (`salted_hmac`),
 store nor its logs reveal who asked.
 """
 
+import collections
 import datetime
 import ipaddress
 import threading
@@ -147,27 +148,35 @@ class LocalBudget:
 
     For a bound that may hold per process (with N workers, each allows `limit`) on a hot path,
     where the shared store would cost a query on every request (Mollie's webhook: thousands on
-    the first of the month). Keys are `client_key`s; closed windows are forgotten.
+    the first of the month). A unit is taken before the work whose outcome decides whether it
+    counts, and given back when it does not, so requests at the same moment cannot take more
+    than the budget between them. Keys are `client_key`s; the least recently used are forgotten
+    beyond MAX_KEYS, so many clients cannot make the table grow without end.
     """
 
     MAX_KEYS = 10_000
 
     def __init__(self, window: int) -> None:
         self.window = window
-        self._counts: dict[str, tuple[float, int]] = {}
+        self._counts: collections.OrderedDict[str, tuple[float, int]] = collections.OrderedDict()
         self._lock = threading.Lock()
 
-    def spent(self, key: str, limit: int) -> bool:
-        """Whether `key` has used `limit` or more in its current window."""
-        opened, used = self._counts.get(key, (0.0, 0))
-        return used >= limit and time.monotonic() - opened < self.window
-
-    def spend(self, key: str) -> None:
+    def take(self, key: str, limit: int) -> bool:
+        """Take one unit of `key`'s budget; False (and nothing taken) once `limit` are used."""
         now = time.monotonic()
         with self._lock:
-            opened, used = self._counts.get(key, (now, 0))
+            opened, used = self._counts.pop(key, (now, 0))
             if now - opened >= self.window:
                 opened, used = now, 0
-            self._counts[key] = (opened, used + 1)
-            if len(self._counts) > self.MAX_KEYS:
-                self._counts = {k: v for k, v in self._counts.items() if now - v[0] < self.window}
+            taken = used < limit
+            self._counts[key] = (opened, used + taken)
+            while len(self._counts) > self.MAX_KEYS:
+                self._counts.popitem(last=False)
+            return taken
+
+    def give_back(self, key: str) -> None:
+        """Return a unit taken for work that turned out not to count."""
+        with self._lock:
+            opened, used = self._counts.get(key, (0.0, 0))
+            if used:
+                self._counts[key] = (opened, used - 1)

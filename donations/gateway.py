@@ -9,6 +9,7 @@ dicts. Every client error is turned into one of our exceptions:
 Switching to another client (Mollie's generated SDK, say) means changing only this module.
 """
 
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -84,6 +85,19 @@ def _expected(data: dict, resource: str, mollie_id: str | None = None) -> dict:
     if mollie_id is not None and data["id"] != mollie_id:
         raise UnexpectedProviderAnswer(f"Asked for {mollie_id}, got {data['id']}.")
     return data
+
+
+def _installation_key(key: str) -> str:
+    """An idempotency key made unique to this installation: ours are built from our own row
+    ids, which another installation on the same Mollie key (a test site beside the real one,
+    two laptops on one test key) has too, and Mollie would answer theirs for ours."""
+    if not key:
+        return key
+    prefix = (
+        settings.MOLLIE_IDEMPOTENCY_PREFIX
+        or hashlib.sha256(settings.PUBLIC_BASE_URL.encode()).hexdigest()[:8]
+    )
+    return f"{prefix}-{key}"
 
 
 MOLLIE_LOCALES = {"nl": "nl_NL", "en": "en_GB"}
@@ -163,7 +177,8 @@ def payment_create(
         data["sequenceType"] = "first"
         data["customerId"] = _checked_id(customer_id, "customer")
     with _translated_errors():
-        answer = dict(client().payments.create(data, idempotency_key=idempotency_key))
+        key = _installation_key(idempotency_key)
+        answer = dict(client().payments.create(data, idempotency_key=key))
     return _expected(answer, "payment")
 
 
@@ -219,7 +234,7 @@ def refund_create(
     with _translated_errors():
         refund = PaymentRefunds(client(), payment).create(
             {"amount": money(amount), "description": description},
-            idempotency_key=idempotency_key,
+            idempotency_key=_installation_key(idempotency_key),
         )
     return _expected(dict(refund), "refund")
 
@@ -228,7 +243,7 @@ def customer_create(*, name: str, email: str, language: str, idempotency_key: st
     with _translated_errors():
         customer = client().customers.create(
             {"name": name, "email": email, "locale": MOLLIE_LOCALES.get(language, "nl_NL")},
-            idempotency_key=idempotency_key,
+            idempotency_key=_installation_key(idempotency_key),
         )
     return _expected(dict(customer), "customer")
 
@@ -259,7 +274,7 @@ def subscription_create(
         data["mandateId"] = _checked_id(mandate_id, "mandate")
     resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
     with _translated_errors():
-        answer = dict(resource.create(data, idempotency_key=idempotency_key))
+        answer = dict(resource.create(data, idempotency_key=_installation_key(idempotency_key)))
     return _expected(answer, "subscription")
 
 
@@ -289,9 +304,10 @@ def subscription_update(
     amount: Decimal | None = None,
     start_date: date | None = None,
     mandate_id: str | None = None,
+    webhook_url: str | None = None,
 ) -> dict:
     """Change a running subscription: the amount of future charges, the first charge's date
-    (only before anything was charged) or the mandate it charges."""
+    (only before anything was charged), the mandate it charges or the webhook it calls."""
     resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
     _checked_id(mollie_id, "subscription")
     data = {}
@@ -301,6 +317,8 @@ def subscription_update(
         data["startDate"] = start_date.isoformat()
     if mandate_id is not None:
         data["mandateId"] = _checked_id(mandate_id, "mandate")
+    if webhook_url is not None:
+        data["webhookUrl"] = webhook_url
     with _translated_errors():
         answer = dict(resource.update(mollie_id, data))
     return _expected(answer, "subscription", mollie_id)

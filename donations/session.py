@@ -8,12 +8,17 @@ else proves who a browser belongs to, so nothing else is shown on that basis.
 from django.http import HttpRequest
 
 STARTED_KEY = "donations_started"
+NAMES_KEY = "donations_typed_names"
 REMEMBERED = 10
 
 
-def donation_remember_started(request: HttpRequest, token: str) -> None:
-    started = request.session.get(STARTED_KEY, [])
-    request.session[STARTED_KEY] = [*started[-(REMEMBERED - 1) :], token]
+def donation_remember_started(request: HttpRequest, token: str, *, name: str) -> None:
+    """Remember that this browser started the donation `token`, and the name it typed (the
+    retry form fills in what this browser typed, whatever the supporter's stored name is)."""
+    started = [*request.session.get(STARTED_KEY, [])[-(REMEMBERED - 1) :], token]
+    names = request.session.get(NAMES_KEY, {})
+    request.session[STARTED_KEY] = started
+    request.session[NAMES_KEY] = {t: names[t] for t in started if t in names} | {token: name}
 
 
 def donations_started_here(request: HttpRequest) -> list[str]:
@@ -22,3 +27,11 @@ def donations_started_here(request: HttpRequest) -> list[str]:
         return []
     started = request.session.get(STARTED_KEY, [])
     return [token for token in started if isinstance(token, str)]
+
+
+def donation_typed_name(request: HttpRequest, token: str) -> str:
+    """The name this browser typed when it started the donation `token` ("" if it did not)."""
+    if token not in donations_started_here(request):
+        return ""
+    name = request.session.get(NAMES_KEY, {}).get(token, "")
+    return name if isinstance(name, str) else ""

@@ -25,7 +25,7 @@ from .exceptions import DonationLimitReached, GiftBusy, PaymentNotFound, Payment
 from .forms import OTHER, DonationForm, initial_from_query
 from .http import PROVIDER_FAILED, PROVIDER_UNAVAILABLE, describe, provider_unavailable
 from .models import PaymentStatus
-from .session import donation_remember_started, donations_started_here
+from .session import donation_remember_started, donation_typed_name, donations_started_here
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def _donate_submit(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form, status=400, general_error=message)
     # Remember, in this browser only, which donations it started: the success page's button
     # may then show this browser what it gave (see donations/session.py).
-    donation_remember_started(request, donation.public_token)
+    donation_remember_started(request, donation.public_token, name=form.cleaned_data["name"])
     return see_other(checkout_url)
 
 
@@ -107,8 +107,9 @@ def _donate_retry(request: HttpRequest, token: str) -> HttpResponse:
         "frequency": donation.frequency,
         "amount": amount if amount in presets else OTHER,
         "other_amount": "" if amount in presets else amount.replace(".", ","),
-        # The stored name is what this browser typed only when its donation made the supporter.
-        "name": donation.supporter.name if started_here and donation.created_supporter else "",
+        # What this browser typed, never the stored name: whether the address belonged to a
+        # supporter already must not show.
+        "name": donation_typed_name(request, token),
         "email": donation.supporter.email if started_here else "",
     }
     return _form_page(request, DonationForm(initial=initial))
@@ -126,7 +127,7 @@ def donation_return(request: HttpRequest, token: str) -> HttpResponse:
     payment = selectors.donation_latest_payment(donation=donation)
     if payment is not None and not payment.is_final:
         try:
-            payment = services.payment_sync(mollie_id=payment.mollie_id).payment or payment
+            payment = services.payment_refresh(payment=payment)
         except PROVIDER_FAILED as error:
             logger.warning(
                 "Could not sync %s on the return page (%s)", payment.mollie_id, describe(error)
@@ -165,46 +166,59 @@ def _processing(request: HttpRequest, context: dict) -> HttpResponse:
     return response
 
 
-# Ids that turned out not to be ours (Mollie does not know them, or they are another
-# account's), per client and per worker process. Mollie's own calls are about our payments;
-# someone posting made-up ids is not, and each of those would cost a call to Mollie holding a
-# worker thread. Once a client has spent its budget, an id we do not know yet is answered 503
-# without asking Mollie (Mollie retries a refused real call later, and reconciliation reads
-# the recent charges anyway); ids we know are always handled.
+# Behind the token, only Mollie calls (and it calls about our payments); still, ids that turn
+# out not to be ours are counted per client, per worker process, and once a client has sent
+# WEBHOOK_UNKNOWN_IDS_PER_CLIENT of them in ten minutes, an id we do not store is answered 503
+# without asking Mollie (Mollie calls a refused real one again later, and reconciliation reads
+# the recent charges anyway): a leaked token cannot be used to keep our workers busy.
 WEBHOOK_MISSES = ratelimit.LocalBudget(window=600)
 
 
 @csrf_exempt
 @require_POST
-def mollie_webhook(request: HttpRequest) -> HttpResponse:
+def mollie_webhook(request: HttpRequest, token: str) -> HttpResponse:
     """Mollie's ping: `id=tr_...`. We fetch the payment ourselves; the body is never trusted.
 
-    200 for anything we cannot or need not act on (junk, unknown ids) and after a sync; 503 when
-    Mollie is unreachable, the payment is locked, or a client that sent many ids that were not
-    ours sends another unknown one, so Mollie calls again later.
+    404 without our token (nothing is fetched); 200 for anything we cannot or need not act on
+    (junk, unknown ids) and after a sync; 503 when Mollie is unreachable, the payment is
+    locked, or a client that sent many ids not ours sends another unknown one, so Mollie calls
+    again later.
     """
+    if not services.webhook_token_is_ours(token):
+        raise Http404
     mollie_id = request.POST.get("id", "")
     if not gateway.id_is_wellformed(mollie_id, "payment"):
         return HttpResponse(status=200)  # nothing of ours: never passed on to Mollie
     client = ratelimit.client_key(request)
-    budget = settings.WEBHOOK_UNKNOWN_IDS_PER_CLIENT
-    if WEBHOOK_MISSES.spent(client, budget) and not selectors.payment_is_known(mollie_id):
+    # A unit of the budget is taken before asking Mollie and given back when the id is ours.
+    taken = WEBHOOK_MISSES.take(client, settings.WEBHOOK_UNKNOWN_IDS_PER_CLIENT)
+    if not taken and not selectors.payment_is_known(mollie_id):
         logger.warning("Webhook for %s refused: its client sent many ids not ours", mollie_id)
         return HttpResponse(status=503)
+    ours = False
     try:
-        result = services.payment_sync(mollie_id=mollie_id)
+        ours = services.payment_sync(mollie_id=mollie_id).payment is not None
     except PaymentNotFound:
-        WEBHOOK_MISSES.spend(client)
-        return HttpResponse(status=200)
+        pass
     except (*PROVIDER_UNAVAILABLE, GiftBusy) as error:
+        ours = True  # not known yet: Mollie calls again
         # Expected on a bad day and retried by Mollie: one line with the cause, no traceback.
         logger.warning("Webhook for %s could not be handled now (%s)", mollie_id, describe(error))
         return HttpResponse(status=503)
     except PaymentProviderRefused:
         logger.exception("Mollie refused a call while handling the webhook for %s", mollie_id)
-        return HttpResponse(status=200)
-    if result.payment is None:  # Mollie knows it, but it is not one of ours
-        WEBHOOK_MISSES.spend(client)
+    finally:
+        if taken and ours:
+            WEBHOOK_MISSES.give_back(client)
+    return HttpResponse(status=200)
+
+
+@csrf_exempt
+@require_POST
+def mollie_webhook_without_token(request: HttpRequest) -> HttpResponse:
+    """The webhook's address before it carried a token. Anyone can post here, so nothing is
+    fetched: 200, so that Mollie stops calling, and reconciliation brings in the payment (it
+    also moves each older subscription to the address with the token)."""
     return HttpResponse(status=200)
 
 

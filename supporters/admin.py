@@ -95,12 +95,16 @@ class SupporterAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         supporter = self.get_object(request, object_id)
+        user = request.user
         if supporter is not None:
-            extra_context = {
-                **(extra_context or {}),
-                "totals": gifts.supporter_totals(supporter=supporter),
-                "audit_events": AuditEvent.objects.filter(supporter_id=supporter.pk)[:100],
-            }
+            # Each part only for who may read it elsewhere too.
+            extra_context = dict(extra_context or {})
+            if user.has_perm("donations.view_payment"):
+                extra_context["totals"] = gifts.supporter_totals(supporter=supporter)
+            if user.has_perm("core.view_auditevent"):
+                extra_context["audit_events"] = AuditEvent.objects.filter(
+                    supporter_id=supporter.pk
+                )[:100]
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(

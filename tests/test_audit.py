@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 from donations.models import Payment, Subscription
+from donations.services import webhook_path
 from supporters.models import Supporter
 
 from .donations.conftest import mollie, pay, start  # noqa: F401 (fixture used by these tests)
@@ -54,7 +55,7 @@ def test_a_supporters_own_changes_are_recorded_and_survive_erasure(client, molli
 def test_staff_refunds_and_cancels_are_recorded_with_the_staff_user(staff, mollie):  # noqa: F811
     _, mollie_id = start(Client(), frequency="monthly")
     mollie.checkout(mollie_id, "paid")
-    staff.post("/mollie/webhook/", {"id": mollie_id})
+    staff.post(webhook_path(), {"id": mollie_id})
     payment = Payment.objects.get(mollie_id=mollie_id)
     subscription = Subscription.objects.get()
     staff.post(

@@ -9,7 +9,7 @@ stable idempotency keys so a retry never charges twice.
 from ..exceptions import PaymentProviderError, PaymentProviderRefused, PaymentProviderUnavailable
 from .agreements import DONOR_FIELDS, agreement_sign, agreement_yearly_amount
 from .changes import changes_settle
-from .common import add_months
+from .common import add_months, webhook_path, webhook_token_is_ours
 from .mandate_return import mandate_change_refresh
 from .mandates import VERIFICATION_AMOUNT, mandate_change_start
 from .privacy import supporter_gifts_anonymise, supporter_gifts_stop
@@ -25,7 +25,7 @@ from .subscriptions import (
     subscription_start,
     subscription_update_amount,
 )
-from .sync import SyncResult, payment_sync
+from .sync import SyncResult, payment_refresh, payment_sync
 
 __all__ = [
     "DONOR_FIELDS",
@@ -43,6 +43,7 @@ __all__ = [
     "donation_start",
     "mandate_change_refresh",
     "mandate_change_start",
+    "payment_refresh",
     "payment_refund",
     "payment_sync",
     "payments_reconcile",
@@ -55,4 +56,6 @@ __all__ = [
     "subscription_update_amount",
     "supporter_gifts_anonymise",
     "supporter_gifts_stop",
+    "webhook_path",
+    "webhook_token_is_ours",
 ]

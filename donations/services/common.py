@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.dateparse import parse_datetime
 
 from ..models import ZERO
@@ -28,7 +29,32 @@ def mollie_time(value: str | None) -> datetime | None:
     return parse_datetime(value) if value else None
 
 
+WEBHOOK_SALT = "donations.webhook"
+
+
+def _webhook_token(secret: str) -> str:
+    return salted_hmac(WEBHOOK_SALT, "path", secret=secret, algorithm="sha256").hexdigest()[:32]
+
+
+def webhook_path() -> str:
+    """Our webhook's path: it carries a token only we (and Mollie, which we give it to) know,
+    so nobody else can make us ask Mollie about anything (not another Mollie account with our
+    address as its webhook, either). MOLLIE_WEBHOOK_TOKEN, else one derived from SECRET_KEY."""
+    token = settings.MOLLIE_WEBHOOK_TOKEN or _webhook_token(settings.SECRET_KEY)
+    return reverse("mollie_webhook", kwargs={"token": token})
+
+
+def webhook_token_is_ours(token: str) -> bool:
+    """Whether `token` is the webhook path's token (one made with a SECRET_KEY_FALLBACKS key
+    too: payments made before a key rotation keep their address)."""
+    if settings.MOLLIE_WEBHOOK_TOKEN:
+        return constant_time_compare(token, settings.MOLLIE_WEBHOOK_TOKEN)
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    matches = [constant_time_compare(token, _webhook_token(key)) for key in keys]  # every one
+    return any(matches)
+
+
 def webhook_url() -> str | None:
     """Our webhook's address, only when Mollie can reach us (it refuses a localhost URL)."""
     base = settings.MOLLIE_WEBHOOK_BASE_URL
-    return f"{base}{reverse('mollie_webhook')}" if base else None
+    return f"{base}{webhook_path()}" if base else None

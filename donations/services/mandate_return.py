@@ -2,7 +2,7 @@
 
 from ..models import MandateChange
 from .mandates import mandate_change_follow
-from .sync import payment_sync
+from .sync import payment_refresh
 
 
 def mandate_change_refresh(*, change: MandateChange) -> MandateChange:
@@ -16,6 +16,6 @@ def mandate_change_refresh(*, change: MandateChange) -> MandateChange:
         if change.payment.is_final:
             mandate_change_follow(payment=change.payment)
         else:
-            payment_sync(mollie_id=change.payment.mollie_id)
+            payment_refresh(payment=change.payment)
     change.refresh_from_db()
     return change

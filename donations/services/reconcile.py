@@ -11,6 +11,7 @@ from django.utils import timezone
 from .. import gateway
 from ..exceptions import GiftError, PaymentProviderError
 from ..models import (
+    ACTIVE_SUBSCRIPTION_STATUSES,
     FINAL_STATUSES,
     FREQUENCY_MONTHS,
     Donation,
@@ -23,6 +24,7 @@ from ..models import (
     SubscriptionStatus,
 )
 from .changes import changes_settle, gift_change, locked, subscription_apply_mollie
+from .common import webhook_url
 from .mandates import mandate_change_follow, old_mandates_revoke
 from .subscriptions import (
     pre_debit_notices_send,
@@ -76,7 +78,14 @@ def subscription_sync(*, subscription: Subscription, wait: float = 0) -> "Reconc
     report = ReconcileReport()
     with gift_change(subscription, GiftChange.Kind.COMPARE, wait=wait) as claim:
         gift = claim.subscription
-        data = gateway.subscription_get(customer_id=gift.customer_id, mollie_id=gift.mollie_id)
+        ids = {"customer_id": gift.customer_id, "mollie_id": gift.mollie_id}
+        data = gateway.subscription_get(**ids)
+        hook = webhook_url()
+        running = data["status"] in ACTIVE_SUBSCRIPTION_STATUSES
+        if hook and running and data.get("webhookUrl") != hook:
+            # Made before the webhook's address carried its token (or before the token
+            # changed): its charges would call an address that no longer acts.
+            data = gateway.subscription_update(**ids, webhook_url=hook)
         with locked(gift.pk) as gift:
             before = (gift.status, gift.amount, gift.next_payment_date)
             # A paused gift's old Mollie subscription is canceled, but the gift goes on.

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import ratelimit
 from core.db import row_by
 from supporters.models import Supporter
 
@@ -78,6 +79,22 @@ def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
         adopted=adopted,
         subscription_started=started,
     )
+
+
+# A page that shows how a payment stands (the return page, the payment-method check's) asks
+# Mollie at most once per this many seconds per payment, however often it is loaded at once:
+# reloading it, by a donor or by anyone holding its address, cannot turn into Mollie calls.
+REFRESH_SECONDS = 2
+
+
+def payment_refresh(*, payment: Payment) -> Payment:
+    """`payment` as Mollie has it now, for a page: synced unless a page asked Mollie about it
+    within REFRESH_SECONDS (then as stored). Raises what `payment_sync` raises."""
+    if payment.is_final or not ratelimit.hit(
+        scope="payment-refresh", key=payment.mollie_id, limit=1, window=REFRESH_SECONDS
+    ):
+        return payment
+    return payment_sync(mollie_id=payment.mollie_id).payment or payment
 
 
 def _payment_store(mollie_id: str, data: dict) -> tuple[Payment | None, bool, bool]:

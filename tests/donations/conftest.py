@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from donations.models import Donation, Payment
+from donations.services import webhook_path
 from mollie_sandbox.recurring import SETTLE_DAYS
 
 FORM = {
@@ -76,7 +77,7 @@ def charges_settled(sandbox, *, to, outcome: str = "paid") -> list[str]:
 
 
 def webhook(client, mollie_id: str):
-    return client.post("/mollie/webhook/", {"id": mollie_id})
+    return client.post(webhook_path(), {"id": mollie_id})
 
 
 def subjects() -> list[str]:

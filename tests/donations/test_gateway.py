@@ -13,6 +13,7 @@ from donations.exceptions import (
     PaymentProviderRefused,
     PaymentProviderUnavailable,
 )
+from donations.services import webhook_path
 
 from .conftest import start
 
@@ -111,8 +112,21 @@ def test_webhook_url_only_when_mollie_can_reach_us(client, mollie, settings):
     settings.MOLLIE_WEBHOOK_BASE_URL = "https://gifts.example.org"
     _, with_url = start(client)
     assert mollie.store.payments[with_url]["webhookUrl"] == (
-        "https://gifts.example.org/mollie/webhook"
+        "https://gifts.example.org" + webhook_path()
     )
     record = mollie.store.payments[with_url]
     assert record["amount"] == {"currency": "EUR", "value": "25.00"}
     assert record["locale"] == "en_GB" and record["metadata"]["donation_id"] > 0
+
+
+def test_two_installations_on_one_mollie_key_do_not_share_idempotency_keys(settings):
+    """A second installation on the same sandbox got the first one's answers (both number
+    their donations from 1)."""
+    settings.PUBLIC_BASE_URL = "https://gifts.example.org"
+    real = gateway._installation_key("donation-1-payment")
+    settings.PUBLIC_BASE_URL = "https://test.gifts.example.org"
+    test = gateway._installation_key("donation-1-payment")
+    assert real != test and real.endswith("-donation-1-payment")
+    settings.MOLLIE_IDEMPOTENCY_PREFIX = "laptop-ann"
+    assert gateway._installation_key("k") == "laptop-ann-k"
+    assert gateway._installation_key("") == ""

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from donations import reports
 from donations.models import Payment, Subscription
+from donations.services import webhook_path
 from supporters.models import Supporter
 
 from .conftest import start
@@ -121,7 +122,7 @@ def test_admin_lists_search_and_filter(staff, rows):
 def test_admin_refund_action_goes_through_mollie(staff, mollie):
     _, mollie_id = start(staff)
     mollie.checkout(mollie_id, "paid")
-    staff.post("/mollie/webhook/", {"id": mollie_id})
+    staff.post(webhook_path(), {"id": mollie_id})
     payment = Payment.objects.get(mollie_id=mollie_id)
     url = reverse("admin:donations_payment_changelist")
     confirm = staff.post(url, {"action": "refund", "_selected_action": [payment.pk]})
@@ -140,7 +141,7 @@ def test_admin_refund_action_goes_through_mollie(staff, mollie):
 def test_admin_cancel_action_stops_the_gift(staff, mollie):
     _, mollie_id = start(staff, frequency="monthly")
     mollie.checkout(mollie_id, "paid")
-    staff.post("/mollie/webhook/", {"id": mollie_id})
+    staff.post(webhook_path(), {"id": mollie_id})
     subscription = Subscription.objects.get()
     url = reverse("admin:donations_subscription_changelist")
     staff.post(url, {"action": "cancel", "_selected_action": [subscription.pk], "confirm": "yes"})

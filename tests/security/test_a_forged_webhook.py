@@ -21,7 +21,13 @@ from donations.exceptions import PaymentNotFound, UnexpectedProviderAnswer
 from donations.models import Payment, Subscription
 from donations.views import WEBHOOK_MISSES
 
-from ..donations.conftest import mollie, pay, start, webhook  # noqa: F401 (mollie: a fixture)
+from ..donations.conftest import (  # noqa: F401 (mollie: a fixture)
+    mollie,
+    pay,
+    return_path,
+    start,
+    webhook,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,10 +65,10 @@ def test_the_budget_is_per_client_and_never_refuses_a_known_payment(client, moll
     _donation, mollie_id = start(client)
     forger = Client(REMOTE_ADDR="203.0.113.66")
     for _ in range(settings.WEBHOOK_UNKNOWN_IDS_PER_CLIENT + 5):
-        forger.post("/mollie/webhook/", {"id": f"tr_{secrets.token_hex(5)}"})
+        forger.post(services.webhook_path(), {"id": f"tr_{secrets.token_hex(5)}"})
     mollie.checkout(mollie_id, "paid")
     # Our own payment is handled even from the spent client; another client is unaffected.
-    assert forger.post("/mollie/webhook/", {"id": mollie_id}).status_code == 200
+    assert forger.post(services.webhook_path(), {"id": mollie_id}).status_code == 200
     assert Payment.objects.get(mollie_id=mollie_id).status == "paid"
     assert webhook(client, f"tr_{secrets.token_hex(5)}").status_code == 200
 
@@ -70,10 +76,10 @@ def test_the_budget_is_per_client_and_never_refuses_a_known_payment(client, moll
 def test_an_ipv6_client_is_one_client_across_its_64(client, mollie, settings):  # noqa: F811
     for n in range(settings.WEBHOOK_UNKNOWN_IDS_PER_CLIENT):
         Client(REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}").post(
-            "/mollie/webhook/", {"id": f"tr_{secrets.token_hex(5)}"}
+            services.webhook_path(), {"id": f"tr_{secrets.token_hex(5)}"}
         )
     another_address = Client(REMOTE_ADDR="2001:db8:1:2:ffff::9")
-    refused = another_address.post("/mollie/webhook/", {"id": f"tr_{secrets.token_hex(5)}"})
+    refused = another_address.post(services.webhook_path(), {"id": f"tr_{secrets.token_hex(5)}"})
     assert refused.status_code == 503
 
 
@@ -177,3 +183,70 @@ def test_an_answer_that_is_not_the_object_asked_for_is_never_used(client, mollie
     with pytest.raises(UnexpectedProviderAnswer):
         services.payment_sync(mollie_id=first.mollie_id, data=other)
     assert Payment.objects.count() == 1
+
+
+# --- The webhook's address carries a token ------------------------------------------------------
+
+
+def test_without_our_token_nothing_is_fetched(client, mollie):  # noqa: F811
+    """Attacked again: another Mollie account can give our address as its webhook, so Mollie
+    itself posted ids that were not ours and used up the budget Mollie's own calls need."""
+    _donation, mollie_id = start(client)
+    mollie.checkout(mollie_id, "paid")
+    mollie.set_faults([{"pattern": "GET /v2/payments/*"}])  # counts Mollie's payment reads
+    assert client.post("/mollie/webhook/", {"id": mollie_id}).status_code == 200
+    wrong = "/mollie/webhook/" + "a" * 32
+    assert client.post(wrong, {"id": mollie_id}).status_code == 404
+    assert _mollie_calls(mollie) == 0
+    assert Payment.objects.get(mollie_id=mollie_id).status == "open"
+    assert webhook(client, mollie_id).status_code == 200
+    assert Payment.objects.get(mollie_id=mollie_id).status == "paid"
+
+
+def test_the_address_given_to_mollie_carries_the_token(client, mollie, settings):  # noqa: F811
+    settings.MOLLIE_WEBHOOK_BASE_URL = "https://gifts.example.org"
+    _donation, mollie_id = start(client)
+    hook = mollie.store.payments[mollie_id]["webhookUrl"]
+    assert hook == "https://gifts.example.org" + services.webhook_path()
+    assert services.webhook_path().startswith("/mollie/webhook/")
+    assert len(services.webhook_path().rsplit("/", 1)[1]) == 32
+
+
+def test_a_key_rotation_keeps_the_old_address_working(client, mollie, settings):  # noqa: F811
+    _donation, mollie_id = start(client)
+    old_path = services.webhook_path()
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    assert services.webhook_path() != old_path
+    mollie.checkout(mollie_id, "paid")
+    assert client.post(old_path, {"id": mollie_id}).status_code == 200
+    assert Payment.objects.get(mollie_id=mollie_id).status == "paid"
+
+
+def test_reconciliation_moves_an_older_subscription_to_the_address_with_the_token(
+    client,
+    mollie,  # noqa: F811
+    monthly_gift,
+    settings,
+):
+    settings.MOLLIE_WEBHOOK_BASE_URL = "https://gifts.example.org"
+    with mollie.store.lock:
+        mollie.store.subscriptions[monthly_gift.mollie_id]["webhookUrl"] = (
+            "https://gifts.example.org/mollie/webhook"
+        )
+    services.payments_reconcile(older_than_minutes=0, workers=1, all_subscriptions=True)
+    hook = mollie.store.subscriptions[monthly_gift.mollie_id]["webhookUrl"]
+    assert hook == "https://gifts.example.org" + services.webhook_path()
+
+
+def test_a_known_payment_posted_again_and_again_is_not_fetched_again_and_again(
+    client,
+    mollie,  # noqa: F811
+):
+    """Attacked again: 200 posts of one known id made 200 calls to Mollie; behind the token
+    only Mollie can post, and the return page asks Mollie at most once in a while."""
+    donation, _mollie_id = start(client)
+    mollie.set_faults([{"pattern": "GET /v2/payments/*"}])
+    for _ in range(50):
+        client.get(return_path(donation))
+    assert _mollie_calls(mollie) <= 2

@@ -51,6 +51,7 @@ def test_the_retry_link_fills_in_name_and_address_only_where_the_gift_started(cl
     mollie.checkout(mollie_id, "failed")
     here = client.get(f"/en/donate/?retry={donation.public_token}").content.decode()
     assert "Stored Name" not in here and 'value="old@example.org"' in here
+    assert 'value="Someone"' in here
 
 
 def test_unpaid_donation_opens_nothing(client, mollie):  # noqa: F811

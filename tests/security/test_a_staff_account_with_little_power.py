@@ -342,3 +342,111 @@ def test_the_admin_shows_second_factors_without_their_secrets(staff, django_user
     assert staff.get("/admin/otp_totp/totpdevice/").status_code == 404  # django-otp's page is gone
     staff.post(f"/admin/core/authenticatorapp/{device.pk}/delete/", {"post": "yes"})
     assert not AuthenticatorApp.objects.filter(pk=device.pk).exists()
+
+
+# --- Nobody gives more than they have -----------------------------------------------------------
+
+
+@pytest.fixture
+def user_editor(django_user_model):
+    """An account that may edit users (and has its second factor, as it must)."""
+    return _staff(
+        django_user_model, "useredit", "auth.change_user", "auth.view_user", "auth.add_user"
+    )
+
+
+def test_an_account_that_may_edit_users_cannot_make_itself_superuser(user_editor):
+    """Attacked again: with its second factor, it ticked "superuser" on its own account and
+    then downloaded every donor's data."""
+    browser = _logged_in(user_editor)
+    page = browser.get(f"/admin/auth/user/{user_editor.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    browser.post(
+        f"/admin/auth/user/{user_editor.pk}/change/",
+        {
+            "username": "useredit",
+            "is_superuser": "on",
+            "is_staff": "on",
+            "is_active": "on",
+            "user_permissions": list(Permission.objects.values_list("pk", flat=True)),
+            "date_joined_0": "2026-06-01",
+            "date_joined_1": "10:00:00",
+        },
+    )
+    user_editor.refresh_from_db()
+    assert not user_editor.is_superuser
+    assert user_editor.get_all_permissions() == {
+        "auth.change_user",
+        "auth.view_user",
+        "auth.add_user",
+    }
+    assert browser.get(STAFF_PAGES[3]).status_code == 403
+
+
+def test_an_account_that_may_edit_users_cannot_touch_one_that_holds_more(
+    user_editor, django_user_model
+):
+    boss = django_user_model.objects.create_superuser("boss", "boss@example.org", PASSWORD)
+    bookkeeper = _staff(django_user_model, "books", "donations.export_payments")
+    browser = _logged_in(user_editor)
+    for target in (boss, bookkeeper):
+        assert browser.get(f"/admin/auth/user/{target.pk}/change/").status_code == 200  # view
+        browser.post(
+            f"/admin/auth/user/{target.pk}/change/",
+            {"username": target.username, "email": "evil@example.org", "is_active": "on"},
+        )
+        password = browser.post(
+            f"/admin/auth/user/{target.pk}/password/",
+            {"password1": "taken-over-123456", "password2": "taken-over-123456"},
+        )
+        assert password.status_code == 403
+        target.refresh_from_db()
+        assert target.email.endswith("@example.org") and target.email != "evil@example.org"
+        assert target.check_password(PASSWORD)
+
+
+def test_permissions_are_granted_only_by_someone_who_holds_them(user_editor, django_user_model):
+    clerk = _staff(django_user_model, "clerk")
+    export = Permission.objects.get(codename="export_payments")
+    browser = _logged_in(user_editor)
+    form = browser.get(f"/admin/auth/user/{clerk.pk}/change/").content.decode()
+    assert f'value="{export.pk}"' not in form
+    view_user = Permission.objects.get(codename="view_user")
+    assert f'value="{view_user.pk}"' in form  # what it holds itself, it may pass on
+
+
+def test_an_account_that_may_edit_groups_cannot_give_a_group_more_than_it_holds(
+    django_user_model,
+):
+    from django.contrib.auth.models import Group
+
+    editor = _staff(django_user_model, "groupedit", "auth.change_group", "auth.view_group")
+    group = Group.objects.create(name="everyone")
+    editor.groups.add(group)
+    export = Permission.objects.get(codename="export_payments")
+    browser = _logged_in(editor)
+    browser.post(
+        f"/admin/auth/group/{group.pk}/change/", {"name": "everyone", "permissions": [export.pk]}
+    )
+    assert not group.permissions.exists()
+    strong = Group.objects.create(name="finance")
+    strong.permissions.add(export)
+    browser.post(f"/admin/auth/group/{strong.pk}/change/", {"name": "renamed", "permissions": []})
+    strong.refresh_from_db()
+    assert strong.name == "finance" and strong.permissions.count() == 1
+
+
+def test_looking_at_a_supporter_shows_only_what_the_account_may_read(
+    client,
+    mollie,  # noqa: F811
+    django_user_model,
+):
+    """Attacked again: with only "view supporter", the page showed the giving totals and the
+    audit trail."""
+    donation, mollie_id = start(client, amount="25")
+    pay(client, mollie, donation, mollie_id)
+    viewer = _logged_in(_staff(django_user_model, "viewer", "supporters.view_supporter"))
+    page = viewer.get(f"/admin/supporters/supporter/{donation.supporter_id}/change/").text
+    assert "ann@example.org" in page
+    assert "25.00" not in page and "25,00" not in page
+    assert "Audit trail" not in page and "supporter:" not in page

@@ -141,6 +141,21 @@ def test_another_supporters_gift_is_not_found_by_its_number(mollie, donor_and_st
     assert bobs_gift.status == "active"
 
 
+def test_the_retry_form_tells_nobody_whether_an_address_is_known(mollie):  # noqa: F811
+    """The retry form filled in the typed name only for an address that was new, so a stranger
+    learnt which addresses belong to supporters."""
+    make_supporter("known@example.org", "Stored Name")
+    pages = {}
+    for email in ("known@example.org", "unknown@example.org"):
+        browser = Client()
+        donation, mollie_id = start(browser, email=email, name="Mallory Stranger")
+        mollie.checkout(mollie_id, "canceled")
+        page = browser.get(f"/en/donate/?retry={donation.public_token}").content.decode()
+        pages[email] = page.replace(email, "EMAIL").replace(donation.public_token, "TOKEN")
+    assert 'value="Mallory Stranger"' in pages["known@example.org"]
+    assert pages["known@example.org"] == pages["unknown@example.org"]
+
+
 # --- The limited session the success page's button opens ---------------------------------------
 
 
@@ -207,6 +222,11 @@ LINKS_AND_NUMBERS = [
     "Ann_Donor",
     "...",
     "x" * 101,
+    "Bel \u24ea\u2465\u2460\u2461\u2462\u2463\u2464\u2465 Urgent",  # circled digits
+    "Bel \u2070\u2076\u00b9\u00b2 Urgent",  # superscript digits
+    "Henry \u2167",  # a Roman numeral
+    "evil\ua4f8example",  # a letter that looks like a dot
+    "evil\uff0eexample",  # a fullwidth dot
 ]
 
 

@@ -20,6 +20,7 @@ from django.test import Client
 from donations import services
 from donations.exceptions import GiftBusy
 from donations.models import GiftChange, Payment, Subscription
+from donations.services import webhook_path
 
 from ..donations.conftest import mollie, webhook  # noqa: F401 (mollie: a fixture)
 from ..supporters.conftest import log_in, url
@@ -242,9 +243,9 @@ def _action(name: str, sandbox, browser, gift, staff, prepared: dict):
     if name == "amount":
         return donor_post(url("monthly", gift=gift.pk), {"amount": "12", "confirm": "1"})
     if name == "method":
-        return lambda: Client().post("/mollie/webhook/", {"id": prepared["check"]})
+        return lambda: Client().post(webhook_path(), {"id": prepared["check"]})
     if name == "webhook":
-        return lambda: Client().post("/mollie/webhook/", {"id": prepared["charge"]})
+        return lambda: Client().post(webhook_path(), {"id": prepared["charge"]})
     if name == "staff":
         return lambda: staff.post(
             "/admin/donations/subscription/",

@@ -8,6 +8,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from donations.services import webhook_path
+
 from ..donations.conftest import mollie, pay, start  # noqa: F401 (fixture used by these tests)
 from .conftest import CLOSED_TO_LIMITED, enter_code, give_and_enter, last_code, make_supporter, url
 
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_thank_you_email_carries_a_code_that_logs_in(client, mollie):  # noqa: F811
     _, mollie_id = start(client, email="new@example.org")
     mollie.checkout(mollie_id, "paid")
-    client.post("/mollie/webhook/", {"id": mollie_id})
+    client.post(webhook_path(), {"id": mollie_id})
     message = mail.outbox[-1]
     assert message.subject == "Thank you for your gift"
     assert url("login_code") in message.body

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.models import EmailLog
 from donations.models import Donation, Payment, Subscription
+from donations.services import webhook_path
 from supporters.models import Supporter
 
 from ..donations.conftest import mollie, start  # noqa: F401 (fixture used by these tests)
@@ -179,7 +180,7 @@ def test_history_is_paginated(client):
 def monthly_donor(client, mollie):  # noqa: F811 (the sandbox fixture)
     donation, mollie_id = start(client, frequency="monthly", amount="10")
     mollie.checkout(mollie_id, "paid")
-    client.post("/mollie/webhook/", {"id": mollie_id})
+    client.post(webhook_path(), {"id": mollie_id})
     mail.outbox.clear()
     return donation.supporter
 
