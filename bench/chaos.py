@@ -656,17 +656,17 @@ def one(pair):
     first = gateway.payment_create(
         amount=Decimal("5.00"), description="first", redirect_url="http://127.0.0.1/return",
         webhook_url=None, metadata={{"donation_id": donation.pk}}, language="nl",
-        idempotency_key=f"chaos-first-{{donation.pk}}", customer_id=customer["id"],
+        idempotency_key=f"chaos-first-{{donation.pk}}", customer_id=customer.id,
         first_of_subscription=True)
-    sandbox_control(base, f"/_sandbox/payments/{{first['id']}}/status", status="paid",
+    sandbox_control(base, f"/_sandbox/payments/{{first.id}}/status", status="paid",
                     method="creditcard")
     data = gateway.subscription_create(
-        customer_id=customer["id"], amount=Decimal("5.00"), interval="1 month",
+        customer_id=customer.id, amount=Decimal("5.00"), interval="1 month",
         start_date=start, description=f"chaos {{donation.pk}}", webhook_url=hook,
         metadata={{"donation_id": donation.pk}}, idempotency_key=f"chaos-sub-{{donation.pk}}")
     return Subscription(
-        mollie_id=data["id"], donation=donation, supporter=supporter,
-        customer_id=customer["id"], amount=Decimal("5.00"), status="active",
+        mollie_id=data.id, donation=donation, supporter=supporter,
+        customer_id=customer.id, amount=Decimal("5.00"), status="active",
         start_date=start, next_payment_date=start)
 with ThreadPoolExecutor(max_workers=8) as pool:
     rows = list(pool.map(one, zip(supporters, donations)))

@@ -57,18 +57,18 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
             metadata={"donation_id": donation.pk},
             language="nl",
             idempotency_key=f"r4-first-{donation.pk}",
-            customer_id=customer["id"],
+            customer_id=customer.id,
             first_of_subscription=True,
         )
         # A card, so the charges are paid at once (a direct debit is pending for days).
         sandbox_control(
             sandbox_url,
-            f"/_sandbox/payments/{first['id']}/status",
+            f"/_sandbox/payments/{first.id}/status",
             status="paid",
             method="creditcard",
         )
         data = gateway.subscription_create(
-            customer_id=customer["id"],
+            customer_id=customer.id,
             amount=Decimal("5.00"),
             interval="1 month",
             start_date=start,
@@ -78,10 +78,10 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
             idempotency_key=f"r4-sub-{donation.pk}",
         )
         return Subscription(
-            mollie_id=data["id"],
+            mollie_id=data.id,
             donation=donation,
             supporter=supporter,
-            customer_id=customer["id"],
+            customer_id=customer.id,
             amount=Decimal("5.00"),
             status="active",
             start_date=start,

@@ -366,6 +366,8 @@ class Payment(models.Model):
         _("charged back"), max_digits=10, decimal_places=2, default=ZERO
     )
     method = models.CharField(_("method"), max_length=30, blank=True)
+    # The mandate Mollie made from (a first payment) or charged with (a recurring one).
+    mandate_id = models.CharField(_("Mollie mandate id"), max_length=40, blank=True)
     # The smallest payment Mollie allows, made to confirm a new payment method (a new mandate)
     # for a running gift; refunded as soon as it is paid. Not a gift.
     is_verification = models.BooleanField(_("payment method check"), default=False)

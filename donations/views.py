@@ -233,6 +233,6 @@ def webhook_reference(request: HttpRequest) -> HttpResponse:
     data = gateway.payment_get(request.POST.get("id", ""))
     with transaction.atomic():
         RateLimitCounter.objects.create(
-            key=f"bench:{data['id']}:{secrets.token_hex(6)}", expires_at=timezone.now()
+            key=f"bench:{data.id}:{secrets.token_hex(6)}", expires_at=timezone.now()
         )
     return HttpResponse(status=200)

@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -39,8 +40,8 @@ from django.utils.dateparse import parse_date
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import GiftBusy, GiftError, PaymentProviderError, PaymentProviderRefused
+from ..gateway import MollieSubscription
 from ..models import GiftChange, Subscription, SubscriptionStatus
-from .common import mollie_amount, mollie_time
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def _finish(change: GiftChange, status: str, error: BaseException | None = None)
 
 
 def subscription_apply_mollie(
-    subscription: Subscription, data: dict, *, replaced: bool = False
+    subscription: Subscription, data: MollieSubscription, *, replaced: bool = False
 ) -> None:
     """Copy Mollie's view of a subscription (`data`) onto our locked row, and save it.
 
@@ -140,17 +141,17 @@ def subscription_apply_mollie(
     the gift itself has not stopped.
     """
     suspended_now = (
-        data["status"] == SubscriptionStatus.SUSPENDED
+        data.status == SubscriptionStatus.SUSPENDED
         and subscription.status != SubscriptionStatus.SUSPENDED
     )
-    subscription.status = data["status"]
-    subscription.amount = mollie_amount(data["amount"])
-    subscription.next_payment_date = parse_date(data.get("nextPaymentDate") or "")
+    subscription.status = data.status
+    subscription.amount = data.amount
+    subscription.next_payment_date = data.next_payment_date
     if not replaced:  # a replaced one's mandate may be the one the gift has just left
-        subscription.mandate_id = data.get("mandateId") or subscription.mandate_id
-    if data.get("canceledAt") and subscription.canceled_at is None and not replaced:
-        subscription.canceled_at = mollie_time(data["canceledAt"])
-    subscription.mollie_data = data
+        subscription.mandate_id = data.mandate_id or subscription.mandate_id
+    if data.canceled_at and subscription.canceled_at is None and not replaced:
+        subscription.canceled_at = data.canceled_at
+    subscription.mollie_data = data.raw
     subscription.synced_at = timezone.now()
     fields = [
         "status",
@@ -182,7 +183,7 @@ def _settle(change: GiftChange) -> None:
     happened = True
     with locked(gift.pk) as gift:
         current = gift.mollie_id == mollie_id
-        canceled = data["status"] == SubscriptionStatus.CANCELED
+        canceled = data.status == SubscriptionStatus.CANCELED
         if not current:
             happened = False  # the gift went on in another Mollie subscription meanwhile
         elif change.kind == Kind.STOP:
@@ -204,7 +205,7 @@ def _settle(change: GiftChange) -> None:
             previous = gift.amount
             subscription_apply_mollie(gift, data, replaced=gift.paused_until is not None)
             if change.kind == Kind.AMOUNT:
-                happened = gift.amount == mollie_amount({"value": change.details["amount"]})
+                happened = gift.amount == Decimal(change.details["amount"])
                 if gift.amount != previous:
                     gift_event_announce(
                         GiftEvent.MONTHLY_AMOUNT_CHANGED, subscription=gift, previous=previous

@@ -1,15 +1,11 @@
 """Helpers shared by the donation services."""
 
 import calendar
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.dateparse import parse_datetime
-
-from ..models import ZERO
 
 
 def add_months(day: date, months: int) -> date:
@@ -17,16 +13,6 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def mollie_amount(amount: dict | None) -> Decimal:
-    """Mollie's `{"currency": "EUR", "value": "10.00"}` as a Decimal (zero when absent)."""
-    return Decimal(amount["value"]) if amount else ZERO
-
-
-def mollie_time(value: str | None) -> datetime | None:
-    """One of Mollie's ISO 8601 timestamps as an aware datetime (None when absent)."""
-    return parse_datetime(value) if value else None
 
 
 WEBHOOK_SALT = "donations.webhook"

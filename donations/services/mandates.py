@@ -34,7 +34,7 @@ from ..models import (
     SubscriptionStatus,
 )
 from .changes import gift_change, locked, subscription_apply_mollie
-from .common import mollie_amount, webhook_url
+from .common import webhook_url
 from .subscriptions import restart_claimed, subscription_mandate
 
 VERIFICATION_AMOUNT = Decimal("0.01")
@@ -78,19 +78,19 @@ def mandate_change_start(
         MandateChange.objects.filter(pk=change.pk).update(status=MandateChange.Status.FAILED)
         raise
     payment = Payment.objects.create(
-        mollie_id=data["id"],
+        mollie_id=data.id,
         subscription=subscription,
         supporter_id=subscription.supporter_id,
-        status=data["status"],
+        status=data.status,
         sequence_type=SequenceType.FIRST,
-        amount=mollie_amount(data["amount"]),
+        amount=data.amount,
         is_verification=True,
-        mollie_data=data,
+        mollie_data=data.raw,
         synced_at=timezone.now(),
     )
     MandateChange.objects.filter(pk=change.pk).update(payment=payment)
     change.payment = payment
-    return change, data["_links"]["checkout"]["href"]
+    return change, data.checkout_url
 
 
 # A webhook waits this long for another change of the gift, then answers 503 (Mollie calls
@@ -122,7 +122,7 @@ def mandate_change_follow(*, payment: Payment) -> MandateChange | None:
         if change.status != MandateChange.Status.STARTED:
             return change
         gift = claim.subscription
-        new_mandate = (payment.mollie_data or {}).get("mandateId") or ""
+        new_mandate = payment.mandate_id
         gateway.refund_create(
             mollie_id=payment.mollie_id,
             amount=payment.amount,

@@ -81,8 +81,8 @@ def subscription_sync(*, subscription: Subscription, wait: float = 0) -> "Reconc
         ids = {"customer_id": gift.customer_id, "mollie_id": gift.mollie_id}
         data = gateway.subscription_get(**ids)
         hook = webhook_url()
-        running = data["status"] in ACTIVE_SUBSCRIPTION_STATUSES
-        if hook and running and data.get("webhookUrl") != hook:
+        running = data.status in ACTIVE_SUBSCRIPTION_STATUSES
+        if hook and running and data.webhook_url != hook:
             # Made before the webhook's address carried its token (or before the token
             # changed): its charges would call an address that no longer acts.
             data = gateway.subscription_update(**ids, webhook_url=hook)
@@ -96,9 +96,9 @@ def subscription_sync(*, subscription: Subscription, wait: float = 0) -> "Reconc
     for item in gateway.subscription_payments(
         customer_id=gift.customer_id, mollie_id=gift.mollie_id
     ):
-        if known.get(item["id"]) in FINAL_STATUSES and known.get(item["id"]) == item["status"]:
+        if known.get(item.id) in FINAL_STATUSES and known.get(item.id) == item.status:
             continue
-        result = payment_sync(mollie_id=item["id"], data=item)
+        result = payment_sync(mollie_id=item.id, data=item)
         report.count(result)
     return report
 
@@ -178,24 +178,21 @@ def _recent_charges_adopt(report: ReconcileReport) -> None:
         for page in gateway.payments_created_since(timezone.now() - RECENT_CHARGES):
             ours = set(
                 Subscription.objects.filter(
-                    mollie_id__in={item.get("subscriptionId") for item in page}
+                    mollie_id__in={item.subscription_id for item in page}
                 ).values_list("mollie_id", flat=True)
             )
             known = dict(
-                Payment.objects.filter(mollie_id__in=[item["id"] for item in page]).values_list(
+                Payment.objects.filter(mollie_id__in=[item.id for item in page]).values_list(
                     "mollie_id", "status"
                 )
             )
             for item in page:
-                if (
-                    item.get("subscriptionId") not in ours
-                    or known.get(item["id"]) == item["status"]
-                ):
+                if item.subscription_id not in ours or known.get(item.id) == item.status:
                     continue
                 try:
-                    report.count(payment_sync(mollie_id=item["id"], data=item))
+                    report.count(payment_sync(mollie_id=item.id, data=item))
                 except (PaymentProviderError, GiftError, DatabaseError) as error:
-                    report.errors.append(f"{item['id']}: {error}")
+                    report.errors.append(f"{item.id}: {error}")
     except PaymentProviderError as error:
         report.errors.append(f"the list of recent payments: {error}")
 

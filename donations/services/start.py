@@ -12,8 +12,9 @@ from supporters.services import supporter_get_or_create
 
 from .. import gateway
 from ..exceptions import DonationLimitReached, PaymentProviderError
-from ..models import Donation, Frequency, Payment, SequenceType
-from .common import mollie_amount, webhook_url
+from ..gateway import MolliePayment
+from ..models import Donation, Frequency, Payment
+from .common import webhook_url
 
 DONATION_START_WINDOW_SECONDS = 3600
 
@@ -61,20 +62,20 @@ def donation_start(
         donation.start_error = str(error)
         raise
     Payment.objects.create(
-        mollie_id=data["id"],
+        mollie_id=data.id,
         donation=donation,
         supporter=supporter,
-        status=data["status"],
-        sequence_type=data.get("sequenceType", SequenceType.ONEOFF),
-        amount=mollie_amount(data["amount"]),
-        method=data.get("method") or "",
-        mollie_data=data,
+        status=data.status,
+        sequence_type=data.sequence_type,
+        amount=data.amount,
+        method=data.method,
+        mollie_data=data.raw,
         synced_at=timezone.now(),
     )
-    return donation, data["_links"]["checkout"]["href"]
+    return donation, data.checkout_url
 
 
-def _first_payment_create(*, donation: Donation, site_url: str) -> dict:
+def _first_payment_create(*, donation: Donation, site_url: str) -> MolliePayment:
     with translation.override(donation.language):
         return_path = reverse("donations:return", kwargs={"token": donation.public_token})
         descriptions = {
@@ -116,6 +117,6 @@ def _donation_customer(donation: Donation) -> str:
         language=donation.language,
         idempotency_key=f"donation-{donation.pk}-customer",
     )
-    Donation.objects.filter(pk=donation.pk).update(mollie_customer_id=data["id"])
-    donation.mollie_customer_id = data["id"]
-    return data["id"]
+    Donation.objects.filter(pk=donation.pk).update(mollie_customer_id=data.id)
+    donation.mollie_customer_id = data.id
+    return data.id

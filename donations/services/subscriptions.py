@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from core.db import update_where
@@ -18,6 +17,7 @@ from core.db import update_where
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import GiftNotChangeable, PaymentProviderError, PaymentProviderRefused
+from ..gateway import MollieSubscription
 from ..models import (
     ACTIVE_SUBSCRIPTION_STATUSES,
     AT_RISK_AFTER_FAILURES,
@@ -33,7 +33,7 @@ from ..models import (
     mollie_interval,
 )
 from .changes import gift_change, locked, subscription_apply_mollie
-from .common import add_months, mollie_amount, webhook_url
+from .common import add_months, webhook_url
 
 logger = logging.getLogger(__name__)
 
@@ -95,29 +95,29 @@ def _first_payment_mandate(first: Payment) -> str:
     """The mandate Mollie made from the gift's paid first payment (its `mandateId`), asked of
     Mollie when our copy of the payment lacks it. PaymentProviderRefused when there is none:
     a subscription is never made without the mandate it is to charge."""
-    mandate_id = (first.mollie_data or {}).get("mandateId")
-    if not mandate_id:
-        mandate_id = gateway.payment_get(first.mollie_id).get("mandateId")
+    mandate_id = first.mandate_id or gateway.payment_get(first.mollie_id).mandate_id
     if not mandate_id:
         raise PaymentProviderRefused(f"The first payment {first.mollie_id} left no mandate.")
     return mandate_id
 
 
-def _subscription_store(donation: Donation, first: Payment, data: dict, start_date) -> Subscription:
+def _subscription_store(
+    donation: Donation, first: Payment, data: MollieSubscription, start_date: date
+) -> Subscription:
     supporter = donation.supporter
     with transaction.atomic():
         subscription = Subscription.objects.create(
-            mollie_id=data["id"],
+            mollie_id=data.id,
             donation=donation,
             supporter=supporter,
             customer_id=donation.mollie_customer_id,
-            mandate_id=data.get("mandateId") or "",
-            amount=mollie_amount(data["amount"]),
-            interval=data.get("interval", mollie_interval(donation.months)),
-            status=data["status"],
-            start_date=parse_date(data.get("startDate") or "") or start_date,
-            next_payment_date=parse_date(data.get("nextPaymentDate") or ""),
-            mollie_data=data,
+            mandate_id=data.mandate_id,
+            amount=data.amount,
+            interval=data.interval or mollie_interval(donation.months),
+            status=data.status,
+            start_date=data.start_date or start_date,
+            next_payment_date=data.next_payment_date,
+            mollie_data=data.raw,
             synced_at=timezone.now(),
         )
         Payment.objects.filter(pk=first.pk).update(subscription=subscription)
@@ -132,13 +132,15 @@ def _subscription_description(donation: Donation, part: int = 1) -> str:
     return f"{settings.SITE_NAME} {donation.frequency} gift #{donation.pk}{suffix}"
 
 
-def _subscription_find(customer_id: str, donation: Donation, exclude: str = "") -> dict | None:
+def _subscription_find(
+    customer_id: str, donation: Donation, exclude: str = ""
+) -> MollieSubscription | None:
     """A subscription Mollie already has for this donation (made by an earlier, lost attempt)."""
     for item in gateway.subscriptions_of_customer(customer_id):
         if (
-            (item.get("metadata") or {}).get("donation_id") == donation.pk
-            and item.get("status") in ACTIVE_SUBSCRIPTION_STATUSES
-            and item.get("id") != exclude
+            item.donation_id == donation.pk
+            and item.status in ACTIVE_SUBSCRIPTION_STATUSES
+            and item.id != exclude
         ):
             return item
     return None
@@ -198,7 +200,7 @@ def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> S
     return gift
 
 
-def _cancel_at_mollie(gift: Subscription) -> dict:
+def _cancel_at_mollie(gift: Subscription) -> MollieSubscription:
     """Cancel the gift's Mollie subscription; Mollie's answer. Mollie refuses (422) one that
     is canceled already (by staff in its dashboard, say): then its current state."""
     ids = {"customer_id": gift.customer_id, "mollie_id": gift.mollie_id}
@@ -206,7 +208,7 @@ def _cancel_at_mollie(gift: Subscription) -> dict:
         return gateway.subscription_cancel(**ids)
     except PaymentProviderRefused:
         data = gateway.subscription_get(**ids)
-        if data["status"] != SubscriptionStatus.CANCELED:
+        if data.status != SubscriptionStatus.CANCELED:
             raise
         return data
 
@@ -395,7 +397,7 @@ def _resume_schedule(gift: Subscription) -> Subscription:
         FormerMollieSubscription.objects.get_or_create(
             mollie_id=gift.mollie_id, defaults={"subscription": gift}
         )
-        gift.mollie_id = data["id"]
+        gift.mollie_id = data.id
         gift.save(update_fields=["mollie_id"])
         subscription_apply_mollie(gift, data)
     return gift

@@ -12,6 +12,7 @@ from supporters.models import Supporter
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import UnexpectedProviderAnswer
+from ..gateway import MolliePayment
 from ..models import (
     UNSUCCESSFUL_STATUSES,
     Donation,
@@ -21,7 +22,6 @@ from ..models import (
     SequenceType,
     Subscription,
 )
-from .common import mollie_amount, mollie_time
 from .mandates import mandate_change_follow
 from .subscriptions import subscription_charge_settled, subscription_charged, subscription_start
 
@@ -34,7 +34,7 @@ class SyncResult:
     subscription_started: bool = False
 
 
-def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
+def payment_sync(*, mollie_id: str, data: MolliePayment | None = None) -> SyncResult:
     """Bring the local payment `mollie_id` in line with Mollie; the one path for every update.
 
     Used by the webhook, the return page and reconciliation. `data` is Mollie's payment object
@@ -51,9 +51,8 @@ def payment_sync(*, mollie_id: str, data: dict | None = None) -> SyncResult:
     """
     if data is None:
         data = gateway.payment_get(mollie_id)
-    if data.get("resource") != "payment" or data.get("id") != mollie_id:
-        got = data.get("id")
-        raise UnexpectedProviderAnswer(f"Expected payment {mollie_id!r}, got {got!r}.")
+    if data.id != mollie_id:
+        raise UnexpectedProviderAnswer(f"Expected payment {mollie_id!r}, got {data.id!r}.")
     try:
         payment, changed, adopted = _payment_store(mollie_id, data)
     except IntegrityError:
@@ -97,7 +96,7 @@ def payment_refresh(*, payment: Payment) -> Payment:
     return payment_sync(mollie_id=payment.mollie_id).payment or payment
 
 
-def _payment_store(mollie_id: str, data: dict) -> tuple[Payment | None, bool, bool]:
+def _payment_store(mollie_id: str, data: MolliePayment) -> tuple[Payment | None, bool, bool]:
     """Lock and update our row for the payment, or adopt it: (payment, changed, adopted).
 
     A charge of a subscription is usually new to us when its webhook comes (Mollie makes it;
@@ -105,7 +104,7 @@ def _payment_store(mollie_id: str, data: dict) -> tuple[Payment | None, bool, bo
     and only when the row exists already is it locked and updated: on the first of the month
     that saves a query per charge. Any other payment is looked up first.
     """
-    if data.get("subscriptionId"):
+    if data.subscription_id:
         try:
             with transaction.atomic():
                 payment = _payment_adopt(data)
@@ -120,7 +119,7 @@ def _payment_store(mollie_id: str, data: dict) -> tuple[Payment | None, bool, bo
         return payment, payment is not None, payment is not None
 
 
-def _payment_adopt(data: dict) -> Payment | None:
+def _payment_adopt(data: MolliePayment) -> Payment | None:
     """Insert the row for a Mollie payment we have not stored yet, if it is one of ours.
 
     The row is written once, with Mollie's status already applied: a monthly charge costs one
@@ -129,40 +128,36 @@ def _payment_adopt(data: dict) -> Payment | None:
     """
     subscription = None
     donation = None
-    if data.get("subscriptionId"):
-        subscription = row_by(Subscription, "mollie_id", data["subscriptionId"])
+    if data.subscription_id:
+        subscription = row_by(Subscription, "mollie_id", data.subscription_id)
         if subscription is None:  # a charge of a Mollie subscription a pause replaced
-            former = FormerMollieSubscription.objects.filter(mollie_id=data["subscriptionId"])
+            former = FormerMollieSubscription.objects.filter(mollie_id=data.subscription_id)
             subscription = Subscription.objects.filter(
                 pk__in=former.values("subscription_id")
             ).first()
-    if subscription is None:
-        donation_id = (data.get("metadata") or {}).get("donation_id")
-        if isinstance(donation_id, int) and not data.get("subscriptionId"):
-            donation = Donation.objects.filter(pk=donation_id).first()
+    elif data.donation_id is not None:
+        donation = Donation.objects.filter(pk=data.donation_id).first()
     owner = subscription or donation
     if owner is None:
         return None
     payment = Payment(
-        mollie_id=data["id"],
+        mollie_id=data.id,
         subscription=subscription,
         donation=donation,
         supporter_id=owner.supporter_id,
         status=PaymentStatus.OPEN,
-        sequence_type=data.get("sequenceType", SequenceType.RECURRING),
-        amount=mollie_amount(data["amount"]),
+        sequence_type=data.sequence_type,
+        amount=data.amount,
     )
     events = _payment_fields(payment, data)
     payment.save(force_insert=True)
     if subscription is not None:
-        subscription_charged(
-            subscription, charged_on=mollie_time(data.get("createdAt")), status=payment.status
-        )
+        subscription_charged(subscription, charged_on=data.created_at, status=payment.status)
     _events_announce(payment, events)
     return payment
 
 
-def _payment_apply(payment: Payment, data: dict) -> bool:
+def _payment_apply(payment: Payment, data: MolliePayment) -> bool:
     """Apply Mollie's view of a locked payment; announce the transition (see donations.events).
 
     Returns whether anything the donor or staff would see changed.
@@ -177,6 +172,7 @@ def _payment_apply(payment: Payment, data: dict) -> bool:
             "amount_refunded",
             "amount_charged_back",
             "method",
+            "mandate_id",
             "mollie_data",
             "synced_at",
         ]
@@ -190,29 +186,25 @@ def _payment_apply(payment: Payment, data: dict) -> bool:
     return before != (payment.status, payment.amount_refunded, payment.amount_charged_back)
 
 
-def _payment_fields(payment: Payment, data: dict) -> list[GiftEvent]:
+def _payment_fields(payment: Payment, data: MolliePayment) -> list[GiftEvent]:
     """Copy Mollie's view onto `payment` (not saved); return the events the change makes."""
-    new_status = data["status"]
     now = timezone.now()
     events = []
-    charged_back = mollie_amount(data.get("amountChargedBack"))
-    if charged_back > payment.amount_charged_back:
+    if data.amount_charged_back > payment.amount_charged_back:
         events.append(GiftEvent.PAYMENT_CHARGED_BACK)
-    if new_status != payment.status:
-        payment.status = new_status
-        if new_status == PaymentStatus.PAID and payment.paid_at is None:
-            payment.paid_at = mollie_time(data.get("paidAt")) or now
+    if data.status != payment.status:
+        payment.status = data.status
+        if data.status == PaymentStatus.PAID and payment.paid_at is None:
+            payment.paid_at = data.paid_at or now
             events.append(GiftEvent.PAYMENT_PAID)
-        if new_status in UNSUCCESSFUL_STATUSES and payment.failed_at is None:
-            payment.failed_at = (
-                mollie_time(data.get("failedAt") or data.get("canceledAt") or data.get("expiredAt"))
-                or now
-            )
+        if data.status in UNSUCCESSFUL_STATUSES and payment.failed_at is None:
+            payment.failed_at = data.ended_at or now
             events.append(GiftEvent.PAYMENT_UNSUCCESSFUL)
-    payment.amount_refunded = mollie_amount(data.get("amountRefunded"))
-    payment.amount_charged_back = charged_back
-    payment.method = data.get("method") or payment.method
-    payment.mollie_data = data
+    payment.amount_refunded = data.amount_refunded
+    payment.amount_charged_back = data.amount_charged_back
+    payment.method = data.method or payment.method
+    payment.mandate_id = data.mandate_id or payment.mandate_id
+    payment.mollie_data = data.raw
     payment.synced_at = now
     return events
 

@@ -40,8 +40,8 @@ def test_a_payment_that_is_not_ours_is_ignored(client, mollie):
         language="en",
         idempotency_key="foreign-1",
     )
-    assert webhook(client, foreign["id"]).status_code == 200
-    assert not Payment.objects.filter(mollie_id=foreign["id"]).exists()
+    assert webhook(client, foreign.id).status_code == 200
+    assert not Payment.objects.filter(mollie_id=foreign.id).exists()
 
 
 def test_valid_id_syncs_with_and_without_the_slash(client, mollie):

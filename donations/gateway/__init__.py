@@ -1,14 +1,17 @@
-"""The one module that talks to Mollie (through the official `mollie-api-python` client).
+"""The one package that talks to Mollie (through the official `mollie-api-python` client).
 
-Services call these functions with plain Python values and get Mollie's JSON objects back as
-dicts. Every client error is turned into one of our exceptions:
+Services call these functions with plain Python values and get frozen values back
+(`MolliePayment`, `MollieSubscription`, ..., in `objects.py`), never Mollie's JSON. Every client
+error is turned into one of our exceptions:
 
 - PaymentProviderUnavailable: network error, timeout, 5xx or a non-JSON answer (try again later);
-- PaymentProviderRefused: a 4xx with Mollie's message and field; PaymentNotFound for unknown ids.
+- PaymentProviderRefused: a 4xx with Mollie's message and field; PaymentNotFound for unknown ids;
+  UnexpectedProviderAnswer: an answer that is not the object asked for, or does not parse.
 
-Switching to another client (Mollie's generated SDK, say) means changing only this module.
+Switching to another client (Mollie's generated SDK, say) means changing only this package.
 """
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Iterator
@@ -28,8 +31,8 @@ from mollie.api.error import (
     ResponseHandlingError,
 )
 from mollie.api.objects.customer import Customer
-from mollie.api.objects.payment import Payment as MolliePayment
-from mollie.api.objects.subscription import Subscription as MollieSubscription
+from mollie.api.objects.payment import Payment as ClientPayment
+from mollie.api.objects.subscription import Subscription as ClientSubscription
 from mollie.api.resources import (
     CustomerMandates,
     CustomerSubscriptions,
@@ -37,12 +40,27 @@ from mollie.api.resources import (
     SubscriptionPayments,
 )
 
-from .exceptions import (
+from ..exceptions import (
     PaymentNotFound,
     PaymentProviderRefused,
     PaymentProviderUnavailable,
     UnexpectedProviderAnswer,
 )
+from .objects import (
+    MollieCustomer,
+    MollieMandate,
+    MolliePayment,
+    MollieRefund,
+    MollieSubscription,
+)
+
+__all__ = [
+    "MollieCustomer",
+    "MollieMandate",
+    "MolliePayment",
+    "MollieRefund",
+    "MollieSubscription",
+]
 
 CURRENCY = "EUR"
 
@@ -123,27 +141,24 @@ def client() -> Client:
     return _client(settings.MOLLIE_API_KEY, settings.MOLLIE_API_ENDPOINT, timeout)
 
 
-class _translated_errors:
-    """Context manager turning the client's exceptions into ours."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc is None or not isinstance(exc, Error):
-            return False
-        if isinstance(exc, IdentifierError | NotFoundError):
-            raise PaymentNotFound(str(exc), status=404) from exc
-        if isinstance(exc, RequestSetupError):
-            # Our own mistake building the request (bad key, unencodable data).
-            raise PaymentProviderRefused(str(exc)) from exc
-        if isinstance(exc, RequestError | ResponseHandlingError):
-            raise PaymentProviderUnavailable(str(exc)) from exc
-        if isinstance(exc, ResponseError):
-            if exc.status is None or exc.status >= 500 or exc.status == 429:
-                raise PaymentProviderUnavailable(str(exc)) from exc
-            raise PaymentProviderRefused(str(exc), status=exc.status, field=exc.field) from exc
-        raise PaymentProviderUnavailable(str(exc)) from exc
+@contextlib.contextmanager
+def _translated_errors():
+    """Turn the client's exceptions raised in the block into ours."""
+    try:
+        yield
+    except (IdentifierError, NotFoundError) as error:
+        raise PaymentNotFound(str(error), status=404) from error
+    except RequestSetupError as error:
+        # Our own mistake building the request (bad key, unencodable data).
+        raise PaymentProviderRefused(str(error)) from error
+    except (RequestError, ResponseHandlingError) as error:
+        raise PaymentProviderUnavailable(str(error)) from error
+    except ResponseError as error:
+        if error.status is None or error.status >= 500 or error.status == 429:
+            raise PaymentProviderUnavailable(str(error)) from error
+        raise PaymentProviderRefused(str(error), status=error.status, field=error.field) from error
+    except Error as error:
+        raise PaymentProviderUnavailable(str(error)) from error
 
 
 def _customer_stub(customer_id: str) -> Customer:
@@ -162,8 +177,8 @@ def payment_create(
     idempotency_key: str,
     customer_id: str | None = None,
     first_of_subscription: bool = False,
-) -> dict:
-    """Create a one-off payment, or the first payment of a monthly gift (needs `customer_id`)."""
+) -> MolliePayment:
+    """Create a one-off payment, or the first payment of a regular gift (needs `customer_id`)."""
     data = {
         "amount": money(amount),
         "description": description,
@@ -179,28 +194,36 @@ def payment_create(
     with _translated_errors():
         key = _installation_key(idempotency_key)
         answer = dict(client().payments.create(data, idempotency_key=key))
-    return _expected(answer, "payment")
+    return MolliePayment.from_json(_expected(answer, "payment"))
 
 
-def payment_get(mollie_id: str) -> dict:
+def payment_get(mollie_id: str) -> MolliePayment:
     """The payment `mollie_id`; PaymentNotFound for a malformed id (no request is made)."""
     _checked_id(mollie_id, "payment")
     with _translated_errors():
         answer = dict(client().payments.get(mollie_id))
-    return _expected(answer, "payment", mollie_id)
+    return payment_from_json(answer, mollie_id)
+
+
+def payment_from_json(data: dict, mollie_id: str | None = None) -> MolliePayment:
+    """Mollie's JSON for a payment (`mollie_id`, if given) as a MolliePayment;
+    UnexpectedProviderAnswer for anything else."""
+    return MolliePayment.from_json(_expected(data, "payment", mollie_id))
 
 
 LIST_PAGE = 250  # the most Mollie gives in one page of a list
 
 
-def payments_created_since(since: datetime) -> Iterator[list[dict]]:
+def payments_created_since(since: datetime) -> Iterator[list[MolliePayment]]:
     """Every payment of the account created at or after `since`, a page (up to 250) at a time,
     newest first: Mollie's list is ordered that way, so reading stops at the first older one."""
     with _translated_errors():
         page = client().payments.list(limit=LIST_PAGE)
     while True:
-        items = [_expected(dict(item), "payment") for item in page]
-        recent = [item for item in items if _created_at(item) >= since]
+        items = [payment_from_json(dict(item)) for item in page]
+        if any(item.created_at is None for item in items):
+            raise UnexpectedProviderAnswer("A payment without a createdAt.")
+        recent = [item for item in items if item.created_at >= since]
         if recent:
             yield recent
         if len(recent) < len(items) or not page.has_next():
@@ -209,43 +232,31 @@ def payments_created_since(since: datetime) -> Iterator[list[dict]]:
             page = page.get_next()
 
 
-def _created_at(data: dict) -> datetime:
-    try:
-        return datetime.fromisoformat(data["createdAt"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise UnexpectedProviderAnswer(f"A payment without a valid createdAt: {error}") from error
-
-
-def _payment_stub(mollie_id: str) -> MolliePayment:
-    return MolliePayment({"id": _checked_id(mollie_id, "payment")}, client())
-
-
-def payment_refunds(mollie_id: str) -> list[dict]:
-    payment = _payment_stub(mollie_id)
-    with _translated_errors():
-        refunds = [dict(item) for item in PaymentRefunds(client(), payment).list(limit=250)]
-    return [_expected(item, "refund") for item in refunds]
+def _payment_stub(mollie_id: str) -> ClientPayment:
+    return ClientPayment({"id": _checked_id(mollie_id, "payment")}, client())
 
 
 def refund_create(
     *, mollie_id: str, amount: Decimal, description: str, idempotency_key: str
-) -> dict:
+) -> MollieRefund:
     payment = _payment_stub(mollie_id)
     with _translated_errors():
         refund = PaymentRefunds(client(), payment).create(
             {"amount": money(amount), "description": description},
             idempotency_key=_installation_key(idempotency_key),
         )
-    return _expected(dict(refund), "refund")
+    return MollieRefund.from_json(_expected(dict(refund), "refund"))
 
 
-def customer_create(*, name: str, email: str, language: str, idempotency_key: str) -> dict:
+def customer_create(
+    *, name: str, email: str, language: str, idempotency_key: str
+) -> MollieCustomer:
     with _translated_errors():
         customer = client().customers.create(
             {"name": name, "email": email, "locale": MOLLIE_LOCALES.get(language, "nl_NL")},
             idempotency_key=_installation_key(idempotency_key),
         )
-    return _expected(dict(customer), "customer")
+    return MollieCustomer.from_json(_expected(dict(customer), "customer"))
 
 
 def subscription_create(
@@ -259,7 +270,7 @@ def subscription_create(
     metadata: dict,
     idempotency_key: str,
     mandate_id: str | None = None,
-) -> dict:
+) -> MollieSubscription:
     """Create a subscription; with `mandate_id` it charges that mandate (else any valid one)."""
     data = {
         "amount": money(amount),
@@ -275,25 +286,27 @@ def subscription_create(
     resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
     with _translated_errors():
         answer = dict(resource.create(data, idempotency_key=_installation_key(idempotency_key)))
-    return _expected(answer, "subscription")
+    return MollieSubscription.from_json(_expected(answer, "subscription"))
 
 
-def subscription_get(*, customer_id: str, mollie_id: str) -> dict:
+def subscription_get(*, customer_id: str, mollie_id: str) -> MollieSubscription:
     resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
     _checked_id(mollie_id, "subscription")
     with _translated_errors():
         answer = dict(resource.get(mollie_id))
-    return _expected(answer, "subscription", mollie_id)
+    return MollieSubscription.from_json(_expected(answer, "subscription", mollie_id))
 
 
-def subscriptions_of_customer(customer_id: str) -> list[dict]:
+def subscriptions_of_customer(customer_id: str) -> list[MollieSubscription]:
     resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
     with _translated_errors():
         items = [dict(item) for item in _all_pages(resource.list(limit=250))]
-    return [_expected(item, "subscription") for item in items]
+    return [MollieSubscription.from_json(_expected(item, "subscription")) for item in items]
 
 
-def subscription_update_amount(*, customer_id: str, mollie_id: str, amount: Decimal) -> dict:
+def subscription_update_amount(
+    *, customer_id: str, mollie_id: str, amount: Decimal
+) -> MollieSubscription:
     return subscription_update(customer_id=customer_id, mollie_id=mollie_id, amount=amount)
 
 
@@ -305,7 +318,7 @@ def subscription_update(
     start_date: date | None = None,
     mandate_id: str | None = None,
     webhook_url: str | None = None,
-) -> dict:
+) -> MollieSubscription:
     """Change a running subscription: the amount of future charges, the first charge's date
     (only before anything was charged), the mandate it charges or the webhook it calls."""
     resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
@@ -321,25 +334,25 @@ def subscription_update(
         data["webhookUrl"] = webhook_url
     with _translated_errors():
         answer = dict(resource.update(mollie_id, data))
-    return _expected(answer, "subscription", mollie_id)
+    return MollieSubscription.from_json(_expected(answer, "subscription", mollie_id))
 
 
-def subscription_cancel(*, customer_id: str, mollie_id: str) -> dict:
+def subscription_cancel(*, customer_id: str, mollie_id: str) -> MollieSubscription:
     resource = CustomerSubscriptions(client(), _customer_stub(customer_id))
     _checked_id(mollie_id, "subscription")
     with _translated_errors():
         answer = dict(resource.delete(mollie_id))
-    return _expected(answer, "subscription", mollie_id)
+    return MollieSubscription.from_json(_expected(answer, "subscription", mollie_id))
 
 
-def subscription_payments(*, customer_id: str, mollie_id: str) -> list[dict]:
+def subscription_payments(*, customer_id: str, mollie_id: str) -> list[MolliePayment]:
     """Every payment Mollie made for a subscription (all pages)."""
     customer = _customer_stub(customer_id)
-    subscription = MollieSubscription({"id": _checked_id(mollie_id, "subscription")}, client())
+    subscription = ClientSubscription({"id": _checked_id(mollie_id, "subscription")}, client())
     resource = SubscriptionPayments(client(), customer, subscription)
     with _translated_errors():
         items = [dict(item) for item in _all_pages(resource.list(limit=250))]
-    return [_expected(item, "payment") for item in items]
+    return [payment_from_json(item) for item in items]
 
 
 def _all_pages(page) -> Iterator:
@@ -348,13 +361,6 @@ def _all_pages(page) -> Iterator:
         if not page.has_next():
             return
         page = page.get_next()
-
-
-def mandates_of_customer(customer_id: str) -> list[dict]:
-    resource = CustomerMandates(client(), _customer_stub(customer_id))
-    with _translated_errors():
-        items = [dict(item) for item in _all_pages(resource.list(limit=250))]
-    return [_expected(item, "mandate") for item in items]
 
 
 def mandate_revoke(*, customer_id: str, mandate_id: str) -> None:
