@@ -39,9 +39,7 @@ def run(count: int = 10_000, profile: bool = False) -> dict:
                 idempotency_key=f"bench-{donation.pk}",
             )
             if index % 2 == 0:  # half were paid while their webhooks got lost
-                sandbox_control(
-                    sandbox_url, f"/_sandbox/payments/{data.id}/status", status="paid"
-                )
+                sandbox_control(sandbox_url, f"/_sandbox/payments/{data.id}/status", status="paid")
             payments.append(
                 Payment(
                     mollie_id=data.id,
