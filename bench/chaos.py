@@ -636,7 +636,8 @@ from django.db import connection
 from django.conf import settings
 from donations import gateway
 from donations.models import Donation, Subscription
-from donations.services.common import add_months, webhook_url
+from donations.schedule import add_months
+from donations.services.common import webhook_url
 from supporters.models import Supporter
 from bench.common import sandbox_control
 count = {count}

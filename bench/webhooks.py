@@ -30,7 +30,8 @@ def _make_subscriptions(count: int, site_url: str, sandbox_url: str) -> None:
     """N supporters, each with a paid first payment and a monthly subscription at Mollie."""
     from donations import gateway
     from donations.models import Donation, Subscription
-    from donations.services.common import add_months, webhook_path
+    from donations.schedule import add_months
+    from donations.services.common import webhook_path
     from supporters.models import Supporter
 
     supporters = Supporter.objects.bulk_create(

@@ -10,9 +10,11 @@ Both helpers take their SQL from the models' metadata and the ORM's own compiler
 the models and the database backend; the tests hold them to the same results as the ORM.
 """
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 
 _prepared = threading.local()  # per thread: a compiler holds its thread's connection
 
@@ -103,3 +105,12 @@ def _update_sql(model, new: tuple[str, ...], expected: tuple[str, ...], connecti
         table = quote(meta.db_table)
         cache[key] = f"UPDATE {table} SET {assignments} WHERE {conditions}"  # noqa: S608
     return cache[key]
+
+
+@contextlib.contextmanager
+def locked(model: type[models.Model], pk) -> Iterator[models.Model]:
+    """The row `pk` of `model`, locked (SELECT ... FOR UPDATE) until the block ends, in a
+    transaction of its own or the caller's. The one way the services lock a row to read and
+    change it; keep the block short (never call Mollie inside)."""
+    with transaction.atomic():
+        yield model._base_manager.select_for_update().get(pk=pk)

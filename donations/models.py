@@ -95,9 +95,8 @@ class SubscriptionStatus(models.TextChoices):
     COMPLETED = "completed", _("completed")
 
 
-# A monthly gift that runs, or will once its mandate is confirmed, or that Mollie suspended
-# until it gets a working mandate: the donor can change or stop it, and erasing the donor
-# stops it first.
+# Mollie's statuses of a subscription that still charges, or will: active, pending (waiting
+# for a valid mandate) and suspended (until it gets a working one).
 ACTIVE_SUBSCRIPTION_STATUSES = frozenset(
     {SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING, SubscriptionStatus.SUSPENDED}
 )
@@ -116,9 +115,22 @@ class GiftState(models.TextChoices):
     STOPPED = "stopped", _("stopped")
 
 
+class GiftPhase(models.TextChoices):
+    """Where a regular gift is in its life (see donations/lifecycle.py for what each accepts)."""
+
+    RUNNING = "running", _("running")
+    WAITING = "waiting", _("waiting for a mandate")
+    PAUSED = "paused", _("paused")
+    PAUSED_UNSCHEDULED = "paused-unscheduled", _("paused, resume to be scheduled")
+    SUSPENDED = "suspended", _("suspended by Mollie")
+    STOPPED = "stopped", _("stopped")
+
+
 class SubscriptionQuerySet(models.QuerySet):
     def active(self) -> "SubscriptionQuerySet":
-        """Running at Mollie (active or pending), or paused by the donor: the gift goes on."""
+        """Not stopped: running at Mollie (active), waiting for a mandate (pending), suspended
+        by Mollie until it gets a working mandate, or paused by the donor. The gift goes on:
+        the donor can change or stop it, and erasing the donor stops it first."""
         return self.filter(
             models.Q(status__in=ACTIVE_SUBSCRIPTION_STATUSES) | models.Q(paused_until__isnull=False)
         )
@@ -179,7 +191,8 @@ class Subscription(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in ACTIVE_SUBSCRIPTION_STATUSES or self.paused_until is not None
+        """Not stopped (the row form of `Subscription.objects.active()`)."""
+        return self.phase != GiftPhase.STOPPED
 
     @property
     def months(self) -> int:
@@ -191,16 +204,29 @@ class Subscription(models.Model):
         return (self.amount / self.months).quantize(Decimal("0.01"))
 
     @property
-    def state(self) -> str:
+    def phase(self) -> str:
+        """Where the gift is in its life, from Mollie's status and the donor's pause."""
         if self.paused_until is not None:
+            if self.status == SubscriptionStatus.CANCELED:
+                return GiftPhase.PAUSED_UNSCHEDULED
+            return GiftPhase.PAUSED
+        return {
+            SubscriptionStatus.ACTIVE: GiftPhase.RUNNING,
+            SubscriptionStatus.PENDING: GiftPhase.WAITING,
+            SubscriptionStatus.SUSPENDED: GiftPhase.SUSPENDED,
+        }.get(self.status, GiftPhase.STOPPED)
+
+    @property
+    def state(self) -> str:
+        """What the donor and staff are shown: active, paused, at risk or stopped."""
+        phase = self.phase
+        if phase in (GiftPhase.PAUSED, GiftPhase.PAUSED_UNSCHEDULED):
             return GiftState.PAUSED
-        if self.status == SubscriptionStatus.SUSPENDED:
+        if phase == GiftPhase.SUSPENDED:
             return GiftState.AT_RISK  # Mollie stopped charging: it needs a new mandate
-        if not self.is_active:
+        if phase == GiftPhase.STOPPED:
             return GiftState.STOPPED
-        if self.at_risk_since is not None:
-            return GiftState.AT_RISK
-        return GiftState.ACTIVE
+        return GiftState.AT_RISK if self.at_risk_since is not None else GiftState.ACTIVE
 
     def get_state_display(self) -> str:
         return GiftState(self.state).label

@@ -7,10 +7,11 @@ stable idempotency keys so a retry never charges twice.
 """
 
 from ..exceptions import PaymentProviderError, PaymentProviderRefused, PaymentProviderUnavailable
+from ..schedule import add_months
 from .agreements import DONOR_FIELDS, agreement_sign, agreement_yearly_amount
 from .changes import changes_settle
-from .common import add_months, webhook_path, webhook_token_is_ours
-from .mandate_return import mandate_change_refresh
+from .charges import pre_debit_notices_send
+from .common import webhook_path, webhook_token_is_ours
 from .mandates import VERIFICATION_AMOUNT, mandate_change_start
 from .privacy import supporter_gifts_anonymise, supporter_gifts_stop
 from .reconcile import ReconcileReport, payments_reconcile, subscription_sync
@@ -18,14 +19,13 @@ from .refunds import payment_refund
 from .start import donation_start
 from .subscriptions import (
     PAUSE_MONTHS,
-    pre_debit_notices_send,
     subscription_cancel,
     subscription_pause,
     subscription_resume,
     subscription_start,
     subscription_update_amount,
 )
-from .sync import SyncResult, payment_refresh, payment_sync
+from .sync import SyncResult, mandate_change_refresh, payment_refresh, payment_sync
 
 __all__ = [
     "DONOR_FIELDS",

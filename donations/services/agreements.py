@@ -7,9 +7,10 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.db import locked
 
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import GiftNotChangeable
@@ -54,8 +55,7 @@ def agreement_sign(
     """
     if years is not None and years < PeriodicAgreement.MIN_YEARS:
         raise ValueError("A periodic gift runs for at least five years.")
-    with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    with locked(Subscription, subscription.pk) as subscription:
         if not subscription.is_active:
             raise GiftNotChangeable(_("Only a running gift can become a periodic gift."))
         if subscription.agreements.filter(status=PeriodicAgreement.Status.ACTIVE).exists():

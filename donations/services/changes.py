@@ -10,11 +10,12 @@ staff's stop, reconciliation's comparison and its catching up) runs inside `gift
 2. *Settle.* A change left unsettled earlier (its Mollie call failed or timed out, or its
    process died; an open change older than `GIFT_CHANGE_STALE_SECONDS` counts as one) is
    settled first: what Mollie shows decides whether it happened (`_settle`).
-3. *Decide and act.* The action reads the gift as the claim left it, refuses with
-   `GiftNotChangeable` when the state does not allow it, calls Mollie (no lock held), and
-   stores Mollie's answer under a short row lock; a change of several steps (a pause cancels
-   one Mollie subscription and makes another) keeps the claim until its last step. Then the
-   change is marked done.
+3. *Decide and act.* The gift's phase, as the claim left it, decides (the table in
+   `donations/lifecycle.py`): the change is refused with `GiftNotChangeable` in a phase that
+   does not allow it, or does nothing in one where it has nothing to do. Otherwise it calls
+   Mollie (no lock held) and stores Mollie's answer under a short row lock; a change of
+   several steps (a pause cancels one Mollie subscription and makes another) keeps the claim
+   until its last step. Then the change is marked done.
 4. *On failure* a refusal by Mollie or by a rule marks the change failed (nothing happened);
    any other failure marks it unsettled, for the next change of the gift or reconciliation
    to settle.
@@ -33,14 +34,23 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from core.db import locked
+
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
-from ..exceptions import GiftBusy, GiftError, PaymentProviderError, PaymentProviderRefused
+from ..exceptions import (
+    GiftBusy,
+    GiftError,
+    GiftNotChangeable,
+    PaymentProviderError,
+    PaymentProviderRefused,
+)
 from ..gateway import MollieSubscription
+from ..lifecycle import TRANSITIONS
 from ..models import GiftChange, Subscription, SubscriptionStatus
 
 logger = logging.getLogger(__name__)
@@ -49,20 +59,15 @@ Kind = GiftChange.Kind
 Status = GiftChange.Status
 
 
-@contextlib.contextmanager
-def locked(subscription_id: int) -> Iterator[Subscription]:
-    """The gift's row, locked until the block ends (in a transaction of its own or the
-    caller's). For short work only: never call Mollie inside."""
-    with transaction.atomic():
-        yield Subscription.objects.select_for_update().get(pk=subscription_id)
-
-
 @dataclass
 class Claim:
-    """A gift claimed for one change: the change's row and the gift as read after the claim."""
+    """A gift claimed for one change: the change's row, the gift as read after the claim, and
+    whether the gift's phase leaves it unchanged by this change (a second stop, say: the
+    change then returns the gift as it is)."""
 
     change: GiftChange
     subscription: Subscription
+    unchanged: bool = False
 
     def record(self, **details) -> None:
         """Note what settling this change would need, before Mollie is called."""
@@ -88,8 +93,12 @@ def gift_change(
             subscription_id=subscription.pk, status=Status.UNSETTLED
         ).order_by("created_at", "pk"):
             _settle(earlier)
-        claim = Claim(change, Subscription.objects.get(pk=subscription.pk))
-        yield claim
+        gift = Subscription.objects.get(pk=subscription.pk)
+        transition = TRANSITIONS[kind]
+        phase = gift.phase
+        if phase not in transition.accepts | transition.unchanged:
+            raise GiftNotChangeable(transition.refusal_in(phase))
+        yield Claim(change, gift, unchanged=phase in transition.unchanged)
     except (GiftError, PaymentProviderRefused) as error:
         _finish(change, Status.FAILED, error)
         raise
@@ -105,8 +114,7 @@ def _claim(subscription_id: int, kind: str, wait: float) -> GiftChange:
     pause = 0.02
     while True:
         try:
-            with transaction.atomic():
-                Subscription.objects.select_for_update().only("pk").get(pk=subscription_id)
+            with locked(Subscription, subscription_id):
                 stale = timezone.now() - timedelta(seconds=settings.GIFT_CHANGE_STALE_SECONDS)
                 GiftChange.objects.filter(
                     subscription_id=subscription_id, status=Status.OPEN, created_at__lt=stale
@@ -181,7 +189,7 @@ def _settle(change: GiftChange) -> None:
     mollie_id = change.details.get("mollie_id") or gift.mollie_id
     data = gateway.subscription_get(customer_id=gift.customer_id, mollie_id=mollie_id)
     happened = True
-    with locked(gift.pk) as gift:
+    with locked(Subscription, gift.pk) as gift:
         current = gift.mollie_id == mollie_id
         canceled = data.status == SubscriptionStatus.CANCELED
         if not current:

@@ -1,19 +1,8 @@
 """Helpers shared by the donation services."""
 
-import calendar
-from datetime import date
-
 from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
-
-
-def add_months(day: date, months: int) -> date:
-    """`day` moved `months` months ahead, clamped to a shorter month's end (31 Jan → 28 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
 
 WEBHOOK_SALT = "donations.webhook"
 

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.db import locked
+
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import GiftNotChangeable, PaymentProviderRefused
@@ -33,7 +35,7 @@ from ..models import (
     Subscription,
     SubscriptionStatus,
 )
-from .changes import gift_change, locked, subscription_apply_mollie
+from .changes import gift_change, subscription_apply_mollie
 from .common import webhook_url
 from .subscriptions import restart_claimed, subscription_mandate
 
@@ -141,8 +143,7 @@ def mandate_change_follow(*, payment: Payment) -> MandateChange | None:
             data = gateway.subscription_update(
                 customer_id=gift.customer_id, mollie_id=gift.mollie_id, mandate_id=new_mandate
             )
-        with locked(gift.pk) as gift:
-            change = MandateChange.objects.select_for_update().get(pk=change.pk)
+        with locked(Subscription, gift.pk) as gift, locked(MandateChange, change.pk) as change:
             if data is not None:
                 subscription_apply_mollie(gift, data)
             else:

@@ -8,6 +8,8 @@ from django.db import DatabaseError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.db import locked
+
 from .. import gateway
 from ..exceptions import GiftError, PaymentProviderError
 from ..models import (
@@ -23,14 +25,11 @@ from ..models import (
     Subscription,
     SubscriptionStatus,
 )
-from .changes import changes_settle, gift_change, locked, subscription_apply_mollie
+from .changes import changes_settle, gift_change, subscription_apply_mollie
+from .charges import pre_debit_notices_send
 from .common import webhook_url
 from .mandates import mandate_change_follow, old_mandates_revoke
-from .subscriptions import (
-    pre_debit_notices_send,
-    subscription_resume_schedule,
-    subscription_start,
-)
+from .subscriptions import subscription_resume_schedule, subscription_start
 from .sync import SyncResult, payment_sync
 
 
@@ -86,7 +85,7 @@ def subscription_sync(*, subscription: Subscription, wait: float = 0) -> "Reconc
             # Made before the webhook's address carried its token (or before the token
             # changed): its charges would call an address that no longer acts.
             data = gateway.subscription_update(**ids, webhook_url=hook)
-        with locked(gift.pk) as gift:
+        with locked(Subscription, gift.pk) as gift:
             before = (gift.status, gift.amount, gift.next_payment_date)
             # A paused gift's old Mollie subscription is canceled, but the gift goes on.
             subscription_apply_mollie(gift, data, replaced=gift.paused_until is not None)

@@ -1,30 +1,28 @@
-"""Recurring gifts: starting the Mollie subscription once, changing, pausing and stopping it,
-following their charges, and telling the donor ahead of an unusual one."""
+"""Regular gifts: starting the Mollie subscription once, and the changes a donor, staff or
+reconciliation make to it (a new amount, a stop, a pause and its end, a restart on a new
+mandate). Each change runs as one `GiftChange` (donations/services/changes.py), in the phases
+donations/lifecycle.py allows; what charges do to a gift is in charges.py."""
 
-import calendar
 import logging
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from core.db import update_where
+from core.db import locked
 
-from .. import gateway
+from .. import gateway, schedule
 from ..events import GiftEvent, gift_event_announce
-from ..exceptions import GiftNotChangeable, PaymentProviderError, PaymentProviderRefused
+from ..exceptions import PaymentProviderError, PaymentProviderRefused
 from ..gateway import MollieSubscription
 from ..models import (
     ACTIVE_SUBSCRIPTION_STATUSES,
-    AT_RISK_AFTER_FAILURES,
-    UNSUCCESSFUL_STATUSES,
     Donation,
     FormerMollieSubscription,
     GiftChange,
+    GiftPhase,
     Payment,
     PaymentStatus,
     SequenceType,
@@ -32,8 +30,8 @@ from ..models import (
     SubscriptionStatus,
     mollie_interval,
 )
-from .changes import gift_change, locked, subscription_apply_mollie
-from .common import add_months, webhook_url
+from .changes import gift_change, subscription_apply_mollie
+from .common import webhook_url
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +66,7 @@ def subscription_start(*, donation: Donation) -> Subscription | None:
         return None
     customer_id = donation.mollie_customer_id
     mandate_id = _first_payment_mandate(first)
-    start_date = add_months(timezone.localdate(first.paid_at), donation.months)
+    start_date = schedule.first_charge(timezone.localdate(first.paid_at), months=donation.months)
     try:
         data = gateway.subscription_create(
             customer_id=customer_id,
@@ -154,13 +152,11 @@ def subscription_update_amount(*, subscription: Subscription, amount: Decimal) -
     """
     with gift_change(subscription, Kind.AMOUNT) as claim:
         gift = claim.subscription
-        if gift.status not in ACTIVE_SUBSCRIPTION_STATUSES:
-            raise GiftNotChangeable(_not_running_message(gift))
         claim.record(amount=f"{amount:.2f}", mollie_id=gift.mollie_id)
         data = gateway.subscription_update_amount(
             customer_id=gift.customer_id, mollie_id=gift.mollie_id, amount=amount
         )
-        with locked(gift.pk) as gift:
+        with locked(Subscription, gift.pk) as gift:
             previous = gift.amount
             subscription_apply_mollie(gift, data)
             if gift.amount > previous and not gift.notice_due:
@@ -183,11 +179,13 @@ def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> S
     """
     with gift_change(subscription, Kind.STOP) as claim:
         gift = claim.subscription
+        if claim.unchanged:
+            return gift
         data = None
-        if gift.status not in (SubscriptionStatus.CANCELED, SubscriptionStatus.COMPLETED):
+        if gift.phase != GiftPhase.PAUSED_UNSCHEDULED:  # else canceled at Mollie already
             claim.record(mollie_id=gift.mollie_id)
             data = _cancel_at_mollie(gift)
-        with locked(gift.pk) as gift:
+        with locked(Subscription, gift.pk) as gift:
             was_paused = gift.paused_until is not None
             if data is not None:
                 subscription_apply_mollie(gift, data)
@@ -213,107 +211,6 @@ def _cancel_at_mollie(gift: Subscription) -> MollieSubscription:
         return data
 
 
-def _not_running_message(gift: Subscription) -> str:
-    if gift.paused_until is not None:
-        return _("This gift is paused; it can be changed again once it is scheduled to resume.")
-    return _("This gift has stopped.")
-
-
-# --- The one writer of a subscription's schedule -------------------------------------------
-# Mollie decides when a monthly gift is charged, so its `nextPaymentDate` is the truth:
-# `subscription_apply_mollie` copies it whenever Mollie tells us about the subscription (a
-# change, a stop, reconciliation), and then it wins. Between two such answers a charge that
-# arrives moves the date on by one interval the way Mollie counts it (`schedule_next`), so
-# the supporter area shows the coming date without asking Mollie once per charge (thousands
-# arrive on the first of the month). Nothing else writes `next_payment_date`.
-
-
-def schedule_next(subscription: Subscription, due: date) -> date:
-    """The charge date after `due`, as Mollie schedules it.
-
-    Mollie counts every charge from the start date, not from the charge before: a gift that
-    started on 31 January is charged on 28 February and then on 31 March, not on 28 March.
-    """
-    after = add_months(due, subscription.months)
-    anchor = subscription.start_date or due
-    return add_months(anchor, (after.year - anchor.year) * 12 + after.month - anchor.month)
-
-
-def subscription_charged(
-    subscription: Subscription, *, charged_on: datetime | None, status: str
-) -> None:
-    """A charge of `subscription` arrived (a new payment row, with Mollie's `status`).
-
-    Moves the next charge date on when it was due, ends a pause that is over, clears a notice
-    that was due, and counts the outcome (see `subscription_charge_settled`): one UPDATE, or
-    none when nothing changes (the first of the month brings thousands of these).
-    """
-    charged = timezone.localdate(charged_on) if charged_on else timezone.localdate()
-    changes = _outcome_changes(subscription, status)
-    if subscription.paused_until is not None and subscription.paused_until <= charged:
-        changes["paused_until"] = None
-    if subscription.notice_due:
-        changes["notice_due"] = False
-    due: date | None = subscription.next_payment_date
-    if due is None or due > charged:
-        if changes:
-            update_where(Subscription, subscription.pk, {}, changes)
-        return
-    # Only if nobody moved the date since we read it: one UPDATE in the usual case.
-    moved = update_where(
-        Subscription,
-        subscription.pk,
-        {"next_payment_date": due},
-        {"next_payment_date": schedule_next(subscription, due), **changes},
-    )
-    if not moved:
-        # Another charge of this gift moved it meanwhile (Mollie charged several months at
-        # once): lock the row and move on from where that charge left it.
-        with transaction.atomic():
-            locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
-            if locked.next_payment_date is not None and locked.next_payment_date <= charged:
-                changes["next_payment_date"] = schedule_next(locked, locked.next_payment_date)
-            if changes:
-                Subscription.objects.filter(pk=subscription.pk).update(**changes)
-
-
-def subscription_charge_settled(subscription_id: int, *, status: str) -> None:
-    """A charge we already knew has become paid or unsuccessful (a direct debit settles days
-    later), or was charged back (status "charged_back"): count it."""
-    subscription = Subscription.objects.filter(pk=subscription_id).first()
-    changes = _outcome_changes(subscription, status) if subscription else {}
-    if changes:
-        Subscription.objects.filter(pk=subscription_id).update(**changes)
-
-
-def _outcome_changes(subscription: Subscription, status: str) -> dict:
-    """Failed charges in a row, and "at risk" after AT_RISK_AFTER_FAILURES of them; a paid
-    charge resets both (the gift is recovered, and so are its failed charges)."""
-    if status == PaymentStatus.PAID:
-        if subscription.failed_in_a_row or subscription.at_risk_since:
-            Payment.objects.filter(
-                subscription=subscription,
-                sequence_type=SequenceType.RECURRING,
-                status__in=UNSUCCESSFUL_STATUSES,
-                recovered=False,
-            ).update(recovered=True)
-            return {"failed_in_a_row": 0, "at_risk_since": None}
-        return {}
-    if status in UNSUCCESSFUL_STATUSES or status == "charged_back":
-        return {
-            "failed_in_a_row": F("failed_in_a_row") + 1,
-            "at_risk_since": Case(
-                When(
-                    at_risk_since__isnull=True,
-                    failed_in_a_row__gte=AT_RISK_AFTER_FAILURES - 1,
-                    then=Value(timezone.now()),
-                ),
-                default=F("at_risk_since"),
-            ),
-        }
-    return {}
-
-
 # --- Pausing -----------------------------------------------------------------------------
 # Mollie has no pause. A pause cancels the Mollie subscription that charges now (so nothing is
 # charged during the pause) and makes a new one on the same mandate whose first charge is the
@@ -334,16 +231,15 @@ def subscription_pause(*, subscription: Subscription, months: int) -> Subscripti
         raise ValueError(f"A pause lasts {PAUSE_MONTHS} months, not {months}.")
     with gift_change(subscription, Kind.PAUSE) as claim:
         gift = claim.subscription
-        if gift.paused_until is not None:
-            raise GiftNotChangeable(_("This gift is paused already."))
-        if gift.status != SubscriptionStatus.ACTIVE:
-            raise GiftNotChangeable(_("Only a running gift can be paused."))
-        resume_on = gift.next_payment_date or timezone.localdate()
-        for _skipped in range(months):  # the gift's own day of the month, as Mollie counts it
-            resume_on = schedule_next(gift, resume_on)
+        resume_on = schedule.pause_end(
+            gift.next_payment_date or timezone.localdate(),
+            anchor=gift.start_date,
+            months=gift.months,
+            skipped=months,
+        )
         claim.record(mollie_id=gift.mollie_id, resume_on=resume_on.isoformat())
         data = gateway.subscription_cancel(customer_id=gift.customer_id, mollie_id=gift.mollie_id)
-        with locked(gift.pk) as gift:
+        with locked(Subscription, gift.pk) as gift:
             subscription_apply_mollie(gift, data, replaced=True)
             gift.paused_until = resume_on
             gift.notice_due = True  # the first charge after a pause is announced
@@ -363,6 +259,8 @@ def subscription_resume_schedule(*, subscription: Subscription, wait: float = 0)
     Idempotent: a gift whose new subscription exists already is returned as it is.
     """
     with gift_change(subscription, Kind.SCHEDULE, wait=wait) as claim:
+        if claim.unchanged:
+            return claim.subscription
         return _resume_schedule(claim.subscription)
 
 
@@ -370,11 +268,11 @@ def _resume_schedule(gift: Subscription) -> Subscription:
     """The Mollie subscription that resumes a paused gift whose old one is canceled, on the
     gift's own mandate. The caller holds the gift's claim."""
     gift.refresh_from_db()
-    if gift.paused_until is None or gift.status != SubscriptionStatus.CANCELED:
+    if gift.phase != GiftPhase.PAUSED_UNSCHEDULED:
         return gift
     donation = gift.donation
     part = gift.former_mollie_ids.count() + 2
-    start = max(gift.paused_until, timezone.localdate() + timezone.timedelta(days=1))
+    start = max(gift.paused_until, schedule.tomorrow(timezone.localdate()))
     try:
         data = gateway.subscription_create(
             customer_id=gift.customer_id,
@@ -393,7 +291,7 @@ def _resume_schedule(gift: Subscription) -> Subscription:
         data = _subscription_find(gift.customer_id, donation, exclude=gift.mollie_id)
         if data is None:
             raise error from None
-    with locked(gift.pk) as gift:
+    with locked(Subscription, gift.pk) as gift:
         FormerMollieSubscription.objects.get_or_create(
             mollie_id=gift.mollie_id, defaults={"subscription": gift}
         )
@@ -410,16 +308,16 @@ def subscription_resume(*, subscription: Subscription) -> Subscription:
     """
     with gift_change(subscription, Kind.RESUME) as claim:
         gift = claim.subscription
-        if gift.paused_until is None:
+        if claim.unchanged:
             return gift
-        start = _next_regular_day(gift.paused_until)
+        start = schedule.next_regular_day(gift.paused_until, today=timezone.localdate())
         if start < gift.paused_until and gift.status == SubscriptionStatus.ACTIVE:
             data = gateway.subscription_update(
                 customer_id=gift.customer_id, mollie_id=gift.mollie_id, start_date=start
             )
-            with locked(gift.pk) as gift:
+            with locked(Subscription, gift.pk) as gift:
                 subscription_apply_mollie(gift, data)
-        with locked(gift.pk) as gift:
+        with locked(Subscription, gift.pk) as gift:
             gift.paused_until = start  # until the new Mollie subscription exists
             gift.notice_due = True
             gift.save(update_fields=["paused_until", "notice_due"])
@@ -429,7 +327,7 @@ def subscription_resume(*, subscription: Subscription) -> Subscription:
             # Stays paused until `start`; reconciliation makes the Mollie subscription.
             logger.warning("Resume of %s not scheduled yet; reconciliation will", gift.pk)
             return gift
-        with locked(gift.pk) as gift:
+        with locked(Subscription, gift.pk) as gift:
             gift.paused_until = None
             gift.save(update_fields=["paused_until"])
             gift_event_announce(GiftEvent.MONTHLY_RESUMED, subscription=gift)
@@ -443,34 +341,21 @@ def restart_claimed(gift: Subscription) -> Subscription:
     Reconciliation finishes it when Mollie cannot be reached for the second step. The caller
     holds the gift's claim."""
     gift.refresh_from_db()
-    if gift.status != SubscriptionStatus.SUSPENDED:
+    if gift.phase != GiftPhase.SUSPENDED:
         return gift
     data = _cancel_at_mollie(gift)
-    with locked(gift.pk) as gift:
+    with locked(Subscription, gift.pk) as gift:
         subscription_apply_mollie(gift, data, replaced=True)
-        gift.paused_until = _next_regular_day(gift.start_date)
+        gift.paused_until = schedule.next_regular_day(gift.start_date, today=timezone.localdate())
         gift.failed_in_a_row = 0
         gift.at_risk_since = None
         gift.notice_due = True
         gift.save(update_fields=["paused_until", "failed_in_a_row", "at_risk_since", "notice_due"])
     gift = _resume_schedule(gift)
-    with locked(gift.pk) as gift:
+    with locked(Subscription, gift.pk) as gift:
         gift.paused_until = None
         gift.save(update_fields=["paused_until"])
     return gift
-
-
-def _next_regular_day(anchor: date) -> date:
-    """The first day after today that falls on `anchor`'s day of the month (or the month's
-    last day, when it is shorter)."""
-    today = timezone.localdate()
-    month = date(today.year, today.month, 1)
-    while True:
-        last = calendar.monthrange(month.year, month.month)[1]
-        candidate = month.replace(day=min(anchor.day, last))
-        if candidate > today:
-            return candidate
-        month = add_months(month, 1)
 
 
 def subscription_mandate(gift: Subscription) -> str:
@@ -491,32 +376,3 @@ def subscription_mandate(gift: Subscription) -> str:
     if first is None:
         raise PaymentProviderRefused(f"Gift {gift.pk} has no paid first payment to charge from.")
     return _first_payment_mandate(first)
-
-
-# --- Telling the donor ahead of an unusual charge -------------------------------------------
-
-
-def pre_debit_notices_send() -> int:
-    """Announce CHARGE_UPCOMING for every gift whose next charge, due within
-    PRE_DEBIT_NOTICE_DAYS, differs from the usual one (higher, or the first after a pause or a
-    new payment method). Run by the reconciliation timer; each notice goes out once."""
-    today = timezone.localdate()
-    horizon = today + timezone.timedelta(days=settings.PRE_DEBIT_NOTICE_DAYS)
-    due = Subscription.objects.active().filter(
-        notice_due=True, next_payment_date__gte=today, next_payment_date__lte=horizon
-    )
-    sent = 0
-    for subscription_id in due.values_list("pk", flat=True):
-        with transaction.atomic():
-            subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
-            if not subscription.notice_due or subscription.next_payment_date is None:
-                continue
-            gift_event_announce(
-                GiftEvent.CHARGE_UPCOMING,
-                subscription=subscription,
-                charge_date=subscription.next_payment_date,
-            )
-            subscription.notice_due = False
-            subscription.save(update_fields=["notice_due"])
-            sent += 1
-    return sent

@@ -17,13 +17,15 @@ from ..models import (
     UNSUCCESSFUL_STATUSES,
     Donation,
     FormerMollieSubscription,
+    MandateChange,
     Payment,
     PaymentStatus,
     SequenceType,
     Subscription,
 )
+from .charges import CHARGED_BACK, subscription_charge_settled, subscription_charged
 from .mandates import mandate_change_follow
-from .subscriptions import subscription_charge_settled, subscription_charged, subscription_start
+from .subscriptions import subscription_start
 
 
 @dataclass
@@ -94,6 +96,23 @@ def payment_refresh(*, payment: Payment) -> Payment:
     ):
         return payment
     return payment_sync(mollie_id=payment.mollie_id).payment or payment
+
+
+def mandate_change_refresh(*, change: MandateChange) -> MandateChange:
+    """The donor back from the checkout of a payment-method check: ask Mollie how the check
+    stands (`payment_refresh`) and finish the change when it is paid.
+
+    Mollie's webhook may be doing the same at this moment, which is safe (the change is
+    finished once, as one change of the gift). Raises PaymentProviderError when Mollie cannot
+    be reached, GiftBusy when the gift is being changed; the change then stays as it was.
+    """
+    if change.status == MandateChange.Status.STARTED and change.payment is not None:
+        if change.payment.is_final:
+            mandate_change_follow(payment=change.payment)
+        else:
+            payment_refresh(payment=change.payment)
+    change.refresh_from_db()
+    return change
 
 
 def _payment_store(mollie_id: str, data: MolliePayment) -> tuple[Payment | None, bool, bool]:
@@ -182,7 +201,7 @@ def _payment_apply(payment: Payment, data: MolliePayment) -> bool:
         if payment.status != before[0] and payment.is_final:
             subscription_charge_settled(payment.subscription_id, status=payment.status)
         if payment.amount_charged_back > before[2]:
-            subscription_charge_settled(payment.subscription_id, status="charged_back")
+            subscription_charge_settled(payment.subscription_id, status=CHARGED_BACK)
     return before != (payment.status, payment.amount_refunded, payment.amount_charged_back)
 
 

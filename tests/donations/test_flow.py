@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from donations import gateway, services
 from donations.models import Donation, Payment, Subscription
+from donations.schedule import add_months
 from donations.services import sync
-from donations.services.common import add_months
 from supporters.models import Supporter
 
 from .conftest import (
@@ -299,12 +299,12 @@ def test_a_charge_adopted_by_a_concurrent_call_is_applied_once(mollie, monthly, 
     raced = []
 
     def other_call_adopts_first(data: dict):
-        raced.append(data["id"])
+        raced.append(data.id)
         sync._payment_adopt = real_adopt
 
         def other() -> None:
             try:
-                services.payment_sync(mollie_id=data["id"], data=data)
+                services.payment_sync(mollie_id=data.id, data=data)
             finally:
                 connection.close()
 

@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from core.models import EmailLog
 from donations import gateway, services
 from donations.models import MandateChange, Payment, Subscription
-from donations.services.subscriptions import subscription_charged
+from donations.services.charges import subscription_charged
 
 from ..donations.conftest import (  # noqa: F401 (mollie: a fixture)
     charges_settled,

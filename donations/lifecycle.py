@@ -1,0 +1,81 @@
+"""A regular gift's life as a state machine: the phase it is in, and which changes each phase
+accepts. No database and no Mollie here; `donations/services/changes.py` runs the changes.
+
+The phase (`Subscription.phase`) is read from the gift's row: Mollie's status of its current
+subscription, and whether the donor paused it.
+
+| phase | Mollie's subscription | paused | the donor sees |
+|---|---|---|---|
+| RUNNING | active | no | active (at risk after failed charges) |
+| WAITING | pending (no valid mandate yet) | no | active |
+| PAUSED | active or pending, first charge after the pause | yes | paused |
+| PAUSED_UNSCHEDULED | canceled; the one that resumes it is still to be made | yes | paused |
+| SUSPENDED | suspended (its mandate stopped working) | no | at risk |
+| STOPPED | canceled or completed | no | stopped |
+
+Each change (a `GiftChange.Kind`) accepts some phases, leaves the gift unchanged in others (a
+second stop, the end of a pause that is over already), and is refused with a reason in the
+rest. `TRANSITIONS` is the table; `docs/architecture.md` draws it.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import GiftChange, GiftPhase
+
+Kind = GiftChange.Kind
+Phase = GiftPhase
+
+ALL = frozenset(Phase)
+ALIVE = ALL - {Phase.STOPPED}
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change's phases: where it acts, where it leaves the gift as it is, and, anywhere else,
+    why not (a reason per phase, or the default one)."""
+
+    accepts: frozenset[Phase]
+    unchanged: frozenset[Phase] = frozenset()
+    refusal: str = ""
+    refusals: tuple[tuple[Phase, str], ...] = ()
+
+    def refusal_in(self, phase: Phase) -> str:
+        return str(dict(self.refusals).get(phase, self.refusal))
+
+
+STOPPED_REFUSAL = _("This gift has stopped.")
+
+TRANSITIONS: dict[str, Transition] = {
+    Kind.PAUSE: Transition(
+        accepts=frozenset({Phase.RUNNING}),
+        refusal=_("Only a running gift can be paused."),
+        refusals=(
+            (Phase.PAUSED, _("This gift is paused already.")),
+            (Phase.PAUSED_UNSCHEDULED, _("This gift is paused already.")),
+        ),
+    ),
+    Kind.RESUME: Transition(
+        accepts=frozenset({Phase.PAUSED, Phase.PAUSED_UNSCHEDULED}),
+        unchanged=ALL - {Phase.PAUSED, Phase.PAUSED_UNSCHEDULED},
+    ),
+    Kind.SCHEDULE: Transition(
+        accepts=frozenset({Phase.PAUSED_UNSCHEDULED}),
+        unchanged=ALL - {Phase.PAUSED_UNSCHEDULED},
+    ),
+    Kind.STOP: Transition(accepts=ALIVE, unchanged=frozenset({Phase.STOPPED})),
+    Kind.AMOUNT: Transition(
+        accepts=frozenset({Phase.RUNNING, Phase.WAITING, Phase.PAUSED, Phase.SUSPENDED}),
+        refusal=STOPPED_REFUSAL,
+        refusals=(
+            (
+                Phase.PAUSED_UNSCHEDULED,
+                _("This gift is paused; it can be changed again once it is scheduled to resume."),
+            ),
+        ),
+    ),
+    # A new mandate is taken in every phase; a stopped gift only gives back the check.
+    Kind.MANDATE: Transition(accepts=ALL),
+    Kind.COMPARE: Transition(accepts=ALL),
+}
