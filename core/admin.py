@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -121,7 +122,12 @@ class UserAdmin(NoEscalationMixin, TranslatedPermissionsMixin, auth_admin.UserAd
         editor = request.user
         if editor.is_superuser:
             return False
-        return obj.is_superuser or not holds_at_least(editor, obj.get_all_permissions())
+        # What the account would hold if it were active again (Django reports no permissions
+        # for an inactive account, whose password could still be set for later).
+        stored = Permission.objects.filter(Q(user=obj) | Q(group__user=obj))
+        return obj.is_superuser or not holds_at_least(
+            editor, _names(stored.select_related("content_type").distinct())
+        )
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -21,8 +21,26 @@ NAME_MAX_LENGTH = 100
 _NAME = re.compile(r"(?:[^\W\d_][\u0300-\u036f]*|[ '\u2019.\-])+")
 # A dot followed by two letters joins words the way a host name does ("evil.example").
 _DOTTED_WORDS = re.compile(r"\.[^\W\d_]{2}")
-# Letters that look like a dot, a comma or a colon (Lisu tone letters): "evil\ua4f8example".
-_PUNCTUATION_LOOKALIKES = frozenset(chr(c) for c in range(0xA4F8, 0xA500))
+# Letters that look like a dot, a comma or a colon: by their Unicode name (SINOLOGICAL DOT,
+# FINAL MIDDLE DOT, TRIANGULAR COLON, ...; not a letter WITH a dot, as in Ż or İ), and the
+# Lisu tone letters and the Korean araea, which look like one without saying so.
+_PUNCTUATION_WORDS = frozenset({"DOT", "COLON", "STOP", "COMMA", "PERIOD"})
+_PUNCTUATION_LOOKALIKES = frozenset([*(chr(c) for c in range(0xA4F8, 0xA500)), "\u318d"])
+
+
+def _looks_like_punctuation(char: str) -> bool:
+    if char.isascii():
+        return False
+    words = unicodedata.name(char, "").split()
+    return char in _PUNCTUATION_LOOKALIKES or (
+        "WITH" not in words and not _PUNCTUATION_WORDS.isdisjoint(words)
+    )
+
+
+def _without_accents(name: str) -> str:
+    """The letters without their accents ("c\u0300om" is "com"): a dot before an accented
+    letter still joins two words."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
 
 def person_name_clean(value: str) -> str:
@@ -40,9 +58,9 @@ def person_name_clean(value: str) -> str:
     if (
         not _NAME.fullmatch(name)
         or not _NAME.fullmatch(compatible)
-        or _DOTTED_WORDS.search(compatible)
+        or _DOTTED_WORDS.search(_without_accents(compatible))
         or any(unicodedata.category(c).startswith("N") for c in name)  # circled, Roman, ...
-        or _PUNCTUATION_LOOKALIKES.intersection(name)
+        or any(_looks_like_punctuation(c) for c in name)
         or not any(c.isalpha() for c in name)
     ):
         raise ValidationError(

@@ -83,7 +83,10 @@ class SupporterAdmin(admin.ModelAdmin):
     list_filter = ["language", "created_at"]
     search_fields = ["email", "name", "donations__mollie_customer_id"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at"]
+    # The address is how a supporter logs in: staff who could change it could give any
+    # donor's area to a mailbox of their choosing. The supporter changes it (with a code sent
+    # to the new address); staff do not. The other dates are facts, not settings.
+    readonly_fields = ["email", "created_at", "code_login_at", "first_gift_at"]
     inlines = [
         SupporterSubscriptionInline,
         SupporterAgreementInline,

@@ -12,6 +12,21 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# Mail services that ignore dots in the part before the @ (one mailbox, many spellings).
+DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def mailbox_of(email: str) -> str:
+    """The mailbox an address reaches, for counting what is sent to it: without a "+tag"
+    (most services deliver name+anything@ to name@) and, where the service ignores them,
+    without dots. Never stored, never used to send."""
+    local, _at, domain = normalise_email(email).rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS_DOMAINS:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
 class Supporter(models.Model):
     email = models.EmailField(_("email address"), max_length=254)
     name = models.CharField(_("name"), max_length=200, blank=True)

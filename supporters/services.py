@@ -29,7 +29,7 @@ from core.outbox import context_preparer
 
 from .emails import SUPPORTER_CONTEXT, email_change_email, login_code_email
 from .exceptions import LoginCodeLimitReached
-from .models import LoginCode, Supporter, normalise_email
+from .models import LoginCode, Supporter, mailbox_of, normalise_email
 
 
 def _window_seconds() -> int:
@@ -142,16 +142,22 @@ def login_code_request(*, email: str, language: str, client_key: str) -> None:
         key=client_key,
         limit=settings.LOGIN_CODE_CLIENT_LIMIT,
         window=_window_seconds(),
-    ) or not ratelimit.hit(
-        scope="login-code-address",
-        key=ratelimit.hash_key(email),
-        limit=settings.LOGIN_CODES_PER_ADDRESS,
-        window=_window_seconds(),
-    ):
+    ) or not _address_budget(email):
         raise LoginCodeLimitReached
     supporter = Supporter.objects.filter(email=email).first()
     if supporter is not None:
         login_code_email(supporter=supporter, language=language)
+
+
+def _address_budget(email: str) -> bool:
+    """Count a code sent to `email`'s mailbox (every spelling of it together); False once
+    LOGIN_CODES_PER_ADDRESS went there in the window."""
+    return ratelimit.hit(
+        scope="login-code-address",
+        key=ratelimit.hash_key(mailbox_of(email)),
+        limit=settings.LOGIN_CODES_PER_ADDRESS,
+        window=_window_seconds(),
+    )
 
 
 class CodeResult(enum.Enum):
@@ -255,17 +261,33 @@ def supporter_update_profile(*, supporter: Supporter, name: str, language: str) 
     return supporter
 
 
-def supporter_email_change_request(*, supporter: Supporter, new_email: str, language: str) -> None:
+EMAIL_CHANGES_PER_HOUR = 3
+
+
+def supporter_email_change_request(
+    *, supporter: Supporter, new_email: str, language: str, client_key: str
+) -> None:
     """Send a code to `new_email`; the address changes only once that code is entered.
 
-    Raises LoginCodeLimitReached when codes were requested too often for that address.
+    The new address is not proven (it is typed), so what reaches it is bounded: a few codes
+    per mailbox (however it is spelt), per supporter and per client, and the email does not
+    repeat the typed address. Raises LoginCodeLimitReached beyond that.
     """
     new_email = normalise_email(new_email)
-    if not ratelimit.hit(
-        scope="login-code-address",
-        key=ratelimit.hash_key(new_email),
-        limit=settings.LOGIN_CODES_PER_ADDRESS,
-        window=_window_seconds(),
+    if not (
+        ratelimit.hit(
+            scope="email-change-supporter",
+            key=ratelimit.hash_key(f"supporter:{supporter.pk}"),
+            limit=EMAIL_CHANGES_PER_HOUR,
+            window=3600,
+        )
+        and ratelimit.hit(
+            scope="login-code-client",
+            key=client_key,
+            limit=settings.LOGIN_CODE_CLIENT_LIMIT,
+            window=_window_seconds(),
+        )
+        and _address_budget(new_email)
     ):
         raise LoginCodeLimitReached
     email_change_email(supporter=supporter, new_email=new_email, language=language)

@@ -489,7 +489,10 @@ def email_change(request: HttpRequest) -> HttpResponse:
         return render(request, "supporters/profile.html", context, status=400)
     try:
         services.supporter_email_change_request(
-            supporter=supporter, new_email=form.cleaned_data["new_email"], language=get_language()
+            supporter=supporter,
+            new_email=form.cleaned_data["new_email"],
+            language=get_language(),
+            client_key=ratelimit.client_key(request),
         )
     except LoginCodeLimitReached:
         context["email_error"] = _("You asked for several codes in a short time. Please wait.")

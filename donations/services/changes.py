@@ -51,7 +51,14 @@ from ..exceptions import (
 )
 from ..gateway import MollieSubscription
 from ..lifecycle import TRANSITIONS
-from ..models import GiftChange, Subscription, SubscriptionStatus
+from ..models import (
+    ACTIVE_SUBSCRIPTION_STATUSES,
+    FormerMollieSubscription,
+    GiftChange,
+    GiftPhase,
+    Subscription,
+    SubscriptionStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +80,11 @@ class Claim:
         """Note what settling this change would need, before Mollie is called."""
         self.change.details = {**self.change.details, **details}
         GiftChange.objects.filter(pk=self.change.pk).update(details=self.change.details)
+
+    def unsettle(self, error: BaseException) -> None:
+        """The change happened, but a later step of it may or may not have happened at Mollie
+        (its answer was lost): leave it for the next change or reconciliation to settle."""
+        _finish(self.change, Status.UNSETTLED, error)
 
 
 @contextlib.contextmanager
@@ -222,7 +234,47 @@ def _settle(change: GiftChange) -> None:
             status=Status.DONE if happened else Status.FAILED, finished_at=timezone.now()
         )
     # A pause that happened goes on like one whose second step failed: reconciliation makes
-    # the Mollie subscription that resumes it (paused, and the old one canceled).
+    # the Mollie subscription that resumes it (paused, and the old one canceled), unless a
+    # lost answer made it already (below).
+    strays_resolve(gift)
+
+
+def take_up(gift: Subscription, data: MollieSubscription) -> Subscription:
+    """The gift goes on in the Mollie subscription `data` (its old one is remembered, so late
+    webhooks for its charges still find the gift). The caller holds the gift's claim."""
+    with locked(Subscription, gift.pk) as gift:
+        FormerMollieSubscription.objects.get_or_create(
+            mollie_id=gift.mollie_id, defaults={"subscription": gift}
+        )
+        gift.mollie_id = data.id
+        gift.save(update_fields=["mollie_id"])
+        subscription_apply_mollie(gift, data)
+    return gift
+
+
+def strays_resolve(gift: Subscription) -> int:
+    """Mollie subscriptions of this gift that charge, or will, and are not the gift's own: made
+    by a call whose answer was lost (the one that resumes a pause, say). A paused gift still
+    waiting for that one takes the first stray up; every other stray is canceled, so nothing
+    at Mollie charges what the site does not show. Returns how many were found. The caller
+    holds the gift's claim."""
+    found = 0
+    for stray in gateway.subscriptions_of_customer(gift.customer_id):
+        gift.refresh_from_db()
+        if (
+            stray.donation_id != gift.donation_id
+            or stray.id == gift.mollie_id
+            or stray.status not in ACTIVE_SUBSCRIPTION_STATUSES
+        ):
+            continue
+        found += 1
+        if gift.phase == GiftPhase.PAUSED_UNSCHEDULED:
+            take_up(gift, stray)
+            continue
+        with contextlib.suppress(PaymentProviderRefused):  # canceled meanwhile
+            gateway.subscription_cancel(customer_id=gift.customer_id, mollie_id=stray.id)
+        logger.warning("Canceled Mollie subscription %s of gift %s: not its own", stray.id, gift.pk)
+    return found
 
 
 def changes_settle(*, older_than: timedelta) -> tuple[int, list[str]]:

@@ -25,7 +25,7 @@ from ..models import (
     Subscription,
     SubscriptionStatus,
 )
-from .changes import changes_settle, gift_change, subscription_apply_mollie
+from .changes import changes_settle, gift_change, strays_resolve, subscription_apply_mollie
 from .charges import pre_debit_notices_send
 from .common import webhook_url
 from .mandates import mandate_change_follow, old_mandates_revoke
@@ -45,6 +45,7 @@ class ReconcileReport:
     mandates_revoked: int = 0
     notices_sent: int = 0
     changes_settled: int = 0
+    strays_resolved: int = 0
     errors: list[str] = field(default_factory=list)
 
     def count(self, result: SyncResult) -> None:
@@ -65,6 +66,7 @@ class ReconcileReport:
             "mandates_revoked",
             "notices_sent",
             "changes_settled",
+            "strays_resolved",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
@@ -91,6 +93,7 @@ def subscription_sync(*, subscription: Subscription, wait: float = 0) -> "Reconc
             subscription_apply_mollie(gift, data, replaced=gift.paused_until is not None)
             if before != (gift.status, gift.amount, gift.next_payment_date):
                 report.subscriptions_updated += 1
+        report.strays_resolved += strays_resolve(gift)
     known = dict(Payment.objects.filter(subscription=gift).values_list("mollie_id", "status"))
     for item in gateway.subscription_payments(
         customer_id=gift.customer_id, mollie_id=gift.mollie_id
@@ -180,6 +183,15 @@ def _recent_charges_adopt(report: ReconcileReport) -> None:
                     mollie_id__in={item.subscription_id for item in page}
                 ).values_list("mollie_id", flat=True)
             )
+            # Charges of a Mollie subscription we do not know, made for one of our gifts.
+            gifts = set(
+                Subscription.objects.filter(
+                    donation_id__in={i.donation_id for i in page if i.subscription_id}
+                ).values_list("donation_id", flat=True)
+            )
+            ours |= {
+                i.subscription_id for i in page if i.subscription_id and i.donation_id in gifts
+            }
             known = dict(
                 Payment.objects.filter(mollie_id__in=[item.id for item in page]).values_list(
                     "mollie_id", "status"

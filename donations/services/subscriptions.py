@@ -20,7 +20,6 @@ from ..gateway import MollieSubscription
 from ..models import (
     ACTIVE_SUBSCRIPTION_STATUSES,
     Donation,
-    FormerMollieSubscription,
     GiftChange,
     GiftPhase,
     Payment,
@@ -30,7 +29,7 @@ from ..models import (
     SubscriptionStatus,
     mollie_interval,
 )
-from .changes import gift_change, subscription_apply_mollie
+from .changes import gift_change, strays_resolve, subscription_apply_mollie, take_up
 from .common import webhook_url
 
 logger = logging.getLogger(__name__)
@@ -195,6 +194,7 @@ def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> S
             stopped = data is not None or was_paused
             if stopped and gift.status == SubscriptionStatus.CANCELED:
                 gift_event_announce(GiftEvent.MONTHLY_STOPPED, subscription=gift, notify=notify)
+        strays_resolve(gift)  # a stop ends everything at Mollie that could charge the gift
     return gift
 
 
@@ -247,8 +247,11 @@ def subscription_pause(*, subscription: Subscription, months: int) -> Subscripti
             gift_event_announce(GiftEvent.MONTHLY_PAUSED, subscription=gift)
         try:
             gift = _resume_schedule(gift)
-        except PaymentProviderError:
+        except PaymentProviderError as error:
+            # Paused all the same; whether Mollie made the subscription that resumes it is
+            # settled later (a lost answer may have made it).
             logger.warning("Resume of %s not scheduled yet; reconciliation will", gift.pk)
+            claim.unsettle(error)
     return gift
 
 
@@ -291,14 +294,7 @@ def _resume_schedule(gift: Subscription) -> Subscription:
         data = _subscription_find(gift.customer_id, donation, exclude=gift.mollie_id)
         if data is None:
             raise error from None
-    with locked(Subscription, gift.pk) as gift:
-        FormerMollieSubscription.objects.get_or_create(
-            mollie_id=gift.mollie_id, defaults={"subscription": gift}
-        )
-        gift.mollie_id = data.id
-        gift.save(update_fields=["mollie_id"])
-        subscription_apply_mollie(gift, data)
-    return gift
+    return take_up(gift, data)
 
 
 def subscription_resume(*, subscription: Subscription) -> Subscription:
@@ -323,9 +319,11 @@ def subscription_resume(*, subscription: Subscription) -> Subscription:
             gift.save(update_fields=["paused_until", "notice_due"])
         try:
             gift = _resume_schedule(gift)
-        except PaymentProviderError:
-            # Stays paused until `start`; reconciliation makes the Mollie subscription.
+        except PaymentProviderError as error:
+            # Stays paused until `start`; reconciliation makes the Mollie subscription (or
+            # finds the one a lost answer made).
             logger.warning("Resume of %s not scheduled yet; reconciliation will", gift.pk)
+            claim.unsettle(error)
             return gift
         with locked(Subscription, gift.pk) as gift:
             gift.paused_until = None

@@ -154,6 +154,13 @@ def _payment_adopt(data: MolliePayment) -> Payment | None:
             subscription = Subscription.objects.filter(
                 pk__in=former.values("subscription_id")
             ).first()
+        if subscription is None and data.donation_id is not None:
+            # A subscription of one of our gifts that we do not know (made by a call whose
+            # answer was lost): the charge is the gift's, and the gift is compared with Mollie
+            # first at reconciliation's next run, which takes the stray up or cancels it.
+            subscription = Subscription.objects.filter(donation_id=data.donation_id).first()
+            if subscription is not None:
+                Subscription.objects.filter(pk=subscription.pk).update(synced_at=None)
     elif data.donation_id is not None:
         donation = Donation.objects.filter(pk=data.donation_id).first()
     owner = subscription or donation

@@ -450,3 +450,47 @@ def test_looking_at_a_supporter_shows_only_what_the_account_may_read(
     assert "ann@example.org" in page
     assert "25.00" not in page and "25,00" not in page
     assert "Audit trail" not in page and "supporter:" not in page
+
+
+def test_an_account_that_may_edit_supporters_cannot_take_over_a_donors_area(
+    client,
+    mollie,  # noqa: F811
+    django_user_model,
+):
+    """Attacked again: with only "change supporter", staff set a donor's address to their own
+    mailbox and logged in to the donor's area with a code."""
+    donation, mollie_id = start(client, frequency="monthly", amount="10")
+    pay(client, mollie, donation, mollie_id)
+    supporter = donation.supporter
+    editor = _logged_in(
+        _staff(
+            django_user_model,
+            "suppedit",
+            "supporters.view_supporter",
+            "supporters.change_supporter",
+        )
+    )
+    page = editor.get(f"/admin/supporters/supporter/{supporter.pk}/change/").text
+    assert 'name="email"' not in page and 'name="code_login_at"' not in page
+    editor.post(
+        f"/admin/supporters/supporter/{supporter.pk}/change/",
+        {"email": "attacker@evil.example", "name": "Ann Example", "language": "en"},
+    )
+    supporter.refresh_from_db()
+    assert supporter.email == "ann@example.org"
+
+
+def test_an_inactive_account_keeps_what_it_holds_for_who_may_edit_users(
+    user_editor, django_user_model
+):
+    """Attacked again: Django reports no permissions for an inactive account, so an editor of
+    users could set the password of a former bookkeeper, to be used once it is reactivated."""
+    former = _staff(django_user_model, "formerfin", "donations.export_payments", is_active=False)
+    browser = _logged_in(user_editor)
+    answer = browser.post(
+        f"/admin/auth/user/{former.pk}/password/",
+        {"password1": "taken-over-123456", "password2": "taken-over-123456"},
+    )
+    assert answer.status_code == 403
+    former.refresh_from_db()
+    assert former.check_password(PASSWORD)

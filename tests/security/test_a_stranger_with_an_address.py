@@ -227,6 +227,11 @@ LINKS_AND_NUMBERS = [
     "Henry \u2167",  # a Roman numeral
     "evil\ua4f8example",  # a letter that looks like a dot
     "evil\uff0eexample",  # a fullwidth dot
+    "Visit evil\ua78fcom now",  # LATIN LETTER SINOLOGICAL DOT
+    "evil\u1427com",  # CANADIAN SYLLABICS FINAL MIDDLE DOT
+    "evil\u318dcom",  # HANGUL LETTER ARAEA
+    "evil\u02d1com",  # MODIFIER LETTER HALF TRIANGULAR COLON
+    "Jan evil.c\u0300om",  # a dot before a letter with a loose accent
 ]
 
 
@@ -254,6 +259,8 @@ def test_a_name_with_a_link_or_a_number_is_refused_and_nothing_is_sent(client, m
         "李小龍",
         "Nguyễn Văn An",
         "Zoe\u0308 Decomposed",
+        "\u017baneta Kowalska",  # a letter WITH a dot is a letter
+        "\u0130lker \u00d6zt\u00fcrk",
     ],
 )
 def test_names_in_any_script_are_welcome(client, mollie, name):  # noqa: F811
@@ -285,3 +292,30 @@ def test_every_gift_in_the_donors_name_has_its_own_customer(mollie):  # noqa: F8
     _b, second = regular_gift(mollie, email="ann@example.org", name="Ann", amount="15")
     assert first.customer_id != second.customer_id
     assert Subscription.objects.filter(supporter=first.supporter).count() == 2
+
+
+def test_a_supporter_cannot_mail_a_stranger_again_and_again_through_an_address_change(client):
+    """Attacked again: a supporter asked to move to victim+CALL-0900-...-{i}@ again and again;
+    each email reached the victim's mailbox and said the typed address in its text."""
+    mallory = make_supporter("mallory@example.org", "Mallory")
+    log_in(client, mallory)
+    mail.outbox.clear()
+    answers = [
+        client.post(
+            url("email_change"), {"new_email": f"victim+CALL-0900-1234567-now-{n}@example.org"}
+        ).status_code
+        for n in range(8)
+    ]
+    assert answers[:3] == [303, 303, 303] and set(answers[3:]) == {429}
+    assert len(mail.outbox) == 3
+    assert all("0900" not in m.body and "0900" not in m.alternatives[0][0] for m in mail.outbox)
+
+
+def test_every_spelling_of_one_mailbox_counts_as_that_mailbox():
+    from supporters.models import mailbox_of
+
+    assert mailbox_of("Victim+CALL-0900@Example.org") == "victim@example.org"
+    assert mailbox_of("v.i.c.tim+x@gmail.com") == mailbox_of("victim@googlemail.com").replace(
+        "googlemail", "gmail"
+    )
+    assert mailbox_of("jan.de.vries@example.org") == "jan.de.vries@example.org"

@@ -290,3 +290,56 @@ def test_any_two_actions_at_once_leave_site_and_mollie_agreeing(
         assert status in (200, 302, 303, 409, 503), (name, status)
     mollie.clear_faults()
     assert_site_and_mollie_agree(gift, mollie)
+
+
+# --- A Mollie subscription made by a call whose answer was lost -------------------------------
+
+
+def _running_at_mollie(sandbox, gift) -> list[str]:
+    with sandbox.store.lock:
+        return [
+            sid
+            for sid, sub in sandbox.store.subscriptions.items()
+            if (sub.get("metadata") or {}).get("donation_id") == gift.donation_id
+            and sub["status"] in RUNNING
+        ]
+
+
+def test_a_stop_after_a_pause_whose_answer_was_lost_stops_everything(mollie, donor):  # noqa: F811
+    """Attacked again: the subscription that resumes a pause was made at Mollie but its answer
+    was lost; the donor then stopped the gift, was told it had stopped, and Mollie went on
+    charging the new subscription, which the site did not know."""
+    first, _second, gift = donor
+    mollie.set_faults([{"pattern": "POST /v2/customers/*/subscriptions", "drop": 1}])
+    assert first.post(url("monthly_pause", gift=gift.pk), {"months": "1"}).status_code == 303
+    mollie.clear_faults()
+    assert len(_running_at_mollie(mollie, gift)) == 1  # made, though we never heard of it
+    assert first.post(url("monthly_stop", gift=gift.pk)).status_code == 303
+    assert _running_at_mollie(mollie, gift) == []
+    assert_site_and_mollie_agree(gift, mollie)
+    assert not gift.is_active
+
+
+def test_reconciliation_takes_up_the_subscription_a_lost_answer_made(mollie, donor):  # noqa: F811
+    first, _second, gift = donor
+    mollie.set_faults([{"pattern": "POST /v2/customers/*/subscriptions", "drop": 1}])
+    first.post(url("monthly_pause", gift=gift.pk), {"months": "1"})
+    mollie.clear_faults()
+    [made] = _running_at_mollie(mollie, gift)
+    report = services.payments_reconcile(older_than_minutes=0, workers=1)
+    assert report.errors == []
+    gift.refresh_from_db()
+    assert gift.mollie_id == made and gift.state == "paused"
+    assert _running_at_mollie(mollie, gift) == [made]  # taken up, not made a second time
+    assert_site_and_mollie_agree(gift, mollie)
+
+
+def test_a_charge_of_a_subscription_we_did_not_know_is_the_gifts(client, mollie, donor):  # noqa: F811
+    first, _second, gift = donor
+    mollie.set_faults([{"pattern": "POST /v2/customers/*/subscriptions", "drop": 1}])
+    first.post(url("monthly_pause", gift=gift.pk), {"months": "1"})
+    mollie.clear_faults()
+    [made] = _running_at_mollie(mollie, gift)
+    charge = mollie.charge_subscription(made)
+    assert webhook(client, charge["id"]).status_code == 200
+    assert Payment.objects.get(mollie_id=charge["id"]).subscription_id == gift.pk
