@@ -38,10 +38,11 @@ screenshots: $(INSTALLED)
 	$(BIN)/python -m pytest tests/browser/test_screenshots.py -m screenshots -q
 	@echo "Screenshots are in screenshots/"
 
-## lint: ruff's checks and formatting check
+## lint: ruff's checks and formatting check, and the dependency contracts between the apps
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## format: apply ruff's fixes and formatting
 format: $(INSTALLED)

@@ -88,9 +88,12 @@ def fill(rows: int = ROWS) -> None:
         # failed charges a later paid charge recovered.
         cursor.execute(
             """
-            UPDATE supporters_supporter s SET first_gift_at = CASE
+            INSERT INTO donations_donor (supporter_id, first_gift_at)
+            SELECT s.id, CASE
                 WHEN s.id % 10 = 0 THEN now() - (s.id % 330) * interval '1 day'
                 ELSE now() - interval '700 days' END
+            FROM supporters_supporter s
+            ON CONFLICT (supporter_id) DO NOTHING
             """
         )
         cursor.execute(

@@ -101,8 +101,9 @@ INSTALLED_APPS = [
     "core.apps.TaskQueueConfig",
     "core",
     "campaign",
-    "donations",
     "supporters",
+    "donations",
+    "supporter_area",
 ]
 
 MIDDLEWARE = [

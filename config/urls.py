@@ -40,7 +40,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include("donations.urls")),
-    path("supporters/", include("supporters.urls")),
+    path("supporters/", include("supporter_area.urls")),
     path("", include("campaign.urls")),
     prefix_default_language=True,
 )

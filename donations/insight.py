@@ -246,16 +246,16 @@ def retention(today: datetime.date) -> list[dict]:
     """Per cohort (the month of a supporter's first paid gift): how many supporters, and the
     share of them that gave again 1, 3 and 6 months later (percent; empty while that month has
     not come yet). One query over the gifts of the supporters whose first gift falls in the
-    last twelve months (`Supporter.first_gift_at`, indexed)."""
+    last twelve months (`Donor.first_gift_at`, indexed)."""
     periods = months(today)
     rows = (
         Payment.objects.paid()
         .filter(
-            supporter__first_gift_at__gte=periods[0][0],
+            supporter__donor__first_gift_at__gte=periods[0][0],
             paid_at__gte=periods[0][0],
         )
         .annotate(
-            cohort=_month_index("supporter__first_gift_at", periods),
+            cohort=_month_index("supporter__donor__first_gift_at", periods),
             month=_month_index("paid_at", periods),
         )
         .values("cohort", "month")

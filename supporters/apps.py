@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SupportersConfig(AppConfig):
+    """Who a supporter is: their address, name and language, login codes and the session."""
+
     name = "supporters"
     verbose_name = _("Supporters")
 
     def ready(self) -> None:
-        # Registering, not hiding a cycle: the email context preparer and the receivers of the
-        # donations app's gift events are connected when their modules are imported.
-        from . import receivers, services  # noqa: F401
+        # Registering: the login-code email's context preparer is connected on import.
+        from . import services  # noqa: F401

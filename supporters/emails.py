@@ -1,27 +1,22 @@
-"""The emails supporters get: login codes, their own changes, and what happens to their gifts.
-
-All go through the site's outbox (`core.outbox`): queued once per event in the caller's
-transaction, sent by the task worker after it commits. Each one carries the links into the
-supporter area, and a fresh login code where it invites the donor in; both are added at sending
-time by the `supporter` preparer (`supporters.services.supporter_email_context`), so a code
-never waits in the database.
+"""The emails of a supporter's identity: a login code, and the code that confirms a new
+address. Queued in the site's outbox (`core.outbox`); the code itself is made at sending time
+by the `login-code` preparer (`supporters.services.login_code_context`), so it never waits in
+the database. The emails about gifts are the supporter area's (`supporter_area.emails`).
 """
 
 import secrets
-from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
 from core.models import EmailLog
-from core.names import person_name_or_blank
-from core.outbox import email_deliver, email_queue
+from core.outbox import email_queue
 
 from .models import LoginCode, Supporter
 
-SUPPORTER_CONTEXT = "supporter"
+LOGIN_CODE_CONTEXT = "login-code"
 
 
-def supporter_email_queue(
+def identity_email_queue(
     *,
     supporter: Supporter,
     event_key: str,
@@ -45,14 +40,14 @@ def supporter_email_queue(
         subject=subject,
         context=context,
         recipient=supporter,
-        prepare=SUPPORTER_CONTEXT,
+        prepare=LOGIN_CODE_CONTEXT,
         deliver=deliver,
     )
 
 
 def login_code_email(*, supporter: Supporter, language: str) -> EmailLog | None:
     """Queue an email with a fresh login code (made when the email is sent, never stored)."""
-    return supporter_email_queue(
+    return identity_email_queue(
         event_key=f"login-code:{supporter.pk}:{secrets.token_hex(8)}",
         supporter=supporter,
         template="supporters/login_code",
@@ -64,7 +59,7 @@ def login_code_email(*, supporter: Supporter, language: str) -> EmailLog | None:
 
 def email_change_email(*, supporter: Supporter, new_email: str, language: str) -> EmailLog | None:
     """Queue an email to `new_email` with a code that confirms the change of address."""
-    return supporter_email_queue(
+    return identity_email_queue(
         event_key=f"email-change:{supporter.pk}:{secrets.token_hex(8)}",
         supporter=supporter,
         template="supporters/email_change",
@@ -72,160 +67,4 @@ def email_change_email(*, supporter: Supporter, new_email: str, language: str) -
         context={"login_code_purpose": LoginCode.Purpose.EMAIL_CHANGE, "new_email": new_email},
         language=language,
         to=new_email,
-    )
-
-
-def erasure_confirmation_send(*, supporter: Supporter) -> bool:
-    """Send, right now and not through the worker, the confirmation that data is being erased.
-
-    Sent before the address itself is erased, so it cannot wait for a later delivery.
-    """
-    log = supporter_email_queue(
-        event_key=f"erased:{supporter.pk}",
-        supporter=supporter,
-        template="supporters/erased",
-        subject=_("Your data has been erased"),
-        context={"name": person_name_or_blank(supporter.name)},
-        deliver=False,
-    )
-    return log is not None and email_deliver(log_id=log.pk)
-
-
-# --- What happened to a gift (sent by supporters.receivers on the donations app's events) ---
-# `gift` is the donations app's payment or subscription row; only its fields are read. The
-# event key is the kind and Mollie's id, so each email goes out once per payment or gift.
-
-
-def _about_gift(
-    kind: str, gift, *, subject: str, key: str = "", language: str | None = None, **context
-) -> None:
-    supporter_email_queue(
-        event_key=f"{kind}:{gift.mollie_id}{key}",
-        supporter=gift.supporter,
-        template="donations/" + kind.replace("-", "_"),
-        subject=subject,
-        context={
-            "name": person_name_or_blank(gift.supporter.name),
-            "amount": gift.amount,
-            **context,
-        },
-        language=language,
-    )
-
-
-def thanks_oneoff(*, payment) -> None:
-    _about_gift(
-        "thanks-oneoff",
-        payment,
-        subject=_("Thank you for your gift"),
-        login_code_purpose=LoginCode.Purpose.LOGIN,
-        language=payment.donation.language if payment.donation else None,
-    )
-
-
-def welcome_monthly(*, subscription) -> None:
-    _about_gift(
-        "welcome-monthly",
-        subscription,
-        subject=_("Welcome as a monthly supporter"),
-        day_of_month=subscription.start_date.day,
-        start_date=subscription.start_date,
-        login_code_purpose=LoginCode.Purpose.LOGIN,
-        language=subscription.donation.language,
-    )
-
-
-def charge_failed(*, payment) -> None:
-    _about_gift("charge-failed", payment, subject=_("Your monthly gift could not be collected"))
-
-
-def amount_changed(*, subscription, previous: Decimal) -> None:
-    _about_gift(
-        "amount-changed",
-        subscription,
-        subject=_("Your monthly gift has changed"),
-        # Each change is its own event: the time Mollie's answer was applied tells them apart.
-        key=f":{subscription.synced_at.isoformat()}",
-        previous=previous,
-        next_payment_date=subscription.next_payment_date,
-    )
-
-
-def monthly_stopped(*, subscription) -> None:
-    _about_gift("monthly-stopped", subscription, subject=_("Your monthly gift has stopped"))
-
-
-def charged_back(*, payment) -> None:
-    _about_gift(
-        "charged-back",
-        payment,
-        subject=_("Your bank has reversed a gift"),
-        key=f":{payment.amount_charged_back}",
-        amount_charged_back=payment.amount_charged_back,
-    )
-
-
-def monthly_paused(*, subscription) -> None:
-    _about_gift(
-        "monthly-paused",
-        subscription,
-        subject=_("Your gift is paused"),
-        key=f":{subscription.paused_until.isoformat()}",
-        paused_until=subscription.paused_until,
-    )
-
-
-def monthly_resumed(*, subscription) -> None:
-    _about_gift(
-        "monthly-resumed",
-        subscription,
-        subject=_("Your gift continues"),
-        key=f":{subscription.next_payment_date}",
-        next_payment_date=subscription.next_payment_date,
-    )
-
-
-def monthly_suspended(*, subscription) -> None:
-    _about_gift(
-        "monthly-suspended",
-        subscription,
-        subject=_("Your gift needs a new payment method"),
-        key=f":{subscription.synced_at.isoformat()}",
-    )
-
-
-def payment_method_changed(*, subscription) -> None:
-    _about_gift(
-        "payment-method-changed",
-        subscription,
-        subject=_("Your new payment method is set"),
-        key=f":{subscription.synced_at.isoformat()}",
-        next_payment_date=subscription.next_payment_date,
-    )
-
-
-def charge_upcoming(*, subscription, charge_date) -> None:
-    _about_gift(
-        "charge-upcoming",
-        subscription,
-        subject=_("Your next gift is collected soon"),
-        key=f":{charge_date.isoformat()}",
-        charge_date=charge_date,
-    )
-
-
-def agreement_signed(*, agreement) -> None:
-    supporter_email_queue(
-        event_key=f"agreement-signed:{agreement.transaction_number}",
-        supporter=agreement.supporter,
-        template="donations/agreement_signed",
-        subject=_("Your periodic gift agreement"),
-        context={
-            "name": person_name_or_blank(agreement.supporter.name),
-            "number": agreement.transaction_number,
-            "yearly_amount": agreement.yearly_amount,
-            "years": agreement.years,
-            "start_date": agreement.start_date,
-            "rsin": agreement.organisation_rsin,
-        },
     )

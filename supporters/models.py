@@ -41,9 +41,6 @@ class Supporter(models.Model):
     # When the supporter last proved their address with a code. Part of the key of every
     # limited session (see supporters/auth.py), so a code login ends all of those.
     code_login_at = models.DateTimeField(_("last login with a code"), null=True, blank=True)
-    # When their first gift was paid: the cohort they belong to in the retention figures.
-    # Written by the donations app's services only (when a first or one-off payment is paid).
-    first_gift_at = models.DateTimeField(_("first gift"), null=True, blank=True, db_index=True)
     # The emails sent to this supporter, from the site's outbox (`EmailLog.objects.filter(
     # supporter=...)` works through `related_query_name`).
     emails = GenericRelation(

@@ -16,7 +16,6 @@ status, redirect and (with the views' minimum answer time) by time.
 import enum
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,7 +26,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from core import ratelimit
 from core.outbox import context_preparer
 
-from .emails import SUPPORTER_CONTEXT, email_change_email, login_code_email
+from .emails import LOGIN_CODE_CONTEXT, email_change_email, login_code_email
 from .exceptions import LoginCodeLimitReached
 from .models import LoginCode, Supporter, mailbox_of, normalise_email
 
@@ -107,27 +106,21 @@ def login_code_issue(
     return code
 
 
-@context_preparer(SUPPORTER_CONTEXT)
-def supporter_email_context(*, recipient: Supporter | None, context: dict) -> dict:
-    """What every supporter email gets at sending time: the links into the area and, when it
-    asks for one (`login_code_purpose`), a login code made now."""
-    base = settings.PUBLIC_BASE_URL
-    login = base + reverse("supporters:login")
-    method = urlencode({"next": reverse("supporters:payment_method")})
-    extra = {
-        "supporter_area_url": base + reverse("supporters:home"),
-        "login_code_url": base + reverse("supporters:login_code"),
-        # After a login code, straight to "a new payment method" (the login keeps `next`).
-        "payment_method_url": f"{login}?{method}",
-    }
-    if context.get("login_code_purpose") and recipient is not None:
-        extra["code"] = login_code_issue(
+@context_preparer(LOGIN_CODE_CONTEXT)
+def login_code_context(*, recipient: Supporter | None, context: dict) -> dict:
+    """What an email that asks for a login code (`login_code_purpose` in its context) gets at
+    sending time: the code, made now, how long it works and where to enter it."""
+    if not context.get("login_code_purpose") or recipient is None:
+        return {}
+    return {
+        "code": login_code_issue(
             supporter=recipient,
             purpose=context["login_code_purpose"],
             new_email=context.get("new_email", ""),
-        )
-        extra["code_minutes"] = settings.LOGIN_CODE_VALID_MINUTES
-    return extra
+        ),
+        "code_minutes": settings.LOGIN_CODE_VALID_MINUTES,
+        "login_code_url": settings.PUBLIC_BASE_URL + reverse("supporters:login_code"),
+    }
 
 
 def login_code_request(*, email: str, language: str, client_key: str) -> None:
@@ -317,3 +310,16 @@ def supporter_email_change_confirm(
         supporter.refresh_from_db()
         return CodeCheck(CodeResult.WRONG)
     return check
+
+
+def supporter_forget(*, supporter: Supporter) -> None:
+    """Erase who `supporter` is: their address (an anonymous placeholder stays, so the gifts
+    that are kept still have a giver), name, codes, and the addresses of the emails they got.
+    Run inside the erasure's transaction, after their gifts are stopped and anonymised."""
+    supporter.emails.update(
+        to="", subject="", error="", context={}, recipient_type=None, recipient_id=None
+    )
+    LoginCode.objects.filter(supporter=supporter).delete()
+    supporter.email = f"erased-{supporter.pk}@erased.invalid"
+    supporter.name = ""
+    supporter.save(update_fields=["email", "name"])

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from core import ratelimit
 from core.db import row_by
-from supporters.models import Supporter
 
 from .. import gateway
 from ..events import GiftEvent, gift_event_announce
@@ -16,6 +15,7 @@ from ..gateway import MolliePayment
 from ..models import (
     UNSUCCESSFUL_STATUSES,
     Donation,
+    Donor,
     FormerMollieSubscription,
     MandateChange,
     Payment,
@@ -243,6 +243,8 @@ def _events_announce(payment: Payment, events: list[GiftEvent]) -> None:
         gift_event_announce(event, payment=payment)
     first_gift = not payment.is_recurring and not payment.is_verification
     if first_gift and GiftEvent.PAYMENT_PAID in events:
-        Supporter.objects.filter(pk=payment.supporter_id, first_gift_at__isnull=True).update(
-            first_gift_at=payment.paid_at
+        # Only a supporter's first: a donor record that exists already is left as it is.
+        Donor.objects.bulk_create(
+            [Donor(supporter_id=payment.supporter_id, first_gift_at=payment.paid_at)],
+            ignore_conflicts=True,
         )

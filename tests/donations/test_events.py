@@ -10,8 +10,8 @@ from core.models import EmailLog
 from donations import services
 from donations.events import GiftEvent, gift_event
 from donations.models import NET_AMOUNT, Payment, Subscription
+from supporter_area.receivers import gift_emails
 from supporters.models import Supporter
-from supporters.receivers import gift_emails
 
 from .conftest import charge_settled, pay, start, webhook
 from .factories import make_payment

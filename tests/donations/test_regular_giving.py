@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations import insight
-from donations.models import Donation, Payment, Subscription
+from donations.models import Donation, Donor, Payment, Subscription
 from supporters.models import Supporter
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,7 +78,7 @@ def history():
     # checks that they do): each supporter's first gift, and the failed charges recovered.
     for supporter in Supporter.objects.all():
         first = supporter.payments.filter(status="paid").order_by("paid_at").first()
-        Supporter.objects.filter(pk=supporter.pk).update(first_gift_at=first.paid_at)
+        Donor.objects.create(supporter=supporter, first_gift_at=first.paid_at)
     Payment.objects.filter(subscription=ann, status="failed").update(recovered=True)
     return {"ann": ann, "bob": bob, "cas": cas}
 

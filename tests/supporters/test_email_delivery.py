@@ -19,7 +19,7 @@ from core import outbox
 from core.models import EmailLog
 from core.outbox import email_deliver, emails_requeue_stale, message_id
 from donations.services import webhook_path
-from supporters.emails import supporter_email_queue
+from supporter_area.emails import supporter_email_queue
 
 from ..donations.conftest import mollie, start  # noqa: F401 (fixture used by these tests)
 from .conftest import enter_code, last_code, make_supporter, request_code, url

@@ -59,7 +59,7 @@ def test_a_quarterly_gift_is_charged_every_three_months(client, mollie, settings
     assert gift.interval == "3 months" and gift.months == 3
     assert gift.start_date == datetime.date(2026, 9, 15)  # paid on 15 June
     gift.supporter.refresh_from_db()
-    assert gift.supporter.first_gift_at.date() == datetime.date(2026, 6, 15)  # its cohort
+    assert gift.supporter.donor.first_gift_at.date() == datetime.date(2026, 6, 15)  # its cohort
     assert mollie.store.subscriptions[gift.mollie_id]["interval"] == "3 months"
     assert gift.monthly_amount == Decimal("10.00")
 

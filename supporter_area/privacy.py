@@ -10,9 +10,10 @@ from django.db import transaction
 from core.export import export_time
 from donations import selectors as gifts
 from donations import services as gift_services
+from supporters.models import Supporter
+from supporters.services import supporter_forget
 
 from .emails import erasure_confirmation_send
-from .models import LoginCode, Supporter
 
 
 def supporter_export(*, supporter: Supporter) -> dict:
@@ -53,10 +54,4 @@ def supporter_erase(*, supporter: Supporter) -> None:
     erasure_confirmation_send(supporter=supporter)
     with transaction.atomic():
         gift_services.supporter_gifts_anonymise(supporter=supporter)
-        supporter.emails.update(
-            to="", subject="", error="", context={}, recipient_type=None, recipient_id=None
-        )
-        LoginCode.objects.filter(supporter=supporter).delete()
-        supporter.email = f"erased-{supporter.pk}@erased.invalid"
-        supporter.name = ""
-        supporter.save(update_fields=["email", "name"])
+        supporter_forget(supporter=supporter)

@@ -25,11 +25,11 @@ from core.http import cookie_free_post, no_faster_than, safe_next, see_other, wi
 from donations import selectors as gifts
 from donations import services as gift_services
 from donations.exceptions import GiftBusy, GiftError
+from donations.forms import AgreementForm, AmountForm, PauseForm
 from donations.http import PROVIDER_FAILED, provider_unavailable
 from donations.session import donations_started_here
-
-from . import services
-from .auth import (
+from supporters import services
+from supporters.auth import (
     supporter_login,
     supporter_login_limited,
     supporter_logout,
@@ -37,20 +37,12 @@ from .auth import (
     supporter_refresh_session,
     supporter_required,
 )
-from .exceptions import LoginCodeLimitReached
-from .forms import (
-    AgreementForm,
-    AmountForm,
-    CodeForm,
-    EmailChangeCodeForm,
-    EmailChangeForm,
-    EmailForm,
-    PauseForm,
-    ProfileForm,
-)
-from .models import normalise_email
+from supporters.exceptions import LoginCodeLimitReached
+from supporters.forms import CodeForm, EmailChangeCodeForm, EmailChangeForm, EmailForm, ProfileForm
+from supporters.models import normalise_email
+from supporters.services import CodeResult
+
 from .privacy import supporter_erase, supporter_export
-from .services import CodeResult
 
 LOGIN_EMAIL_KEY = "supporter_login_email"
 NEW_EMAIL_KEY = "supporter_new_email"

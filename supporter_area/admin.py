@@ -10,9 +10,8 @@ from core.admin import ReadOnlyInline
 from core.models import AuditEvent, EmailLog
 from donations import selectors as gifts
 from donations.models import Donation, Payment, PeriodicAgreement, Subscription
-
-from .emails import login_code_email
-from .models import Supporter
+from supporters.emails import login_code_email
+from supporters.models import Supporter
 
 
 class SupporterDonationInline(ReadOnlyInline, admin.TabularInline):
@@ -86,7 +85,7 @@ class SupporterAdmin(admin.ModelAdmin):
     # The address is how a supporter logs in: staff who could change it could give any
     # donor's area to a mailbox of their choosing. The supporter changes it (with a code sent
     # to the new address); staff do not. The other dates are facts, not settings.
-    readonly_fields = ["email", "created_at", "code_login_at", "first_gift_at"]
+    readonly_fields = ["email", "created_at", "code_login_at"]
     inlines = [
         SupporterSubscriptionInline,
         SupporterAgreementInline,
