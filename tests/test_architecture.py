@@ -14,6 +14,7 @@ APPS = ("core", "campaign", "supporters", "donations", "supporter_area")
 # The layers, lowest first: an app may refer to its own layer and the ones below.
 LAYERS = {"core": 0, "campaign": 1, "supporters": 1, "donations": 2, "supporter_area": 3}
 
+
 @dataclass(frozen=True)
 class Import:
     module: str  # the importing module
@@ -95,8 +96,7 @@ def test_the_rules_see_the_code():
     """A walker that found nothing would pass every rule below."""
     assert {"core.outbox", "donations.events", "supporter_area.receivers"} <= set(MODULES)
     assert any(
-        i.module == "supporter_area.receivers" and i.target == "donations.events"
-        for i in IMPORTS
+        i.module == "supporter_area.receivers" and i.target == "donations.events" for i in IMPORTS
     )
     assert len(IMPORTS) > 200
 
