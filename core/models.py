@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .actions import action_choices
+
 
 class RateLimitCounter(models.Model):
     """One rate-limit window: how often `key` was counted since the window opened.
@@ -44,28 +46,13 @@ class AuditEvent(models.Model):
 
     Holds no personal data (no names, no addresses, no raw IP addresses: `address_hash` is a
     keyed hash), so it is kept whole when a supporter is erased; `supporter_id` then points at
-    the anonymised row. Written through `core.audit.audit_record`.
+    the anonymised row. Written by the write services through `core.audit.audit_record`.
     """
 
     class Actor(models.TextChoices):
         STAFF = "staff", _("staff")
         SUPPORTER = "supporter", _("supporter")
         SYSTEM = "system", _("system")
-
-    class Action(models.TextChoices):
-        PAYMENT_REFUND = "payment.refund", _("payment refunded")
-        SUBSCRIPTION_CANCEL = "subscription.cancel", _("monthly gift stopped")
-        SUBSCRIPTION_AMOUNT = "subscription.amount", _("monthly amount changed")
-        SUBSCRIPTION_PAUSE = "subscription.pause", _("gift paused")
-        SUBSCRIPTION_RESUME = "subscription.resume", _("gift resumed")
-        SUBSCRIPTION_METHOD = "subscription.method", _("payment method change started")
-        AGREEMENT_SIGN = "agreement.sign", _("periodic gift agreement signed")
-        SUPPORTER_LOGIN = "supporter.login", _("logged in with a code")
-        SUPPORTER_LOGIN_LIMITED = "supporter.login_limited", _("entered after a gift (limited)")
-        SUPPORTER_PROFILE = "supporter.profile", _("details changed")
-        SUPPORTER_EMAIL = "supporter.email", _("email address changed")
-        SUPPORTER_EXPORT = "supporter.export", _("data exported")
-        SUPPORTER_ERASE = "supporter.erase", _("erased")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor_kind = models.CharField(_("who"), max_length=10, choices=Actor.choices)
@@ -78,7 +65,8 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     actor_label = models.CharField(_("actor"), max_length=160)
-    action = models.CharField(_("what"), max_length=40, choices=Action.choices, db_index=True)
+    # Each app registers its actions' names (`core.actions`).
+    action = models.CharField(_("what"), max_length=40, choices=action_choices, db_index=True)
     subject_type = models.CharField(_("object type"), max_length=40)
     subject_id = models.CharField(_("object"), max_length=64, db_index=True)
     supporter_id = models.BigIntegerField(_("supporter id"), null=True, blank=True, db_index=True)

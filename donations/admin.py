@@ -9,8 +9,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.actors import actor_of
 from core.admin import ReadOnlyInline
-from core.audit import Action, audit_record
 from core.money import parse_amount
 from core.spreadsheet import csv_lines
 
@@ -125,18 +125,12 @@ class PaymentAdmin(ReadOnlyAdmin):
                 )
                 return None
             done = 0
+            actor = actor_of(request)
             for payment in payments:
                 try:
-                    refunded = services.payment_refund(payment=payment, amount=amount)
+                    services.payment_refund(payment=payment, amount=amount, actor=actor)
                     done += 1
-                    _audit(
-                        request,
-                        Action.PAYMENT_REFUND,
-                        payment,
-                        amount=f"{amount:.2f}" if amount is not None else "all",
-                        refunded_now=f"{refunded.amount_refunded:.2f}",
-                    )
-                except PaymentProviderError as error:
+                except (PaymentProviderError, GiftError) as error:
                     self.message_user(request, f"{payment.mollie_id}: {error}", messages.ERROR)
             if done:
                 self.message_user(
@@ -154,18 +148,6 @@ class PaymentAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "donations/staff/refund_confirm.html", context)
-
-
-def _audit(request, action: str, obj: Payment | Subscription, **details) -> None:
-    """Record a staff member's change to a payment or monthly gift in the audit trail."""
-    audit_record(
-        request=request,
-        action=action,
-        subject_type=obj._meta.model_name,
-        subject_id=obj.mollie_id,
-        supporter_id=obj.supporter_id,
-        data=details,
-    )
 
 
 class GiftChangeInline(ReadOnlyInline, admin.TabularInline):
@@ -221,11 +203,11 @@ class SubscriptionAdmin(ReadOnlyAdmin):
             }
             return TemplateResponse(request, "donations/staff/cancel_confirm.html", context)
         stopped = 0
+        actor = actor_of(request)
         for subscription in queryset:
             try:
-                services.subscription_cancel(subscription=subscription)
+                services.subscription_cancel(subscription=subscription, actor=actor)
                 stopped += 1
-                _audit(request, Action.SUBSCRIPTION_CANCEL, subscription)
             except (PaymentProviderError, GiftError) as error:
                 self.message_user(request, f"{subscription.mollie_id}: {error}", messages.ERROR)
         if stopped:

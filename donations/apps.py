@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class DonationsConfig(AppConfig):
     name = "donations"
     verbose_name = _("Donations")
+
+    def ready(self) -> None:
+        # Registering: the names of the actions this app records in the audit trail.
+        from . import audit  # noqa: F401

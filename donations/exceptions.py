@@ -48,3 +48,7 @@ class GiftNotChangeable(GiftError):
 
 class GiftBusy(GiftError):
     """Another change to this gift is being made at this moment; try again shortly."""
+
+
+class RefundNotPossible(GiftError):
+    """The payment is not paid, or less is left of it than the refund asks for."""

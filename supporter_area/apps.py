@@ -12,4 +12,4 @@ class SupporterAreaConfig(AppConfig):
     def ready(self) -> None:
         # Registering, not hiding a cycle: the receivers of the donations app's gift events and
         # the email context preparer are connected when their modules are imported.
-        from . import emails, receivers  # noqa: F401
+        from . import audit, emails, receivers  # noqa: F401

@@ -7,17 +7,22 @@ app's, through its services.
 
 from django.db import transaction
 
+from core.actors import Actor
 from core.export import export_time
 from donations import selectors as gifts
 from donations import services as gift_services
+from supporters.audit import supporter_audit
 from supporters.models import Supporter
 from supporters.services import supporter_forget
 
+from . import audit
 from .emails import erasure_confirmation_send
 
 
-def supporter_export(*, supporter: Supporter) -> dict:
-    """Everything we hold about `supporter`, as plain data for a JSON download."""
+def supporter_export(*, supporter: Supporter, actor: Actor) -> dict:
+    """Everything we hold about `supporter`, as plain data for a JSON download; the export is
+    recorded in the audit trail as done by `actor`."""
+    supporter_audit(actor, audit.SUPPORTER_EXPORT, supporter.pk)
     return {
         "supporter": {
             "email": supporter.email,
@@ -40,7 +45,7 @@ def supporter_export(*, supporter: Supporter) -> dict:
     }
 
 
-def supporter_erase(*, supporter: Supporter) -> None:
+def supporter_erase(*, supporter: Supporter, actor: Actor) -> None:
     """Stop any monthly gift at Mollie, confirm by email, then anonymise the supporter.
 
     The Mollie customer is deleted too. Payments, donations and subscriptions are kept
@@ -50,8 +55,9 @@ def supporter_erase(*, supporter: Supporter) -> None:
     cannot be stopped; nothing is erased then, so the donor is never left paying without an
     account to stop it from.
     """
-    gift_services.supporter_gifts_stop(supporter=supporter)
+    gift_services.supporter_gifts_stop(supporter=supporter, actor=actor)
     erasure_confirmation_send(supporter=supporter)
     with transaction.atomic():
         gift_services.supporter_gifts_anonymise(supporter=supporter)
         supporter_forget(supporter=supporter)
+        supporter_audit(actor, audit.SUPPORTER_ERASE, supporter.pk)

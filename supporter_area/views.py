@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
-from core.audit import Action, audit_record
+from core.actors import actor_of
 from core.http import cookie_free_post, no_faster_than, safe_next, see_other, with_next
 from donations import selectors as gifts
 from donations import services as gift_services
@@ -108,23 +108,10 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return render(
             request, "supporters/login_code.html", context, status=CODE_STATUS[check.result]
         )
-    supporter_login(request, check.supporter)
-    _audit(request, Action.SUPPORTER_LOGIN)
-    return see_other(safe_next(request, reverse("supporters:home")))
-
-
-def _audit(request: HttpRequest, action: str, supporter=None, **details) -> None:
-    """Record a supporter's own change (or login) in the audit trail."""
-    supporter = supporter or request.supporter
-    audit_record(
-        request=request,
-        action=action,
-        subject_type="supporter",
-        subject_id=supporter.pk,
-        supporter_id=supporter.pk,
-        supporter_actor_id=supporter.pk,
-        data=details,
+    supporter_login(
+        request, check.supporter, actor=actor_of(request, supporter_id=check.supporter.pk)
     )
+    return see_other(safe_next(request, reverse("supporters:home")))
 
 
 @require_POST
@@ -142,8 +129,13 @@ def enter_after_gift(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     started_here = donations_started_here(request)
     if token in started_here and gifts.donation_is_paid(donation=donation):
-        supporter_login_limited(request, donation.supporter, started_here)
-        _audit(request, Action.SUPPORTER_LOGIN_LIMITED, donation.supporter, donation=donation.pk)
+        supporter_login_limited(
+            request,
+            donation.supporter,
+            started_here,
+            actor=actor_of(request, supporter_id=donation.supporter_id),
+            donation_id=donation.pk,
+        )
         request.session[LOGIN_EMAIL_KEY] = donation.supporter.email  # typed in this browser
         return see_other(reverse("supporters:home"))
     return see_other(reverse("supporters:login"))
@@ -240,11 +232,12 @@ PROVIDER_UNCERTAIN = gettext_lazy(
 )
 
 
-def _gift_change(request, template: str, context: dict, change, done: str) -> HttpResponse:
-    """Run `change()` (a donations service) and go to `done`; on failure the same page again
-    with what happened: a rule or a simultaneous change (409), or Mollie unreachable (503)."""
+def _attempt(request, template: str, context: dict, call, done: str = "") -> HttpResponse:
+    """Run `call()` (one donations service) and go to `done`, or return the response `call`
+    gives; on failure `template` again with what happened: a rule or a change of the gift at
+    the same moment (409), or Mollie unreachable (503)."""
     try:
-        change()
+        answer = call()
     except GiftBusy:
         return render(request, template, {**context, "general_error": GIFT_BUSY}, status=409)
     except GiftError as error:
@@ -253,7 +246,12 @@ def _gift_change(request, template: str, context: dict, change, done: str) -> Ht
         return provider_unavailable(
             request, template, context, error=error, message=PROVIDER_UNCERTAIN
         )
-    return see_other(done)
+    return answer if isinstance(answer, HttpResponse) else see_other(done)
+
+
+def _actor(request: HttpRequest):
+    """The supporter acting in their own area."""
+    return actor_of(request, supporter_id=request.supporter.pk)
 
 
 @with_regular_gift(gettext_lazy("Which gift do you want to change?"))
@@ -267,23 +265,15 @@ def monthly(request: HttpRequest, subscription) -> HttpResponse:
         return render(request, "supporters/monthly.html", context, status=400)
     if "confirm" not in request.POST:
         return render(request, "supporters/monthly_confirm.html", context)
-    previous, amount = subscription.amount, form.cleaned_data["amount"]
-    response = _gift_change(
+    return _attempt(
         request,
         "supporters/monthly.html",
         context,
-        lambda: gift_services.subscription_update_amount(subscription=subscription, amount=amount),
+        lambda: gift_services.subscription_update_amount(
+            subscription=subscription, amount=form.cleaned_data["amount"], actor=_actor(request)
+        ),
         reverse("supporters:home") + "?changed=amount",
     )
-    if response.status_code == 303:
-        _audit(
-            request,
-            Action.SUBSCRIPTION_AMOUNT,
-            subscription=subscription.mollie_id,
-            previous=f"{previous:.2f}",
-            amount=f"{amount:.2f}",
-        )
-    return response
 
 
 @with_regular_gift(gettext_lazy("Which gift do you want to stop?"))
@@ -291,16 +281,13 @@ def monthly_stop(request: HttpRequest, subscription) -> HttpResponse:
     context = {"subscription": subscription}
     if request.method != "POST":
         return render(request, "supporters/monthly_stop.html", context)
-    response = _gift_change(
+    return _attempt(
         request,
         "supporters/monthly_stop.html",
         context,
-        lambda: gift_services.subscription_cancel(subscription=subscription),
+        lambda: gift_services.subscription_cancel(subscription=subscription, actor=_actor(request)),
         reverse("supporters:home") + "?changed=stopped",
     )
-    if response.status_code == 303:
-        _audit(request, Action.SUBSCRIPTION_CANCEL, subscription=subscription.mollie_id)
-    return response
 
 
 @with_regular_gift(gettext_lazy("Which gift do you want to pause?"))
@@ -312,19 +299,15 @@ def monthly_pause(request: HttpRequest, subscription) -> HttpResponse:
         return render(request, "supporters/monthly_pause.html", context)
     if not form.is_valid():
         return render(request, "supporters/monthly_pause.html", context, status=400)
-    months = form.cleaned_data["months"]
-    response = _gift_change(
+    return _attempt(
         request,
         "supporters/monthly_pause.html",
         context,
-        lambda: gift_services.subscription_pause(subscription=subscription, months=months),
+        lambda: gift_services.subscription_pause(
+            subscription=subscription, months=form.cleaned_data["months"], actor=_actor(request)
+        ),
         reverse("supporters:home") + "?changed=paused",
     )
-    if response.status_code == 303:
-        _audit(
-            request, Action.SUBSCRIPTION_PAUSE, subscription=subscription.mollie_id, months=months
-        )
-    return response
 
 
 @with_regular_gift(gettext_lazy("Which gift do you want to take up again?"))
@@ -332,16 +315,13 @@ def monthly_resume(request: HttpRequest, subscription) -> HttpResponse:
     if request.method != "POST" or subscription.paused_until is None:
         return redirect("supporters:home")
     context = {"subscription": subscription, "form": PauseForm()}
-    response = _gift_change(
+    return _attempt(
         request,
         "supporters/monthly_pause.html",
         context,
-        lambda: gift_services.subscription_resume(subscription=subscription),
+        lambda: gift_services.subscription_resume(subscription=subscription, actor=_actor(request)),
         reverse("supporters:home") + "?changed=resumed",
     )
-    if response.status_code == 303:
-        _audit(request, Action.SUBSCRIPTION_RESUME, subscription=subscription.mollie_id)
-    return response
 
 
 @with_regular_gift(gettext_lazy("Which gift gets a new payment method?"))
@@ -355,18 +335,16 @@ def payment_method(request: HttpRequest, subscription) -> HttpResponse:
         path = reverse("supporters:payment_method_return", kwargs={"token": token})
         return settings.PUBLIC_BASE_URL + path
 
-    started = {}
-
-    def start() -> None:
-        started["change"], started["url"] = gift_services.mandate_change_start(
-            subscription=subscription, return_url=return_url, language=get_language()
+    def start() -> HttpResponse:
+        _change, checkout_url = gift_services.mandate_change_start(
+            subscription=subscription,
+            return_url=return_url,
+            language=get_language(),
+            actor=_actor(request),
         )
+        return see_other(checkout_url)
 
-    response = _gift_change(request, "supporters/payment_method.html", context, start, "")
-    if response.status_code != 303:
-        return response
-    _audit(request, Action.SUBSCRIPTION_METHOD, subscription=subscription.mollie_id)
-    return see_other(started["url"])
+    return _attempt(request, "supporters/payment_method.html", context, start)
 
 
 @never_cache
@@ -402,7 +380,8 @@ def agreement_new(request: HttpRequest, subscription) -> HttpResponse:
     if not form.is_valid():
         return render(request, "supporters/agreement_new.html", context, status=400)
     data = form.cleaned_data
-    try:
+
+    def sign() -> HttpResponse:
         agreement = gift_services.agreement_sign(
             subscription=subscription,
             years=data["years"],
@@ -410,16 +389,12 @@ def agreement_new(request: HttpRequest, subscription) -> HttpResponse:
             signed_name=data["signed_name"],
             signed_place=data["signed_place"],
             details={name: data.get(name) for name in gift_services.DONOR_FIELDS},
+            actor=_actor(request),
         )
-    except GiftError as error:
-        context["general_error"] = str(error)
-        return render(request, "supporters/agreement_new.html", context, status=409)
-    except PROVIDER_FAILED as error:
-        return provider_unavailable(request, "supporters/agreement_new.html", context, error=error)
-    _audit(request, Action.AGREEMENT_SIGN, agreement=agreement.transaction_number)
-    return see_other(
-        reverse("supporters:agreement", kwargs={"number": agreement.transaction_number})
-    )
+        number = agreement.transaction_number
+        return see_other(reverse("supporters:agreement", kwargs={"number": number}))
+
+    return _attempt(request, "supporters/agreement_new.html", context, sign)
 
 
 @never_cache
@@ -460,8 +435,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             supporter=supporter,
             name=form.cleaned_data["name"],
             language=form.cleaned_data["language"],
+            actor=_actor(request),
         )
-        _audit(request, Action.SUPPORTER_PROFILE, fields=["name", "language"])
         return see_other(reverse("supporters:profile") + "?saved=1")
     context["saved"] = request.GET.get("saved") == "1"
     return render(request, "supporters/profile.html", context)
@@ -515,6 +490,7 @@ def email_confirm(request: HttpRequest) -> HttpResponse:
         new_email=new_email,
         code=form.cleaned_data["code"],
         client_key=ratelimit.client_key(request),
+        actor=_actor(request),
     )
     if check.result is not CodeResult.OK:
         context["code_error"] = CODE_MESSAGES[check.result]
@@ -523,7 +499,6 @@ def email_confirm(request: HttpRequest) -> HttpResponse:
         )
     del request.session[NEW_EMAIL_KEY]
     supporter_refresh_session(request, request.supporter)
-    _audit(request, Action.SUPPORTER_EMAIL)
     return see_other(reverse("supporters:profile") + "?saved=1")
 
 
@@ -536,8 +511,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @never_cache
 @supporter_required
 def export(request: HttpRequest) -> HttpResponse:
-    data = supporter_export(supporter=request.supporter)
-    _audit(request, Action.SUPPORTER_EXPORT)
+    data = supporter_export(supporter=request.supporter, actor=_actor(request))
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
     )
@@ -549,16 +523,16 @@ def export(request: HttpRequest) -> HttpResponse:
 @supporter_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def erase(request: HttpRequest) -> HttpResponse:
+    context = {"supporter": request.supporter}
     if request.method != "POST":
-        return render(request, "supporters/erase.html", {"supporter": request.supporter})
-    try:
-        supporter_erase(supporter=request.supporter)
-    except PROVIDER_FAILED as error:
-        context = {"supporter": request.supporter}
-        return provider_unavailable(request, "supporters/erase.html", context, error=error)
-    _audit(request, Action.SUPPORTER_ERASE)
-    supporter_logout(request)
-    return see_other(reverse("supporters:erased"))
+        return render(request, "supporters/erase.html", context)
+
+    def erase_and_leave() -> HttpResponse:
+        supporter_erase(supporter=request.supporter, actor=_actor(request))
+        supporter_logout(request)
+        return see_other(reverse("supporters:erased"))
+
+    return _attempt(request, "supporters/erase.html", context, erase_and_leave)
 
 
 @never_cache

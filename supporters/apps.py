@@ -9,5 +9,6 @@ class SupportersConfig(AppConfig):
     verbose_name = _("Supporters")
 
     def ready(self) -> None:
-        # Registering: the login-code email's context preparer is connected on import.
-        from . import services  # noqa: F401
+        # Registering: the login-code email's context preparer and the names of the actions
+        # this app records in the audit trail.
+        from . import audit, services  # noqa: F401

@@ -21,6 +21,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect
@@ -29,6 +30,10 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.functional import SimpleLazyObject
 
+from core.actors import Actor
+
+from . import audit
+from .audit import supporter_audit
 from .models import Supporter
 
 SESSION_ID_KEY = "supporter_id"
@@ -62,14 +67,17 @@ def _hash_is_valid(stored: str, supporter: Supporter, *, limited: bool) -> bool:
     )
 
 
-def supporter_login(request: HttpRequest, supporter: Supporter) -> None:
-    """Open a proven session for `supporter`, who has just entered a login code.
+def supporter_login(request: HttpRequest, supporter: Supporter, *, actor: Actor) -> None:
+    """Open a proven session for `supporter`, who has just entered a login code, and record
+    the login in the audit trail as done by `actor`.
 
     A new session key and CSRF token (nothing set before login survives as a handle), and
     every limited session of this supporter, in any browser, ends.
     """
-    supporter.code_login_at = timezone.now()
-    supporter.save(update_fields=["code_login_at"])
+    with transaction.atomic():
+        supporter.code_login_at = timezone.now()
+        supporter.save(update_fields=["code_login_at"])
+        supporter_audit(actor, audit.SUPPORTER_LOGIN, supporter.pk)
     request.session.cycle_key()
     request.session.pop(SESSION_LIMITED_KEY, None)
     request.session[SESSION_ID_KEY] = supporter.pk
@@ -81,12 +89,19 @@ def supporter_login(request: HttpRequest, supporter: Supporter) -> None:
 
 
 def supporter_login_limited(
-    request: HttpRequest, supporter: Supporter, donation_tokens: list[str]
+    request: HttpRequest,
+    supporter: Supporter,
+    donation_tokens: list[str],
+    *,
+    actor: Actor,
+    donation_id: int,
 ) -> None:
-    """Open a limited session that shows `supporter`'s donations with `donation_tokens` only.
+    """Open a limited session that shows `supporter`'s donations with `donation_tokens` only
+    (the browser came in after its gift `donation_id`), recorded as done by `actor`.
 
     A browser that already holds a proven session of this supporter keeps it.
     """
+    supporter_audit(actor, audit.SUPPORTER_LOGIN_LIMITED, supporter.pk, donation=donation_id)
     if request.supporter and request.supporter.pk == supporter.pk:
         return
     request.session.cycle_key()

@@ -24,8 +24,11 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core import ratelimit
+from core.actors import Actor
 from core.outbox import context_preparer
 
+from . import audit
+from .audit import supporter_audit
 from .emails import LOGIN_CODE_CONTEXT, email_change_email, login_code_email
 from .exceptions import LoginCodeLimitReached
 from .models import LoginCode, Supporter, mailbox_of, normalise_email
@@ -247,10 +250,15 @@ def _wrong_tries_spent(attempts_key: str, client_key: str) -> bool:
 # --- Profile ------------------------------------------------------------------------------
 
 
-def supporter_update_profile(*, supporter: Supporter, name: str, language: str) -> Supporter:
-    supporter.name = name
-    supporter.language = language
-    supporter.save(update_fields=["name", "language"])
+def supporter_update_profile(
+    *, supporter: Supporter, name: str, language: str, actor: Actor
+) -> Supporter:
+    """The supporter's own name and language for emails, recorded as changed by `actor`."""
+    with transaction.atomic():
+        supporter.name = name
+        supporter.language = language
+        supporter.save(update_fields=["name", "language"])
+        supporter_audit(actor, audit.SUPPORTER_PROFILE, supporter.pk, fields=["name", "language"])
     return supporter
 
 
@@ -287,7 +295,7 @@ def supporter_email_change_request(
 
 
 def supporter_email_change_confirm(
-    *, supporter: Supporter, new_email: str, code: str, client_key: str
+    *, supporter: Supporter, new_email: str, code: str, client_key: str, actor: Actor
 ) -> CodeCheck:
     """Apply the new address when `code` is right. The result says what went wrong otherwise.
 
@@ -306,6 +314,7 @@ def supporter_email_change_confirm(
         with transaction.atomic():
             supporter.email = check.login_code.new_email
             supporter.save(update_fields=["email"])
+            supporter_audit(actor, audit.SUPPORTER_EMAIL, supporter.pk)
     except IntegrityError:
         supporter.refresh_from_db()
         return CodeCheck(CodeResult.WRONG)

@@ -6,7 +6,15 @@ happen under a row lock and only when the status really changes; each change is 
 stable idempotency keys so a retry never charges twice.
 """
 
-from ..exceptions import PaymentProviderError, PaymentProviderRefused, PaymentProviderUnavailable
+from ..exceptions import (
+    GiftBusy,
+    GiftError,
+    GiftNotChangeable,
+    PaymentProviderError,
+    PaymentProviderRefused,
+    PaymentProviderUnavailable,
+    RefundNotPossible,
+)
 from ..schedule import add_months
 from .agreements import DONOR_FIELDS, agreement_sign, agreement_yearly_amount
 from .changes import changes_settle
@@ -31,10 +39,14 @@ __all__ = [
     "DONOR_FIELDS",
     "PAUSE_MONTHS",
     "VERIFICATION_AMOUNT",
+    "GiftBusy",
+    "GiftError",
+    "GiftNotChangeable",
     "PaymentProviderError",
     "PaymentProviderRefused",
     "PaymentProviderUnavailable",
     "ReconcileReport",
+    "RefundNotPossible",
     "SyncResult",
     "add_months",
     "agreement_sign",

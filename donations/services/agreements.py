@@ -10,8 +10,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.actors import Actor
 from core.db import locked
 
+from .. import audit
+from ..audit import gift_audit
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import GiftNotChangeable
 from ..models import PeriodicAgreement, Subscription
@@ -44,6 +47,7 @@ def agreement_sign(
     signed_name: str,
     signed_place: str,
     details: dict,
+    actor: Actor,
 ) -> PeriodicAgreement:
     """Record the agreement the supporter signed for `subscription`, with its transaction
     number, and announce AGREEMENT_SIGNED (the supporter gets a copy).
@@ -82,6 +86,9 @@ def agreement_sign(
         agreement.transaction_number = f"PG-{agreement.signed_at:%Y}-{agreement.pk:05d}"
         agreement.save(update_fields=["transaction_number"])
         gift_event_announce(GiftEvent.AGREEMENT_SIGNED, agreement=agreement)
+        gift_audit(
+            actor, audit.AGREEMENT_SIGN, subscription, agreement=agreement.transaction_number
+        )
     return agreement
 
 

@@ -38,9 +38,11 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from core.actors import Actor
 from core.db import locked
 
-from .. import gateway
+from .. import audit, gateway
+from ..audit import gift_audit
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import (
     GiftBusy,
@@ -204,6 +206,8 @@ def _settle(change: GiftChange) -> None:
     with locked(Subscription, gift.pk) as gift:
         current = gift.mollie_id == mollie_id
         canceled = data.status == SubscriptionStatus.CANCELED
+        # Who asked for it: recorded in the audit trail once it turns out to have happened.
+        actor = Actor.from_json(change.details.get("actor"))
         if not current:
             happened = False  # the gift went on in another Mollie subscription meanwhile
         elif change.kind == Kind.STOP:
@@ -213,6 +217,7 @@ def _settle(change: GiftChange) -> None:
                 gift.paused_until = None
                 gift.save(update_fields=["paused_until"])
                 gift_event_announce(GiftEvent.MONTHLY_STOPPED, subscription=gift, notify=True)
+                gift_audit(actor, audit.SUBSCRIPTION_CANCEL, gift, subscription=mollie_id)
         elif change.kind == Kind.PAUSE and gift.paused_until is None:
             happened = canceled
             if canceled:
@@ -221,6 +226,7 @@ def _settle(change: GiftChange) -> None:
                 gift.notice_due = True
                 gift.save(update_fields=["paused_until", "notice_due"])
                 gift_event_announce(GiftEvent.MONTHLY_PAUSED, subscription=gift)
+                gift_audit(actor, audit.SUBSCRIPTION_PAUSE, gift, subscription=mollie_id)
         else:
             previous = gift.amount
             subscription_apply_mollie(gift, data, replaced=gift.paused_until is not None)
@@ -229,6 +235,14 @@ def _settle(change: GiftChange) -> None:
                 if gift.amount != previous:
                     gift_event_announce(
                         GiftEvent.MONTHLY_AMOUNT_CHANGED, subscription=gift, previous=previous
+                    )
+                    gift_audit(
+                        actor,
+                        audit.SUBSCRIPTION_AMOUNT,
+                        gift,
+                        subscription=mollie_id,
+                        previous=f"{previous:.2f}",
+                        amount=f"{gift.amount:.2f}",
                     )
         GiftChange.objects.filter(pk=change.pk).update(
             status=Status.DONE if happened else Status.FAILED, finished_at=timezone.now()

@@ -18,12 +18,15 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.actors import Actor
 from core.db import locked
 
-from .. import gateway
+from .. import audit, gateway
+from ..audit import gift_audit
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import GiftNotChangeable, PaymentProviderRefused
 from ..models import (
@@ -44,7 +47,7 @@ UNFINISHED = (PaymentStatus.OPEN, PaymentStatus.PENDING, PaymentStatus.AUTHORIZE
 
 
 def mandate_change_start(
-    *, subscription: Subscription, return_url: Callable[[str], str], language: str
+    *, subscription: Subscription, return_url: Callable[[str], str], language: str, actor: Actor
 ) -> tuple[MandateChange, str]:
     """Begin a payment-method change; return it and the Mollie checkout URL to send the donor.
 
@@ -79,18 +82,22 @@ def mandate_change_start(
     except Exception:
         MandateChange.objects.filter(pk=change.pk).update(status=MandateChange.Status.FAILED)
         raise
-    payment = Payment.objects.create(
-        mollie_id=data.id,
-        subscription=subscription,
-        supporter_id=subscription.supporter_id,
-        status=data.status,
-        sequence_type=SequenceType.FIRST,
-        amount=data.amount,
-        is_verification=True,
-        mollie_data=data.raw,
-        synced_at=timezone.now(),
-    )
-    MandateChange.objects.filter(pk=change.pk).update(payment=payment)
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            mollie_id=data.id,
+            subscription=subscription,
+            supporter_id=subscription.supporter_id,
+            status=data.status,
+            sequence_type=SequenceType.FIRST,
+            amount=data.amount,
+            is_verification=True,
+            mollie_data=data.raw,
+            synced_at=timezone.now(),
+        )
+        MandateChange.objects.filter(pk=change.pk).update(payment=payment)
+        gift_audit(
+            actor, audit.SUBSCRIPTION_METHOD, subscription, subscription=subscription.mollie_id
+        )
     change.payment = payment
     return change, data.checkout_url
 

@@ -2,6 +2,7 @@
 
 import contextlib
 
+from core.actors import Actor
 from supporters.models import Supporter
 
 from .. import gateway
@@ -10,7 +11,7 @@ from ..models import Donation, Payment, Subscription
 from .subscriptions import subscription_cancel
 
 
-def supporter_gifts_stop(*, supporter: Supporter) -> None:
+def supporter_gifts_stop(*, supporter: Supporter, actor: Actor) -> None:
     """Stop every running regular gift of `supporter` at Mollie, and delete the Mollie
     customers of their gifts (Mollie keeps their name and address too).
 
@@ -18,7 +19,7 @@ def supporter_gifts_stop(*, supporter: Supporter) -> None:
     anything, so the donor is never left paying without an account to stop it from.
     """
     for subscription in Subscription.objects.active().filter(supporter=supporter):
-        subscription_cancel(subscription=subscription, notify=False)
+        subscription_cancel(subscription=subscription, actor=actor, notify=False)
     for customer_id in _customers_of(supporter):
         with contextlib.suppress(PaymentNotFound):
             gateway.customer_delete(customer_id)

@@ -11,9 +11,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.actors import Actor
 from core.db import locked
 
-from .. import gateway, schedule
+from .. import audit, gateway, schedule
+from ..audit import gift_audit
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import PaymentProviderError, PaymentProviderRefused
 from ..gateway import MollieSubscription
@@ -143,7 +145,9 @@ def _subscription_find(
     return None
 
 
-def subscription_update_amount(*, subscription: Subscription, amount: Decimal) -> Subscription:
+def subscription_update_amount(
+    *, subscription: Subscription, amount: Decimal, actor: Actor
+) -> Subscription:
     """Change the amount of future charges at Mollie and locally; confirm by email.
 
     Raises GiftNotChangeable for a gift that is stopped (or paused and not yet rescheduled),
@@ -151,7 +155,7 @@ def subscription_update_amount(*, subscription: Subscription, amount: Decimal) -
     """
     with gift_change(subscription, Kind.AMOUNT) as claim:
         gift = claim.subscription
-        claim.record(amount=f"{amount:.2f}", mollie_id=gift.mollie_id)
+        claim.record(amount=f"{amount:.2f}", mollie_id=gift.mollie_id, actor=actor.as_json())
         data = gateway.subscription_update_amount(
             customer_id=gift.customer_id, mollie_id=gift.mollie_id, amount=amount
         )
@@ -165,10 +169,20 @@ def subscription_update_amount(*, subscription: Subscription, amount: Decimal) -
                 gift_event_announce(
                     GiftEvent.MONTHLY_AMOUNT_CHANGED, subscription=gift, previous=previous
                 )
+            gift_audit(
+                actor,
+                audit.SUBSCRIPTION_AMOUNT,
+                gift,
+                subscription=gift.mollie_id,
+                previous=f"{previous:.2f}",
+                amount=f"{amount:.2f}",
+            )
     return gift
 
 
-def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> Subscription:
+def subscription_cancel(
+    *, subscription: Subscription, actor: Actor, notify: bool = True
+) -> Subscription:
     """Stop a regular gift at Mollie and locally, and announce MONTHLY_STOPPED (once).
 
     Stopping an already stopped gift changes nothing; `notify=False` is passed on with the
@@ -181,8 +195,8 @@ def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> S
         if claim.unchanged:
             return gift
         data = None
+        claim.record(mollie_id=gift.mollie_id, actor=actor.as_json())
         if gift.phase != GiftPhase.PAUSED_UNSCHEDULED:  # else canceled at Mollie already
-            claim.record(mollie_id=gift.mollie_id)
             data = _cancel_at_mollie(gift)
         with locked(Subscription, gift.pk) as gift:
             was_paused = gift.paused_until is not None
@@ -194,6 +208,7 @@ def subscription_cancel(*, subscription: Subscription, notify: bool = True) -> S
             stopped = data is not None or was_paused
             if stopped and gift.status == SubscriptionStatus.CANCELED:
                 gift_event_announce(GiftEvent.MONTHLY_STOPPED, subscription=gift, notify=notify)
+                gift_audit(actor, audit.SUBSCRIPTION_CANCEL, gift, subscription=gift.mollie_id)
         strays_resolve(gift)  # a stop ends everything at Mollie that could charge the gift
     return gift
 
@@ -220,7 +235,7 @@ def _cancel_at_mollie(gift: Subscription) -> MollieSubscription:
 # stays paused with its old (canceled) subscription and reconciliation makes the new one.
 
 
-def subscription_pause(*, subscription: Subscription, months: int) -> Subscription:
+def subscription_pause(*, subscription: Subscription, months: int, actor: Actor) -> Subscription:
     """Pause a running gift for `months` (1, 2 or 3): the next `months` charges are skipped.
 
     Raises GiftNotChangeable for a gift that is not running or paused already, and
@@ -237,7 +252,9 @@ def subscription_pause(*, subscription: Subscription, months: int) -> Subscripti
             months=gift.months,
             skipped=months,
         )
-        claim.record(mollie_id=gift.mollie_id, resume_on=resume_on.isoformat())
+        claim.record(
+            mollie_id=gift.mollie_id, resume_on=resume_on.isoformat(), actor=actor.as_json()
+        )
         data = gateway.subscription_cancel(customer_id=gift.customer_id, mollie_id=gift.mollie_id)
         with locked(Subscription, gift.pk) as gift:
             subscription_apply_mollie(gift, data, replaced=True)
@@ -245,6 +262,9 @@ def subscription_pause(*, subscription: Subscription, months: int) -> Subscripti
             gift.notice_due = True  # the first charge after a pause is announced
             gift.save(update_fields=["paused_until", "notice_due"])
             gift_event_announce(GiftEvent.MONTHLY_PAUSED, subscription=gift)
+            gift_audit(
+                actor, audit.SUBSCRIPTION_PAUSE, gift, subscription=gift.mollie_id, months=months
+            )
         try:
             gift = _resume_schedule(gift)
         except PaymentProviderError as error:
@@ -297,7 +317,7 @@ def _resume_schedule(gift: Subscription) -> Subscription:
     return take_up(gift, data)
 
 
-def subscription_resume(*, subscription: Subscription) -> Subscription:
+def subscription_resume(*, subscription: Subscription, actor: Actor) -> Subscription:
     """End a pause early: the next charge is the gift's next regular day after today.
 
     A gift that is not paused is returned as it is.
@@ -317,6 +337,7 @@ def subscription_resume(*, subscription: Subscription) -> Subscription:
             gift.paused_until = start  # until the new Mollie subscription exists
             gift.notice_due = True
             gift.save(update_fields=["paused_until", "notice_due"])
+            gift_audit(actor, audit.SUBSCRIPTION_RESUME, gift, subscription=gift.mollie_id)
         try:
             gift = _resume_schedule(gift)
         except PaymentProviderError as error:

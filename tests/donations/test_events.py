@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
+from core.actors import Actor
 from core.models import EmailLog
 from donations import services
 from donations.events import GiftEvent, gift_event
@@ -17,6 +18,8 @@ from .conftest import charge_settled, pay, start, webhook
 from .factories import make_payment
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+SYSTEM = Actor.system()  # the services record who acts; here, nobody in particular
 
 
 @pytest.fixture
@@ -51,11 +54,14 @@ def test_a_monthly_gift_announces_each_step(client, mollie, announced):
     donation, mollie_id = start(client, frequency="monthly", amount="10")
     pay(client, mollie, donation, mollie_id, "paid")
     subscription = Subscription.objects.get(donation=donation)
-    services.subscription_update_amount(subscription=subscription, amount=Decimal("12.00"))
+    services.subscription_update_amount(
+        subscription=subscription, amount=Decimal("12.00"), actor=SYSTEM
+    )
     charge = charge_settled(mollie, subscription.mollie_id, "failed")
     webhook(client, charge["id"])
-    services.subscription_cancel(subscription=subscription)
-    services.subscription_cancel(subscription=subscription)  # already stopped: no news
+    services.subscription_cancel(subscription=subscription, actor=SYSTEM)
+    # Already stopped: no news.
+    services.subscription_cancel(subscription=subscription, actor=SYSTEM)
     events = [event for event, _, _ in announced]
     assert events == [
         GiftEvent.PAYMENT_PAID,  # the first payment

@@ -17,6 +17,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 
+from core.actors import Actor
 from donations import services
 from donations.exceptions import GiftBusy
 from donations.models import GiftChange, Payment, Subscription
@@ -27,6 +28,8 @@ from ..supporters.conftest import log_in, url
 from .conftest import regular_gift
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("on_postgres")]
+
+SYSTEM = Actor.system()  # the services record who acts; here, nobody in particular
 
 RUNNING = ("active", "pending", "suspended")
 # Each Mollie call takes a little while, as over the internet: the actions really overlap.
@@ -196,9 +199,9 @@ def test_a_change_whose_process_died_is_settled_when_it_is_stale(
     GiftChange.objects.create(subscription=gift, kind="amount", details={"amount": "10.00"})
     settings.GIFT_CHANGE_WAIT_SECONDS = 0.2
     with pytest.raises(GiftBusy):  # still in progress, as far as anyone can tell
-        services.subscription_cancel(subscription=gift)
+        services.subscription_cancel(subscription=gift, actor=SYSTEM)
     fixed_clock.shift(settings.GIFT_CHANGE_STALE_SECONDS + 1)
-    services.subscription_cancel(subscription=gift)
+    services.subscription_cancel(subscription=gift, actor=SYSTEM)
     assert_site_and_mollie_agree(gift, mollie)
     assert not gift.is_active
 
@@ -278,7 +281,7 @@ def test_any_two_actions_at_once_leave_site_and_mollie_agreeing(
     if "method" in (one, other):
         prepared["check"] = _method_ready(mollie, browser, gift)
     if "resume" in (one, other):
-        services.subscription_pause(subscription=gift, months=1)
+        services.subscription_pause(subscription=gift, months=1, actor=SYSTEM)
     mollie.set_faults([MOLLIE_LATENCY])
     results = at_the_same_moment(
         _action(one, mollie, browser, gift, staff, prepared),
