@@ -139,7 +139,30 @@ class UserAdmin(NoEscalationMixin, TranslatedPermissionsMixin, auth_admin.UserAd
         return fields
 
 
-class ReadOnlyInline:
+class NeverAdded:
+    """Rows the site writes itself: nobody adds one in the admin."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(NeverAdded, admin.ModelAdmin):
+    """Rows that record what happened (at Mollie, in the audit trail): staff look, and act
+    through the actions a page offers, but never add, edit or delete one."""
+
+    changeable = True  # False: the change page too is for looking only
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.changeable and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+
+class ReadOnlyInline(NeverAdded):
     """Mixin for an inline that lists related rows: each links to its own page, none is edited
     or added here."""
 
@@ -147,30 +170,18 @@ class ReadOnlyInline:
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_label", "action", "subject_type", "subject_id", "supporter_id"]
     list_filter = ["action", "actor_kind", "at"]
     search_fields = ["subject_id", "actor_label", "=supporter_id"]
     date_hierarchy = "at"
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    changeable = False
 
 
 @admin.register(EmailLog)
-class EmailLogAdmin(admin.ModelAdmin):
+class EmailLogAdmin(NeverAdded, admin.ModelAdmin):
     list_display = ["created_at", "kind", "to", "subject", "status", "sent_at"]
     list_filter = ["status", "kind", "created_at"]
     search_fields = ["to", "event_key", "subject"]
@@ -189,9 +200,6 @@ class EmailLogAdmin(admin.ModelAdmin):
         "error",
     ]
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 # django-otp's own admin pages show the authenticator's secret key, let staff add a device with a
 # key of their choosing, and label everything in English. Staff need less: see whose second
@@ -202,7 +210,7 @@ admin.site.unregister(StaticDevice)
 
 
 @admin.register(AuthenticatorApp, RecoveryCodeSet)
-class SecondFactorAdmin(admin.ModelAdmin):
+class SecondFactorAdmin(NeverAdded, admin.ModelAdmin):
     list_display = ["owner", "device_name", "added", "last_used", "ready"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
@@ -227,9 +235,6 @@ class SecondFactorAdmin(admin.ModelAdmin):
     @admin.display(description=_("set up"), boolean=True)
     def ready(self, device) -> bool:
         return device.confirmed
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -1,13 +1,21 @@
-"""Two statements for hot paths, with their SQL built once per process instead of per call.
+"""Row-level helpers for the services: the one way to lock a row and change it (`locked`), and
+two statements for the webhook's hot path with their SQL built once per process instead of per
+call (`row_by`, `update_where`).
 
-The ORM compiles every query anew. For a lookup by one column that costs several times the
-CPU the database needs to answer it (about 1 ms against 0.3 ms on the 2-core machine the
-benchmarks run on). The webhook for a monthly charge, which arrives thousands of times on the
-first of the month, makes two such statements besides its INSERT, and that compile is most of
-what it costs beyond the irreducible work (docs/benchmarks.md, R4).
+Why the two exist. The ORM compiles every query anew. For a lookup by one column that costs
+several times the CPU the database needs to answer it (about 1 ms against 0.3 ms on the 2-core
+machine the benchmarks run on). The webhook for a monthly charge, which arrives thousands of
+times on the first of the month, makes two such statements besides its INSERT, and that
+compile is most of what it costs beyond the irreducible work: without them the site's CPU per
+webhook is about 1.6 times the reference's (docs/benchmarks.md, R4), with them about 1.25,
+within the target of 1.3.
 
-Both helpers take their SQL from the models' metadata and the ORM's own compiler, so they follow
-the models and the database backend; the tests hold them to the same results as the ORM.
+What they lean on. `row_by` compiles its SELECT with the ORM's own compiler and keeps it:
+`Query.get_compiler`, `SQLCompiler.as_sql`, `.select`, `.get_converters` and
+`.apply_converters`, and `Model.from_db`; `update_where` builds its UPDATE from the models'
+metadata. These are Django's internals, not its public API: `tests/test_db.py` holds both to
+the ORM's own results, and fails by name the day a Django upgrade changes what they lean on
+(it pins the version they were checked against).
 """
 
 import contextlib

@@ -10,13 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.actors import actor_of
-from core.admin import ReadOnlyInline
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.money import parse_amount
 from core.spreadsheet import csv_lines
 
 from . import services
 from .exceptions import GiftError, PaymentProviderError
 from .models import (
+    PAYMENT_COLUMNS,
     Donation,
     GiftChange,
     MandateChange,
@@ -26,35 +27,14 @@ from .models import (
 )
 
 MOLLIE_PAYMENT_FIELDS = [
-    "mollie_id",
+    *PAYMENT_COLUMNS,
     "donation",
     "subscription",
     "supporter",
-    "status",
-    "sequence_type",
-    "amount",
-    "amount_refunded",
-    "amount_charged_back",
-    "method",
-    "created_at",
-    "paid_at",
     "failed_at",
     "synced_at",
     "mollie_data",
 ]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that mirror Mollie: staff look, and act through the actions, but never edit."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
 
 
 class PaymentInline(ReadOnlyInline, admin.TabularInline):
@@ -154,13 +134,7 @@ class GiftChangeInline(ReadOnlyInline, admin.TabularInline):
     model = GiftChange
     fields = readonly_fields = ["created_at", "kind", "status", "finished_at", "error"]
     ordering = ["-created_at"]
-    show_change_link = False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    show_change_link = False  # the list is all there is to see of one
 
 
 @admin.register(Subscription)

@@ -1,4 +1,4 @@
-"""What the donations app announces, for other apps to act on (the supporters app emails donors).
+"""What the donations app announces, for other apps to act on (the supporter area emails donors).
 
 Donations knows nothing of who listens. `gift_event` is sent with `sender` set to the event and
 the objects it concerns as keyword arguments:
@@ -6,14 +6,14 @@ the objects it concerns as keyword arguments:
 - PAYMENT_PAID, PAYMENT_UNSUCCESSFUL: `payment` (a Payment that has just become paid, or
   failed, was canceled or expired; any sequence type, payment-method checks included);
 - PAYMENT_CHARGED_BACK: `payment` (the donor's bank took back, all or part of, a paid gift);
-- MONTHLY_STARTED: `subscription` (created at Mollie after its first payment was paid; any
-  frequency, "monthly" is the common case);
-- MONTHLY_AMOUNT_CHANGED: `subscription` and `previous` (the old amount);
-- MONTHLY_STOPPED: `subscription` and `notify` (False when it was stopped because the
+- REGULAR_STARTED: `subscription` (a regular gift, monthly, quarterly or yearly, created at
+  Mollie after its first payment was paid);
+- REGULAR_AMOUNT_CHANGED: `subscription` and `previous` (the old amount);
+- REGULAR_STOPPED: `subscription` and `notify` (False when it was stopped because the
   supporter is being erased, who is told about that instead);
-- MONTHLY_PAUSED: `subscription` (no charge before `subscription.paused_until`);
-- MONTHLY_RESUMED: `subscription` (charged again from `subscription.next_payment_date`);
-- MONTHLY_SUSPENDED: `subscription` (Mollie stopped charging: the mandate no longer works);
+- REGULAR_PAUSED: `subscription` (no charge before `subscription.paused_until`);
+- REGULAR_RESUMED: `subscription` (charged again from `subscription.next_payment_date`);
+- REGULAR_SUSPENDED: `subscription` (Mollie stopped charging: the mandate no longer works);
 - PAYMENT_METHOD_CHANGED: `subscription` (it now charges the new mandate);
 - CHARGE_UPCOMING: `subscription` and `charge_date` (a charge that differs from the usual one
   comes on that day: a pre-debit notice is due);
@@ -34,12 +34,12 @@ from django.dispatch import Signal
 class GiftEvent(enum.StrEnum):
     PAYMENT_PAID = "payment-paid"
     PAYMENT_UNSUCCESSFUL = "payment-unsuccessful"
-    MONTHLY_STARTED = "monthly-started"
-    MONTHLY_AMOUNT_CHANGED = "monthly-amount-changed"
-    MONTHLY_STOPPED = "monthly-stopped"
-    MONTHLY_PAUSED = "monthly-paused"
-    MONTHLY_RESUMED = "monthly-resumed"
-    MONTHLY_SUSPENDED = "monthly-suspended"
+    REGULAR_STARTED = "regular-started"
+    REGULAR_AMOUNT_CHANGED = "regular-amount-changed"
+    REGULAR_STOPPED = "regular-stopped"
+    REGULAR_PAUSED = "regular-paused"
+    REGULAR_RESUMED = "regular-resumed"
+    REGULAR_SUSPENDED = "regular-suspended"
     PAYMENT_CHARGED_BACK = "payment-charged-back"
     PAYMENT_METHOD_CHANGED = "payment-method-changed"
     CHARGE_UPCOMING = "charge-upcoming"

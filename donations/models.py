@@ -221,6 +221,10 @@ class Subscription(models.Model):
         return self.phase != GiftPhase.STOPPED
 
     @property
+    def is_paused(self) -> bool:
+        return self.paused_until is not None
+
+    @property
     def months(self) -> int:
         return interval_months(self.interval)
 
@@ -493,6 +497,11 @@ class Payment(models.Model):
         return self.status == PaymentStatus.PAID
 
     @property
+    def is_unsuccessful(self) -> bool:
+        """Failed, canceled or expired: no money came, and none will."""
+        return self.status in UNSUCCESSFUL_STATUSES
+
+    @property
     def is_oneoff(self) -> bool:
         return self.sequence_type == SequenceType.ONEOFF
 
@@ -515,6 +524,31 @@ class Payment(models.Model):
     def net_amount(self) -> Decimal:
         """What we keep of a paid payment: refunds and chargebacks deducted."""
         return self.amount_kept if self.is_paid else ZERO
+
+
+# What a payment shows wherever one is listed for people: a donor's history, the supporter's
+# page in the admin, the admin's payments, the staff's CSV (each adds what it needs besides).
+PAYMENT_HISTORY_COLUMNS = (
+    "created_at",
+    "paid_at",
+    "amount",
+    "sequence_type",
+    "status",
+    "amount_refunded",
+    "amount_charged_back",
+    "is_verification",
+)
+PAYMENT_COLUMNS = (
+    "mollie_id",
+    "created_at",
+    "paid_at",
+    "status",
+    "sequence_type",
+    "amount",
+    "amount_refunded",
+    "amount_charged_back",
+    "method",
+)
 
 
 class MandateChange(models.Model):
@@ -554,6 +588,15 @@ class MandateChange(models.Model):
     def __str__(self) -> str:
         return f"{self.subscription.mollie_id}: {self.old_mandate_id} → {self.new_mandate_id}"
 
+    @property
+    def in_progress(self) -> bool:
+        """The check payment is not through yet (the page waits for it)."""
+        return self.status == self.Status.STARTED
+
+
+# The shortest periodic gift the Dutch tax authority accepts (docs/periodic-gifts.md).
+AGREEMENT_MIN_YEARS = 5
+
 
 class PeriodicAgreement(models.Model):
     """A "periodieke gift" agreement (Dutch tax): a fixed yearly amount for at least five
@@ -568,7 +611,7 @@ class PeriodicAgreement(models.Model):
         ACTIVE = "active", _("active")
         ENDED = "ended", _("ended")
 
-    MIN_YEARS = 5
+    MIN_YEARS = AGREEMENT_MIN_YEARS
 
     transaction_number = models.CharField(_("transaction number"), max_length=20, unique=True)
     supporter = models.ForeignKey(
@@ -621,7 +664,7 @@ class PeriodicAgreement(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(years__isnull=True) | models.Q(years__gte=5),
+                condition=models.Q(years__isnull=True) | models.Q(years__gte=AGREEMENT_MIN_YEARS),
                 name="agreement_at_least_five_years",
             ),
             models.CheckConstraint(

@@ -17,6 +17,7 @@ from supporters.models import Supporter
 
 from .models import (
     NET_AMOUNT,
+    PAYMENT_HISTORY_COLUMNS,
     ZERO,
     Donation,
     MandateChange,
@@ -60,16 +61,7 @@ def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
     """
     return (
         Payment.objects.filter(supporter=supporter)
-        .only(
-            "created_at",
-            "paid_at",
-            "amount",
-            "sequence_type",
-            "status",
-            "amount_refunded",
-            "amount_charged_back",
-            "is_verification",
-        )
+        .only(*PAYMENT_HISTORY_COLUMNS)
         .order_by("-created_at", "-pk")
     )
 

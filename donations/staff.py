@@ -14,17 +14,10 @@ from core.spreadsheet import csv_lines
 from core.two_factor import staff_permission_required
 
 from . import insight, reports
+from .models import PAYMENT_COLUMNS
 
 EXPORT_COLUMNS = [
-    "mollie_id",
-    "created_at",
-    "paid_at",
-    "status",
-    "sequence_type",
-    "amount",
-    "amount_refunded",
-    "amount_charged_back",
-    "method",
+    *PAYMENT_COLUMNS,
     "supporter_email",
     "supporter_name",
     "donation_id",

@@ -24,7 +24,6 @@ from . import gateway, selectors, services
 from .exceptions import DonationLimitReached, GiftBusy, PaymentNotFound, PaymentProviderRefused
 from .forms import OTHER, DonationForm, initial_from_query
 from .http import PROVIDER_FAILED, PROVIDER_UNAVAILABLE, describe, provider_unavailable
-from .models import PaymentStatus
 from .session import donation_remember_started, donation_typed_name, donations_started_here
 
 logger = logging.getLogger(__name__)
@@ -133,13 +132,9 @@ def donation_return(request: HttpRequest, token: str) -> HttpResponse:
                 "Could not sync %s on the return page (%s)", payment.mollie_id, describe(error)
             )
     context = {"donation": donation, "payment": payment}
-    if payment is not None and payment.status == PaymentStatus.PAID:
+    if payment is not None and payment.is_paid:
         return render(request, "donations/success.html", context)
-    if payment is None or payment.status in (
-        PaymentStatus.FAILED,
-        PaymentStatus.CANCELED,
-        PaymentStatus.EXPIRED,
-    ):
+    if payment is None or payment.is_unsuccessful:
         context["retry_url"] = reverse("donations:donate") + f"?retry={donation.public_token}"
         return render(request, "donations/failure.html", context)
     return _processing(request, context)

@@ -9,7 +9,13 @@ from django.utils.translation import ngettext
 from core.admin import ReadOnlyInline
 from core.models import AuditEvent, EmailLog
 from donations import selectors as gifts
-from donations.models import Donation, Payment, PeriodicAgreement, Subscription
+from donations.models import (
+    PAYMENT_HISTORY_COLUMNS,
+    Donation,
+    Payment,
+    PeriodicAgreement,
+    Subscription,
+)
 from supporters.emails import login_code_email
 from supporters.models import Supporter
 
@@ -23,16 +29,7 @@ class SupporterPaymentInline(ReadOnlyInline, admin.TabularInline):
     model = Payment
     fk_name = "supporter"
     verbose_name_plural = _("every gift")
-    fields = readonly_fields = [
-        "created_at",
-        "paid_at",
-        "amount",
-        "sequence_type",
-        "status",
-        "amount_refunded",
-        "amount_charged_back",
-        "is_verification",
-    ]
+    fields = readonly_fields = PAYMENT_HISTORY_COLUMNS
     ordering = ["-created_at"]
 
 

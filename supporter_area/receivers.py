@@ -20,19 +20,19 @@ def gift_emails(sender, *, event: GiftEvent, **details) -> None:
         emails.thanks_oneoff(payment=payment)
     elif event is GiftEvent.PAYMENT_UNSUCCESSFUL and payment.is_recurring:
         emails.charge_failed(payment=payment)
-    elif event is GiftEvent.MONTHLY_STARTED:
+    elif event is GiftEvent.REGULAR_STARTED:
         emails.welcome_monthly(subscription=subscription)
-    elif event is GiftEvent.MONTHLY_AMOUNT_CHANGED:
+    elif event is GiftEvent.REGULAR_AMOUNT_CHANGED:
         emails.amount_changed(subscription=subscription, previous=details["previous"])
-    elif event is GiftEvent.MONTHLY_STOPPED and details.get("notify", True):
+    elif event is GiftEvent.REGULAR_STOPPED and details.get("notify", True):
         emails.monthly_stopped(subscription=subscription)
     elif event is GiftEvent.PAYMENT_CHARGED_BACK:
         emails.charged_back(payment=payment)
-    elif event is GiftEvent.MONTHLY_PAUSED:
+    elif event is GiftEvent.REGULAR_PAUSED:
         emails.monthly_paused(subscription=subscription)
-    elif event is GiftEvent.MONTHLY_RESUMED:
+    elif event is GiftEvent.REGULAR_RESUMED:
         emails.monthly_resumed(subscription=subscription)
-    elif event is GiftEvent.MONTHLY_SUSPENDED:
+    elif event is GiftEvent.REGULAR_SUSPENDED:
         emails.monthly_suspended(subscription=subscription)
     elif event is GiftEvent.PAYMENT_METHOD_CHANGED:
         emails.payment_method_changed(subscription=subscription)

@@ -295,7 +295,7 @@ def monthly_pause(request: HttpRequest, subscription) -> HttpResponse:
     """Pause for one, two or three months: the choice, then Mollie."""
     form = PauseForm(request.POST or None)
     context = {"subscription": subscription, "form": form}
-    if subscription.paused_until is not None or request.method != "POST":
+    if subscription.is_paused or request.method != "POST":
         return render(request, "supporters/monthly_pause.html", context)
     if not form.is_valid():
         return render(request, "supporters/monthly_pause.html", context, status=400)
@@ -312,7 +312,7 @@ def monthly_pause(request: HttpRequest, subscription) -> HttpResponse:
 
 @with_regular_gift(gettext_lazy("Which gift do you want to take up again?"))
 def monthly_resume(request: HttpRequest, subscription) -> HttpResponse:
-    if request.method != "POST" or subscription.paused_until is None:
+    if request.method != "POST" or not subscription.is_paused:
         return redirect("supporters:home")
     context = {"subscription": subscription, "form": PauseForm()}
     return _attempt(
@@ -359,7 +359,7 @@ def payment_method_return(request: HttpRequest, token: str) -> HttpResponse:
     with contextlib.suppress(*PROVIDER_FAILED, GiftError):
         change = gift_services.mandate_change_refresh(change=change)
     response = render(request, "supporters/payment_method_return.html", {"change": change})
-    if change.status == "started":
+    if change.in_progress:
         response["Refresh"] = "3"
     return response
 

@@ -110,3 +110,19 @@ def test_update_where_refuses_what_it_cannot_say_in_plain_sql(gift):
         update_where(Subscription, gift.pk, {"paused_until": None}, {"notice_due": True})
     with pytest.raises(ValueError, match="plain column"):
         update_where(Subscription, gift.pk, {}, {"supporter": gift.supporter})
+
+
+def test_what_core_db_leans_on_is_still_there():
+    """core/db.py uses the ORM compiler's internals (see its module doc). This fails by name,
+    before anything subtler can, when a Django upgrade changes them: check core/db.py against
+    the new version (the tests above hold its results to the ORM's), then raise this pin."""
+    import django
+    from django.db.models.sql.compiler import SQLCompiler
+
+    assert django.VERSION[:2] == (5, 2), "core/db.py was checked against Django 5.2"
+    for name in ("as_sql", "get_converters", "apply_converters", "setup_query"):
+        assert callable(getattr(SQLCompiler, name, None)), name
+    compiler = Query(Subscription).get_compiler("default")
+    compiler.setup_query()
+    assert isinstance(compiler.select, list | tuple)
+    assert callable(Subscription.from_db)

@@ -189,7 +189,7 @@ def subscription_apply_mollie(
         fields.append("at_risk_since")
     subscription.save(update_fields=fields)
     if suspended_now:
-        gift_event_announce(GiftEvent.MONTHLY_SUSPENDED, subscription=subscription)
+        gift_event_announce(GiftEvent.REGULAR_SUSPENDED, subscription=subscription)
 
 
 def _settle(change: GiftChange) -> None:
@@ -216,7 +216,7 @@ def _settle(change: GiftChange) -> None:
                 subscription_apply_mollie(gift, data)
                 gift.paused_until = None
                 gift.save(update_fields=["paused_until"])
-                gift_event_announce(GiftEvent.MONTHLY_STOPPED, subscription=gift, notify=True)
+                gift_event_announce(GiftEvent.REGULAR_STOPPED, subscription=gift, notify=True)
                 gift_audit(actor, audit.SUBSCRIPTION_CANCEL, gift, subscription=mollie_id)
         elif change.kind == Kind.PAUSE and gift.paused_until is None:
             happened = canceled
@@ -225,7 +225,7 @@ def _settle(change: GiftChange) -> None:
                 gift.paused_until = parse_date(change.details["resume_on"])
                 gift.notice_due = True
                 gift.save(update_fields=["paused_until", "notice_due"])
-                gift_event_announce(GiftEvent.MONTHLY_PAUSED, subscription=gift)
+                gift_event_announce(GiftEvent.REGULAR_PAUSED, subscription=gift)
                 gift_audit(actor, audit.SUBSCRIPTION_PAUSE, gift, subscription=mollie_id)
         else:
             previous = gift.amount
@@ -234,7 +234,7 @@ def _settle(change: GiftChange) -> None:
                 happened = gift.amount == Decimal(change.details["amount"])
                 if gift.amount != previous:
                     gift_event_announce(
-                        GiftEvent.MONTHLY_AMOUNT_CHANGED, subscription=gift, previous=previous
+                        GiftEvent.REGULAR_AMOUNT_CHANGED, subscription=gift, previous=previous
                     )
                     gift_audit(
                         actor,

@@ -120,7 +120,7 @@ def _subscription_store(
             synced_at=timezone.now(),
         )
         Payment.objects.filter(pk=first.pk).update(subscription=subscription)
-        gift_event_announce(GiftEvent.MONTHLY_STARTED, subscription=subscription)
+        gift_event_announce(GiftEvent.REGULAR_STARTED, subscription=subscription)
     return subscription
 
 
@@ -167,7 +167,7 @@ def subscription_update_amount(
                 gift.save(update_fields=["notice_due"])
             if gift.amount != previous:
                 gift_event_announce(
-                    GiftEvent.MONTHLY_AMOUNT_CHANGED, subscription=gift, previous=previous
+                    GiftEvent.REGULAR_AMOUNT_CHANGED, subscription=gift, previous=previous
                 )
             gift_audit(
                 actor,
@@ -183,7 +183,7 @@ def subscription_update_amount(
 def subscription_cancel(
     *, subscription: Subscription, actor: Actor, notify: bool = True
 ) -> Subscription:
-    """Stop a regular gift at Mollie and locally, and announce MONTHLY_STOPPED (once).
+    """Stop a regular gift at Mollie and locally, and announce REGULAR_STOPPED (once).
 
     Stopping an already stopped gift changes nothing; `notify=False` is passed on with the
     event (the supporter is being erased and is told about that instead). Raises
@@ -207,7 +207,7 @@ def subscription_cancel(
                 gift.save(update_fields=["paused_until"])
             stopped = data is not None or was_paused
             if stopped and gift.status == SubscriptionStatus.CANCELED:
-                gift_event_announce(GiftEvent.MONTHLY_STOPPED, subscription=gift, notify=notify)
+                gift_event_announce(GiftEvent.REGULAR_STOPPED, subscription=gift, notify=notify)
                 gift_audit(actor, audit.SUBSCRIPTION_CANCEL, gift, subscription=gift.mollie_id)
         strays_resolve(gift)  # a stop ends everything at Mollie that could charge the gift
     return gift
@@ -261,7 +261,7 @@ def subscription_pause(*, subscription: Subscription, months: int, actor: Actor)
             gift.paused_until = resume_on
             gift.notice_due = True  # the first charge after a pause is announced
             gift.save(update_fields=["paused_until", "notice_due"])
-            gift_event_announce(GiftEvent.MONTHLY_PAUSED, subscription=gift)
+            gift_event_announce(GiftEvent.REGULAR_PAUSED, subscription=gift)
             gift_audit(
                 actor, audit.SUBSCRIPTION_PAUSE, gift, subscription=gift.mollie_id, months=months
             )
@@ -349,7 +349,7 @@ def subscription_resume(*, subscription: Subscription, actor: Actor) -> Subscrip
         with locked(Subscription, gift.pk) as gift:
             gift.paused_until = None
             gift.save(update_fields=["paused_until"])
-            gift_event_announce(GiftEvent.MONTHLY_RESUMED, subscription=gift)
+            gift_event_announce(GiftEvent.REGULAR_RESUMED, subscription=gift)
     return gift
 
 

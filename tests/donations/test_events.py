@@ -65,10 +65,10 @@ def test_a_monthly_gift_announces_each_step(client, mollie, announced):
     events = [event for event, _, _ in announced]
     assert events == [
         GiftEvent.PAYMENT_PAID,  # the first payment
-        GiftEvent.MONTHLY_STARTED,
-        GiftEvent.MONTHLY_AMOUNT_CHANGED,
+        GiftEvent.REGULAR_STARTED,
+        GiftEvent.REGULAR_AMOUNT_CHANGED,
         GiftEvent.PAYMENT_UNSUCCESSFUL,
-        GiftEvent.MONTHLY_STOPPED,
+        GiftEvent.REGULAR_STOPPED,
     ]
     assert all(atomic for _, atomic, _ in announced)
     assert announced[2][2]["previous"] == Decimal("10.00")
