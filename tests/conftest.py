@@ -6,7 +6,7 @@ import socket
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 
 from mollie_sandbox import start_in_thread
@@ -38,6 +38,49 @@ def _documented_limits(settings):
     # No minimum answer times (tests of them set their own): they would only slow the run.
     settings.DONATION_START_MIN_RESPONSE_SECONDS = 0
     settings.LOGIN_CODE_MIN_RESPONSE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _commits_run_their_hooks(request, monkeypatch):
+    """In a test that runs inside one transaction (plain `django_db`, rolled back at the end,
+    much faster than emptying every table), what runs "after the commit" runs when the outermost
+    block of the code under test ends, as in production: emails are sent, tasks queued. Without
+    this, `transaction.on_commit` would wait for a commit that never comes.
+
+    Tests with threads or other processes use `django_db(transaction=True)` and commit for real.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or marker.kwargs.get("transaction") or (marker.args and marker.args[0]):
+        yield
+        return
+    original = transaction.Atomic.__exit__
+
+    def exit_then_run_hooks(self, exc_type, exc_value, traceback):
+        result = original(self, exc_type, exc_value, traceback)
+        connection = transaction.get_connection(self.using)
+        only_the_tests_own = connection.in_atomic_block and all(
+            block._from_testcase for block in connection.atomic_blocks
+        )
+        if only_the_tests_own and connection.run_on_commit and not connection.needs_rollback:
+            hooks, connection.run_on_commit = connection.run_on_commit, []
+            for _savepoints, hook, _robust in hooks:
+                hook()
+        return result
+
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_then_run_hooks)
+    original_on_commit = transaction.on_commit
+
+    def on_commit_now_outside_a_block(func, using=None, robust=False):
+        connection = transaction.get_connection(using)
+        if connection.in_atomic_block and all(
+            block._from_testcase for block in connection.atomic_blocks
+        ):
+            func()  # not inside a block of the code under test: as with autocommit
+            return
+        original_on_commit(func, using=using, robust=robust)
+
+    monkeypatch.setattr(transaction, "on_commit", on_commit_now_outside_a_block)
+    yield
 
 
 @pytest.fixture(autouse=True)

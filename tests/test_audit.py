@@ -12,7 +12,7 @@ from supporters.models import Supporter
 from .donations.conftest import mollie, pay, start  # noqa: F401 (fixture used by these tests)
 from .supporters.conftest import last_code, log_in, url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def trail() -> list[tuple[str, str, str]]:

@@ -17,7 +17,7 @@ from supporters.models import Supporter
 
 from .donations.conftest import mollie  # noqa: F401 (fixture used by these tests)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
     max_examples=40,

@@ -13,7 +13,7 @@ from .campaign.factories import make_campaign_with_articles
 from .donations.factories import make_payment
 from .supporters.conftest import log_in, make_supporter, url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

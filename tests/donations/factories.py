@@ -1,5 +1,6 @@
 """Payment rows made directly in the database, for tests that need history, not Mollie."""
 
+import secrets
 from decimal import Decimal
 
 from django.utils import timezone
@@ -15,7 +16,7 @@ def make_payment(
         supporter=supporter, amount=Decimal(amount), frequency="oneoff", language="nl"
     )
     return Payment.objects.create(
-        mollie_id=f"tr_{supporter.pk}x{Payment.objects.count()}",
+        mollie_id=f"tr_{secrets.token_hex(8)}",
         donation=donation,
         supporter=supporter,
         status=status,

@@ -17,7 +17,7 @@ from supporters.models import Supporter
 from .conftest import charge_settled, pay, start, webhook
 from .factories import make_payment
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 SYSTEM = Actor.system()  # the services record who acts; here, nobody in particular
 

@@ -28,7 +28,7 @@ from .conftest import (
 )
 
 # Real commits, so emails queued with on_commit are sent as in production.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 SYSTEM = Actor.system()  # the services record who acts; here, nobody in particular
 
@@ -294,6 +294,7 @@ def test_a_monthly_charge_compiles_only_its_insert(client, mollie, monthly, monk
     assert monthly.next_payment_date == add_months(due, 1)
 
 
+@pytest.mark.django_db(transaction=True)  # the other call runs in a thread
 def test_a_charge_adopted_by_a_concurrent_call_is_applied_once(mollie, monthly, on_postgres):
     """Two webhooks for a new charge: ours misses the row, and the other inserts it first."""
     charge = _charge_when_due(mollie, monthly, "failed")

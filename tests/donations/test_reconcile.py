@@ -17,6 +17,7 @@ from donations.services.reconcile import RECENT_CHARGES, SUBSCRIPTION_RECHECK
 
 from .conftest import start
 
+# Reconciliation syncs payments in threads (on PostgreSQL), each with its own connection.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import secrets
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from donations import insight
 from donations.models import Donation, Donor, Payment, Subscription
 from supporters.models import Supporter
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 6, 15)  # the tests' fixed clock
 
@@ -45,7 +46,7 @@ def gift(email, amount, *, started, canceled=None, interval="1 month") -> Subscr
 
 def charge(subscription, day, status="paid", amount=None, kind="recurring") -> Payment:
     payment = Payment.objects.create(
-        mollie_id=f"tr_{subscription.pk}x{Payment.objects.count()}",
+        mollie_id=f"tr_{secrets.token_hex(8)}",
         subscription=subscription,
         supporter=subscription.supporter,
         status=status,

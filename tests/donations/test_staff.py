@@ -18,7 +18,7 @@ from supporters.models import Supporter
 from .conftest import start
 from .factories import make_payment
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from donations.services import webhook_path
 
 from .conftest import FORM, donate_url, return_path, start, webhook
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
@@ -97,6 +97,7 @@ def test_return_page_with_mollie_down_shows_processing_not_an_error(
     assert "being processed" in response.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)  # the live server reads what this test committed
 def test_the_sandbox_delivers_webhooks_to_the_live_site(client, mollie, settings, live_server):
     settings.MOLLIE_WEBHOOK_BASE_URL = live_server.url
     donation, mollie_id = start(client, frequency="monthly")
@@ -108,6 +109,7 @@ def test_the_sandbox_delivers_webhooks_to_the_live_site(client, mollie, settings
     assert Subscription.objects.filter(donation=donation).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # twenty threads, each with its connection
 def test_the_same_webhook_twenty_times_in_parallel_has_one_effect(client, mollie, on_postgres):
     donation, mollie_id = start(client, frequency="monthly")
     mollie.checkout(mollie_id, "paid")

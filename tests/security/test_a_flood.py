@@ -15,7 +15,7 @@ from supporters.models import Supporter
 
 from ..supporters.conftest import enter_code, last_code, make_supporter, request_code, url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_guessing_codes_across_many_addresses_from_one_client_runs_out(settings):

@@ -29,7 +29,7 @@ from ..donations.conftest import (  # noqa: F401 (mollie: a fixture)
     webhook,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -100,6 +100,7 @@ def test_a_real_charge_refused_during_a_flood_is_caught_by_reconciliation(
 
 
 @pytest.mark.skipif(not Path(NGINX).exists(), reason="needs nginx (apt-get install nginx)")
+@pytest.mark.django_db(transaction=True)  # the live server behind nginx has its own connection
 def test_nginx_limits_webhook_calls_per_client(live_server, settings):
     settings.ALLOWED_HOSTS = ["*"]
 

@@ -13,7 +13,7 @@ from django.test import Client
 from ..donations.conftest import mollie, return_path, start  # noqa: F401 (mollie: a fixture)
 from ..supporters.conftest import make_supporter, url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_the_return_page_names_nobody(client, mollie):  # noqa: F811

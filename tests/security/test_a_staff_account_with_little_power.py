@@ -24,7 +24,7 @@ from donations import staff_urls
 
 from ..donations.conftest import mollie, pay, start  # noqa: F401 (mollie: a fixture)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 PASSWORD = "right-pass-1234"
 

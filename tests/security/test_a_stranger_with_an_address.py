@@ -17,7 +17,7 @@ from ..donations.conftest import FORM, donate_url, mollie, pay, start  # noqa: F
 from ..supporters.conftest import CLOSED_TO_LIMITED, give_and_enter, log_in, make_supporter, url
 from .conftest import regular_gift
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_a_strangers_regular_gift_is_never_charged_from_the_donors_mandate(

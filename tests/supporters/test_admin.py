@@ -8,7 +8,7 @@ from supporters.models import LoginCode
 
 from .conftest import last_code, make_supporter
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_supporter_list_search_and_gifts_inline(staff):

@@ -13,7 +13,7 @@ from donations.services import webhook_path
 from ..donations.conftest import mollie, pay, start  # noqa: F401 (fixture used by these tests)
 from .conftest import CLOSED_TO_LIMITED, enter_code, give_and_enter, last_code, make_supporter, url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_the_thank_you_email_carries_a_code_that_logs_in(client, mollie):  # noqa: F811

@@ -19,7 +19,7 @@ from ..donations.conftest import mollie, start  # noqa: F401 (fixture used by th
 from ..donations.factories import make_payment
 from .conftest import CLOSED_TO_LIMITED, last_code, log_in, make_supporter, url, wrong_code
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 AREA_PAGES = [
     ("home", {}),

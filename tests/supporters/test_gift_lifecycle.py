@@ -22,7 +22,7 @@ from ..donations.conftest import (  # noqa: F401 (mollie: a fixture)
 )
 from .conftest import last_code, log_in, make_supporter, url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def subjects() -> list[str]:

@@ -25,7 +25,7 @@ from .conftest import (
     wrong_code,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_the_whole_code_flow(client):
