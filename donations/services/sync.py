@@ -83,19 +83,24 @@ def payment_sync(*, mollie_id: str, data: MolliePayment | None = None) -> SyncRe
 
 
 # A page that shows how a payment stands (the return page, the payment-method check's) asks
-# Mollie at most once per this many seconds per payment, however often it is loaded at once:
-# reloading it, by a donor or by anyone holding its address, cannot turn into Mollie calls.
-REFRESH_SECONDS = 2
+# Mollie about a payment one request at a time: while one request is asking, others for the
+# same payment show it as stored, however many are loaded at once (by a donor, or by anyone
+# holding the page's address). The mark lasts at most REFRESH_SECONDS, should its request die.
+REFRESH_SECONDS = 10
 
 
 def payment_refresh(*, payment: Payment) -> Payment:
-    """`payment` as Mollie has it now, for a page: synced unless a page asked Mollie about it
-    within REFRESH_SECONDS (then as stored). Raises what `payment_sync` raises."""
-    if payment.is_final or not ratelimit.hit(
-        scope="payment-refresh", key=payment.mollie_id, limit=1, window=REFRESH_SECONDS
-    ):
+    """`payment` as Mollie has it now, for a page: synced unless another request is asking
+    Mollie about it at this moment (then as stored). Raises what `payment_sync` raises."""
+    if payment.is_final:
         return payment
-    return payment_sync(mollie_id=payment.mollie_id).payment or payment
+    key = ratelimit.hash_key(payment.mollie_id)
+    if not ratelimit.hit(scope="payment-refresh", key=key, limit=1, window=REFRESH_SECONDS):
+        return payment
+    try:
+        return payment_sync(mollie_id=payment.mollie_id).payment or payment
+    finally:
+        ratelimit.reset(scope="payment-refresh", key=key)
 
 
 def mandate_change_refresh(*, change: MandateChange) -> MandateChange:
