@@ -1,6 +1,7 @@
 """Who did something: the actor a write service records in the audit trail.
 
-A view or an admin action says who is acting (`actor_of(request)`) and passes it to the service;
+A view or an admin action says who is acting (`actor_of(request)` for staff,
+`supporter_actor(request, id)` in the supporter area) and passes it to the service;
 reconciliation and other background work act as `Actor.system()`. The address is kept only as
 a keyed hash (`core.ratelimit.client_key`).
 """
@@ -44,13 +45,17 @@ class Actor:
         return cls(**data) if data else cls.system()
 
 
-def actor_of(request: HttpRequest, *, supporter_id: int | None = None) -> Actor:
-    """Who acts in `request`: its logged-in staff member, else the supporter `supporter_id`
-    (acting in their own area), else the system."""
+def actor_of(request: HttpRequest) -> Actor:
+    """Who acts in a staff page or the admin: its logged-in staff member, else the system."""
     address = ratelimit.client_key(request)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_staff:
         return Actor.staff(user, address)
-    if supporter_id is not None:
-        return Actor.supporter(supporter_id, address)
     return Actor(kind="system", label="system", address_hash=address)
+
+
+def supporter_actor(request: HttpRequest, supporter_id: int) -> Actor:
+    """The supporter `supporter_id` acting in their own area (or logging in to it). Always the
+    supporter, even when the same browser is also logged in to the admin: what a donor does
+    is the donor's, whoever else the session belongs to."""
+    return Actor.supporter(supporter_id, ratelimit.client_key(request))

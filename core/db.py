@@ -118,7 +118,9 @@ def _update_sql(model, new: tuple[str, ...], expected: tuple[str, ...], connecti
 @contextlib.contextmanager
 def locked(model: type[models.Model], pk) -> Iterator[models.Model]:
     """The row `pk` of `model`, locked (SELECT ... FOR UPDATE) until the block ends, in a
-    transaction of its own or the caller's. The one way the services lock a row to read and
-    change it; keep the block short (never call Mollie inside)."""
+    transaction of its own or the caller's. The one way the services lock a row they know by
+    its key to read and change it; keep the block short (never call Mollie inside). A row that
+    is found by another lookup (a payment by its Mollie id, a login code by its supporter) is
+    locked with `select_for_update` in the query that finds it."""
     with transaction.atomic():
         yield model._base_manager.select_for_update().get(pk=pk)

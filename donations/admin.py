@@ -143,7 +143,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "mollie_id",
         "supporter",
         "amount",
-        "interval",
+        "rhythm",
         "state",
         "next_payment_date",
         "paused_until",
@@ -152,6 +152,11 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "canceled_at",
     ]
     list_filter = ["status", "interval", "started_at", "canceled_at"]
+
+    @admin.display(description=_("how often"), ordering="interval")
+    def rhythm(self, subscription: Subscription) -> str:
+        return subscription.get_frequency_display()
+
     search_fields = ["mollie_id", "supporter__email", "supporter__name", "customer_id"]
     date_hierarchy = "started_at"
     list_select_related = ["supporter"]
@@ -165,12 +170,12 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     def has_cancel_permission(self, request) -> bool:
         return request.user.has_perm("donations.cancel_subscription")
 
-    @admin.action(description=_("Stop the monthly gift at Mollie"), permissions=["cancel"])
+    @admin.action(description=_("Stop the regular gift at Mollie"), permissions=["cancel"])
     def cancel(self, request, queryset):
         if "confirm" not in request.POST:
             context = {
                 **self.admin_site.each_context(request),
-                "title": _("Stop monthly gifts"),
+                "title": _("Stop regular gifts"),
                 "subscriptions": list(queryset.select_related("supporter")),
                 "action": "cancel",
                 "opts": self.model._meta,
@@ -187,7 +192,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         if stopped:
             self.message_user(
                 request,
-                ngettext("%d monthly gift stopped.", "%d monthly gifts stopped.", stopped)
+                ngettext("%d regular gift stopped.", "%d regular gifts stopped.", stopped)
                 % stopped,
                 messages.SUCCESS,
             )

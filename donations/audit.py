@@ -18,8 +18,8 @@ AGREEMENT_SIGN = "agreement.sign"
 actions_register(
     {
         PAYMENT_REFUND: _("payment refunded"),
-        SUBSCRIPTION_CANCEL: _("monthly gift stopped"),
-        SUBSCRIPTION_AMOUNT: _("monthly amount changed"),
+        SUBSCRIPTION_CANCEL: _("regular gift stopped"),
+        SUBSCRIPTION_AMOUNT: _("amount of a regular gift changed"),
         SUBSCRIPTION_PAUSE: _("gift paused"),
         SUBSCRIPTION_RESUME: _("gift resumed"),
         SUBSCRIPTION_METHOD: _("payment method change started"),

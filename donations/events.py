@@ -12,7 +12,8 @@ the objects it concerns as keyword arguments:
 - REGULAR_STOPPED: `subscription` and `notify` (False when it was stopped because the
   supporter is being erased, who is told about that instead);
 - REGULAR_PAUSED: `subscription` (no charge before `subscription.paused_until`);
-- REGULAR_RESUMED: `subscription` (charged again from `subscription.next_payment_date`);
+- REGULAR_RESUMED: `subscription` (charged again from `next_charge` when given, else from
+  `subscription.next_payment_date`; given when Mollie's side is still to be made);
 - REGULAR_SUSPENDED: `subscription` (Mollie stopped charging: the mandate no longer works);
 - PAYMENT_METHOD_CHANGED: `subscription` (it now charges the new mandate);
 - CHARGE_UPCOMING: `subscription` and `charge_date` (a charge that differs from the usual one

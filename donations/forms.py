@@ -7,11 +7,13 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from core.money import AMOUNT_RE, euro, parse_amount
 from core.names import PersonNameField
 
-from .models import Frequency
+from .lifecycle import PAUSE_MONTHS
+from .models import AGREEMENT_MIN_YEARS, Frequency
 
 OTHER = "other"
 # How each choice reads on the form (the order and the set come from DONATION_FREQUENCIES).
@@ -110,7 +112,7 @@ def initial_from_query(query) -> dict:
 
 class AmountForm(forms.Form):
     amount = forms.CharField(
-        label=_("New monthly amount in euros"),
+        label=_("New amount in euros"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         error_messages={"required": _("Enter an amount.")},
@@ -120,15 +122,14 @@ class AmountForm(forms.Form):
         return parse_amount(self.cleaned_data["amount"])
 
 
+PAUSE_LABELS = {1: _("One month"), 2: _("Two months"), 3: _("Three months")}
+
+
 class PauseForm(forms.Form):
     months = forms.TypedChoiceField(
         label=_("How long?"),
         coerce=int,
-        choices=[
-            (1, _("One month")),
-            (2, _("Two months")),
-            (3, _("Three months")),
-        ],
+        choices=[(months, PAUSE_LABELS[months]) for months in PAUSE_MONTHS],
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose how long to pause.")},
     )
@@ -140,14 +141,22 @@ class AgreementForm(forms.Form):
     No citizen service number (BSN): see docs/periodic-gifts.md.
     """
 
-    TERM_CHOICES = [("5", _("5 years")), ("10", _("10 years")), ("", _("Indefinitely"))]
+    TERM_CHOICES = [
+        (str(years), ngettext_lazy("%(years)d year", "%(years)d years", "years") % {"years": years})
+        for years in (AGREEMENT_MIN_YEARS, 10)
+    ] + [("", _("Indefinitely"))]
 
     years = forms.ChoiceField(
         label=_("For how long?"),
         choices=TERM_CHOICES,
         required=False,
         widget=forms.RadioSelect,
-        help_text=_("At least five years; it always ends at your death."),
+        help_text=ngettext_lazy(
+            "At least %(years)d year; it always ends at your death.",
+            "At least %(years)d years; it always ends at your death.",
+            "years",
+        )
+        % {"years": AGREEMENT_MIN_YEARS},
     )
     ends_on_income_loss = forms.BooleanField(
         label=_("End the agreement early if I lose my job or become unable to work"),

@@ -47,6 +47,9 @@ class Transition:
 
 STOPPED_REFUSAL = _("This gift has stopped.")
 
+# How long a donor may pause a gift, in months (the choices the pause form offers).
+PAUSE_MONTHS = (1, 2, 3)
+
 TRANSITIONS: dict[str, Transition] = {
     Kind.PAUSE: Transition(
         accepts=frozenset({Phase.RUNNING}),
@@ -79,3 +82,9 @@ TRANSITIONS: dict[str, Transition] = {
     Kind.MANDATE: Transition(accepts=ALL),
     Kind.COMPARE: Transition(accepts=ALL),
 }
+
+# Starting a payment-method change (the donor asks for one). Finishing it is Kind.MANDATE, which
+# every phase takes: a check paid after the gift stopped is still given back.
+MANDATE_START = Transition(
+    accepts=ALIVE, refusal=_("Only a running gift can get a new payment method.")
+)

@@ -206,8 +206,8 @@ class Subscription(models.Model):
     objects = SubscriptionQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("monthly gift")
-        verbose_name_plural = _("monthly gifts")
+        verbose_name = _("regular gift")
+        verbose_name_plural = _("regular gifts")
         ordering = ["-started_at"]
         # Stored in English; the admin shows them in the reader's language (core/admin.py).
         permissions = [("cancel_subscription", gettext_noop("Can stop regular gifts at Mollie"))]
@@ -227,6 +227,15 @@ class Subscription(models.Model):
     @property
     def months(self) -> int:
         return interval_months(self.interval)
+
+    @property
+    def frequency(self) -> str:
+        """How often it is charged, as the donor chose it (monthly, quarterly, yearly)."""
+        by_months = {months: frequency for frequency, months in FREQUENCY_MONTHS.items()}
+        return by_months.get(self.months, Frequency.MONTHLY)
+
+    def get_frequency_display(self) -> str:
+        return Frequency(self.frequency).label
 
     @property
     def monthly_amount(self) -> Decimal:
@@ -303,11 +312,12 @@ class GiftChange(models.Model):
         OPEN = "open", _("in progress")
         UNSETTLED = "unsettled", _("to be checked with Mollie")
         DONE = "done", _("done")
+        UNCHANGED = "unchanged", _("nothing to do")
         FAILED = "failed", _("did not happen")
 
     subscription = models.ForeignKey(
         Subscription,
-        verbose_name=_("monthly gift"),
+        verbose_name=_("regular gift"),
         related_name="changes",
         on_delete=models.CASCADE,
     )
@@ -363,8 +373,8 @@ UNSUCCESSFUL_STATUSES = frozenset(
 
 class SequenceType(models.TextChoices):
     ONEOFF = "oneoff", _("one-off")
-    FIRST = "first", _("first of a monthly gift")
-    RECURRING = "recurring", _("monthly charge")
+    FIRST = "first", _("first of a regular gift")
+    RECURRING = "recurring", _("charge of a regular gift")
 
 
 # What we keep of a payment: the amount less what was refunded and charged back. The one
@@ -396,7 +406,7 @@ class Payment(models.Model):
     )
     subscription = models.ForeignKey(
         Subscription,
-        verbose_name=_("monthly gift"),
+        verbose_name=_("regular gift"),
         related_name="payments",
         on_delete=models.PROTECT,
         null=True,

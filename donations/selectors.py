@@ -1,6 +1,6 @@
 """Reads of donation data, for this app's pages and for the supporter area.
 
-The supporters app reads gifts only through these functions (see docs/architecture.md).
+The supporter area reads gifts only through these functions (see docs/architecture.md).
 """
 
 import datetime
@@ -22,7 +22,6 @@ from .models import (
     Donation,
     MandateChange,
     Payment,
-    PaymentStatus,
     PeriodicAgreement,
     Subscription,
 )
@@ -37,7 +36,7 @@ def donation_latest_payment(*, donation: Donation) -> Payment | None:
 
 def donation_is_paid(*, donation: Donation) -> bool:
     latest = donation_latest_payment(donation=donation)
-    return latest is not None and latest.status == PaymentStatus.PAID
+    return latest is not None and latest.is_paid
 
 
 def payment_is_known(mollie_id: str) -> bool:

@@ -1,6 +1,7 @@
 """Staff pages outside the model admin: the dashboard and the CSV export of payments."""
 
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
@@ -116,25 +117,26 @@ def regular_giving_export(request: HttpRequest, key: str) -> HttpResponse:
     return response
 
 
+def _export_value(payment, column: str):
+    """One cell of the payments CSV, by its column name: the row is built from the column
+    list itself, so a column can never be written under another's heading."""
+    if column == "supporter_email":
+        return payment.supporter.email
+    if column == "supporter_name":
+        return payment.supporter.name
+    value = getattr(payment, column)
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
 def _export_rows(payments):
     for payment in payments.iterator(chunk_size=2000):
-        yield (
-            [
-                payment.mollie_id,
-                timezone.localtime(payment.created_at).isoformat(),
-                timezone.localtime(payment.paid_at).isoformat() if payment.paid_at else "",
-                payment.status,
-                payment.sequence_type,
-                f"{payment.amount:.2f}",
-                f"{payment.amount_refunded:.2f}",
-                f"{payment.amount_charged_back:.2f}",
-                payment.method,
-                payment.supporter.email,
-                payment.supporter.name,
-                payment.donation_id or "",
-                payment.subscription_id or "",
-            ]
-        )
+        yield [_export_value(payment, column) for column in EXPORT_COLUMNS]
 
 
 @never_cache

@@ -6,9 +6,11 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import ReadOnlyInline
+from core.actors import actor_of
+from core.admin import NeverAdded, ReadOnlyInline
 from core.models import AuditEvent, EmailLog
 from donations import selectors as gifts
+from donations.exceptions import PaymentProviderError
 from donations.models import (
     PAYMENT_HISTORY_COLUMNS,
     Donation,
@@ -18,6 +20,9 @@ from donations.models import (
 )
 from supporters.emails import login_code_email
 from supporters.models import Supporter
+from supporters.services import supporter_update_profile
+
+from .privacy import supporter_erase
 
 
 class SupporterDonationInline(ReadOnlyInline, admin.TabularInline):
@@ -74,7 +79,7 @@ class SupporterEmailInline(ReadOnlyInline, GenericTabularInline):
 
 
 @admin.register(Supporter)
-class SupporterAdmin(admin.ModelAdmin):
+class SupporterAdmin(NeverAdded, admin.ModelAdmin):
     list_display = ["email", "name", "language", "created_at"]
     list_filter = ["language", "created_at"]
     search_fields = ["email", "name", "donations__mollie_customer_id"]
@@ -90,7 +95,52 @@ class SupporterAdmin(admin.ModelAdmin):
         SupporterDonationInline,
         SupporterEmailInline,
     ]
-    actions = ["send_login_code"]
+    actions = ["send_login_code", "erase"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Through the supporters' service, so that the change is in the audit trail."""
+        supporter_update_profile(
+            supporter=obj,
+            name=form.cleaned_data["name"],
+            language=form.cleaned_data["language"],
+            actor=actor_of(request),
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A supporter leaves through erasure (in the area, or the "erase" action here), which
+        # ends their gifts at Mollie first and keeps the bookkeeping; deleting the row would
+        # do neither.
+        return False
+
+    def has_erase_permission(self, request) -> bool:
+        return request.user.has_perm("supporters.delete_supporter")
+
+    @admin.action(
+        description=_("Erase the selected supporters (on their request)"), permissions=["erase"]
+    )
+    def erase(self, request, queryset):
+        erased = 0
+        for supporter in queryset:
+            try:
+                supporter_erase(supporter=supporter, actor=actor_of(request))
+            except PaymentProviderError:
+                self.message_user(
+                    request,
+                    _(
+                        "%(email)s: a regular gift could not be stopped at Mollie; nothing was "
+                        "erased. Try again later."
+                    )
+                    % {"email": supporter.email},
+                    messages.ERROR,
+                )
+                continue
+            erased += 1
+        if erased:
+            self.message_user(
+                request,
+                ngettext("%d supporter erased.", "%d supporters erased.", erased) % erased,
+                messages.SUCCESS,
+            )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         supporter = self.get_object(request, object_id)

@@ -116,7 +116,7 @@ def welcome_monthly(*, subscription) -> None:
     _about_gift(
         "welcome-monthly",
         subscription,
-        subject=_("Welcome as a monthly supporter"),
+        subject=_("Welcome as a regular supporter"),
         day_of_month=subscription.start_date.day,
         start_date=subscription.start_date,
         login_code_purpose=LoginCode.Purpose.LOGIN,
@@ -125,14 +125,14 @@ def welcome_monthly(*, subscription) -> None:
 
 
 def charge_failed(*, payment) -> None:
-    _about_gift("charge-failed", payment, subject=_("Your monthly gift could not be collected"))
+    _about_gift("charge-failed", payment, subject=_("Your regular gift could not be collected"))
 
 
 def amount_changed(*, subscription, previous: Decimal) -> None:
     _about_gift(
         "amount-changed",
         subscription,
-        subject=_("Your monthly gift has changed"),
+        subject=_("Your regular gift has changed"),
         # Each change is its own event: the time Mollie's answer was applied tells them apart.
         key=f":{subscription.synced_at.isoformat()}",
         previous=previous,
@@ -141,7 +141,7 @@ def amount_changed(*, subscription, previous: Decimal) -> None:
 
 
 def monthly_stopped(*, subscription) -> None:
-    _about_gift("monthly-stopped", subscription, subject=_("Your monthly gift has stopped"))
+    _about_gift("monthly-stopped", subscription, subject=_("Your regular gift has stopped"))
 
 
 def charged_back(*, payment) -> None:
@@ -164,13 +164,14 @@ def monthly_paused(*, subscription) -> None:
     )
 
 
-def monthly_resumed(*, subscription) -> None:
+def monthly_resumed(*, subscription, next_charge=None) -> None:
+    next_charge = next_charge or subscription.next_payment_date
     _about_gift(
         "monthly-resumed",
         subscription,
         subject=_("Your gift continues"),
-        key=f":{subscription.next_payment_date}",
-        next_payment_date=subscription.next_payment_date,
+        key=f":{next_charge}",
+        next_payment_date=next_charge,
     )
 
 

@@ -1,4 +1,4 @@
-"""What the supporters app does when the donations app announces a change to a gift.
+"""What the supporter area does when the donations app announces a change to a gift.
 
 Runs inside the transaction that made the change (see donations.events), so each email is
 queued exactly when the change commits.
@@ -11,7 +11,7 @@ from donations.events import GiftEvent, gift_event
 from . import emails
 
 
-@receiver(gift_event, dispatch_uid="supporters.gift_emails")
+@receiver(gift_event, dispatch_uid="supporter_area.gift_emails")
 def gift_emails(sender, *, event: GiftEvent, **details) -> None:
     """Thank, welcome, warn, confirm or announce: the email each gift event calls for."""
     payment = details.get("payment")
@@ -31,7 +31,7 @@ def gift_emails(sender, *, event: GiftEvent, **details) -> None:
     elif event is GiftEvent.REGULAR_PAUSED:
         emails.monthly_paused(subscription=subscription)
     elif event is GiftEvent.REGULAR_RESUMED:
-        emails.monthly_resumed(subscription=subscription)
+        emails.monthly_resumed(subscription=subscription, next_charge=details.get("next_charge"))
     elif event is GiftEvent.REGULAR_SUSPENDED:
         emails.monthly_suspended(subscription=subscription)
     elif event is GiftEvent.PAYMENT_METHOD_CHANGED:

@@ -1,7 +1,8 @@
 """Supporter login with emailed codes, and the supporter area. Thin: one service call each.
 
-Every page of the area reads only `request.supporter`'s own data: no view takes an id of a
-payment, gift or supporter from the URL or a form.
+Every page of the area reads only `request.supporter`'s own data. The one id a URL carries is
+a regular gift's (`gifts/<id>/...`), and it is looked up among the supporter's own gifts only:
+another supporter's id is a 404 like an unknown one.
 """
 
 import contextlib
@@ -20,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
-from core.actors import actor_of
+from core.actors import supporter_actor
 from core.http import cookie_free_post, no_faster_than, safe_next, see_other, with_next
 from donations import selectors as gifts
 from donations import services as gift_services
@@ -108,9 +109,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return render(
             request, "supporters/login_code.html", context, status=CODE_STATUS[check.result]
         )
-    supporter_login(
-        request, check.supporter, actor=actor_of(request, supporter_id=check.supporter.pk)
-    )
+    supporter_login(request, check.supporter, actor=supporter_actor(request, check.supporter.pk))
     return see_other(safe_next(request, reverse("supporters:home")))
 
 
@@ -133,7 +132,7 @@ def enter_after_gift(request: HttpRequest, token: str) -> HttpResponse:
             request,
             donation.supporter,
             started_here,
-            actor=actor_of(request, supporter_id=donation.supporter_id),
+            actor=supporter_actor(request, donation.supporter_id),
             donation_id=donation.pk,
         )
         request.session[LOGIN_EMAIL_KEY] = donation.supporter.email  # typed in this browser
@@ -178,7 +177,7 @@ def _home_limited(request: HttpRequest) -> HttpResponse:
     """
     access = request.limited_access
     payments = gifts.supporter_payments_of_donations(
-        supporter=access.supporter, donation_tokens=access.donation_tokens
+        supporter=access.supporter, donation_tokens=access.scope
     )[: settings.SUPPORTER_HISTORY_PAGE_SIZE]
     context = {"payments": payments, "email": request.session.get(LOGIN_EMAIL_KEY, "")}
     return render(request, "supporters/home_limited.html", context)
@@ -251,7 +250,7 @@ def _attempt(request, template: str, context: dict, call, done: str = "") -> Htt
 
 def _actor(request: HttpRequest):
     """The supporter acting in their own area."""
-    return actor_of(request, supporter_id=request.supporter.pk)
+    return supporter_actor(request, request.supporter.pk)
 
 
 @with_regular_gift(gettext_lazy("Which gift do you want to change?"))

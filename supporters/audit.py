@@ -14,7 +14,7 @@ SUPPORTER_EMAIL = "supporter.email"
 actions_register(
     {
         SUPPORTER_LOGIN: _("logged in with a code"),
-        SUPPORTER_LOGIN_LIMITED: _("entered after a gift (limited)"),
+        SUPPORTER_LOGIN_LIMITED: _("entered a limited session"),
         SUPPORTER_PROFILE: _("details changed"),
         SUPPORTER_EMAIL: _("email address changed"),
     }

@@ -44,10 +44,11 @@ SESSION_SALT = "supporters.session"
 
 @dataclass(frozen=True)
 class LimitedAccess:
-    """What a limited session may see: `supporter`'s donations with these public tokens."""
+    """What a limited session may see: `supporter`, narrowed to `scope`, tokens this app does
+    not interpret (the donor area puts in the public tokens of the gifts this browser made)."""
 
     supporter: Supporter
-    donation_tokens: tuple[str, ...]
+    scope: tuple[str, ...]
 
 
 def session_hash(supporter: Supporter, *, limited: bool, secret: str | None = None) -> str:
@@ -91,27 +92,27 @@ def supporter_login(request: HttpRequest, supporter: Supporter, *, actor: Actor)
 def supporter_login_limited(
     request: HttpRequest,
     supporter: Supporter,
-    donation_tokens: list[str],
+    scope: list[str],
     *,
     actor: Actor,
-    donation_id: int,
+    **audit_details,
 ) -> None:
-    """Open a limited session that shows `supporter`'s donations with `donation_tokens` only
-    (the browser came in after its gift `donation_id`), recorded as done by `actor`.
+    """Open a limited session for `supporter`, narrowed to `scope` (see LimitedAccess), recorded
+    as done by `actor` with `audit_details`.
 
     A browser that already holds a proven session of this supporter keeps it.
     """
-    supporter_audit(actor, audit.SUPPORTER_LOGIN_LIMITED, supporter.pk, donation=donation_id)
+    supporter_audit(actor, audit.SUPPORTER_LOGIN_LIMITED, supporter.pk, **audit_details)
     if request.supporter and request.supporter.pk == supporter.pk:
         return
     request.session.cycle_key()
     request.session[SESSION_ID_KEY] = supporter.pk
     request.session[SESSION_HASH_KEY] = session_hash(supporter, limited=True)
-    request.session[SESSION_LIMITED_KEY] = list(donation_tokens)
+    request.session[SESSION_LIMITED_KEY] = list(scope)
     request.session.set_expiry(settings.SUPPORTER_LIMITED_SESSION_SECONDS)
     rotate_token(request)
     request.supporter = None
-    request.limited_access = LimitedAccess(supporter, tuple(donation_tokens))
+    request.limited_access = LimitedAccess(supporter, tuple(scope))
 
 
 def supporter_refresh_session(request: HttpRequest, supporter: Supporter) -> None:

@@ -25,6 +25,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core import ratelimit
 from core.actors import Actor
+from core.db import locked
 from core.outbox import context_preparer
 
 from . import audit
@@ -92,9 +93,8 @@ def login_code_issue(
     The caller puts it in an email and forgets it; only its hash is stored.
     """
     code = f"{secrets.randbelow(10**6):06d}"
-    with transaction.atomic():
-        # Two emails for one supporter may be sent at once (two workers): take turns.
-        Supporter.objects.select_for_update().get(pk=supporter.pk)
+    # Two emails for one supporter may be sent at once (two workers): take turns.
+    with locked(Supporter, supporter.pk):
         LoginCode.objects.filter(supporter=supporter, purpose=purpose).delete()
         LoginCode.objects.create(
             supporter=supporter,

@@ -5,6 +5,7 @@ for code no test runs) and on Django's registry of models.
 
 import ast
 import pathlib
+import tomllib
 from dataclasses import dataclass
 
 import pytest
@@ -211,3 +212,37 @@ def test_the_sandbox_stands_alone():
                 if n.split(".")[0] in (*APPS, "django", "mollie", "requests", "config")
             ]
     assert foreign == []
+
+
+def contract(name_start: str) -> dict:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    return next(c for c in contracts if c["name"].startswith(name_start))
+
+
+def test_the_area_contract_lists_every_service_module():
+    """The supporter area calls the donations services through `donations.services` only: a
+    service module added later is barred from it too, not forgotten by the contract."""
+    barred = set(contract("The supporter area uses")["forbidden_modules"])
+    modules = {
+        name for name in MODULES if name.startswith("donations.services.")
+    } | {name for name in MODULES if name.startswith("donations.gateway")}
+    assert modules - {"donations.gateway.objects"} <= barred
+
+
+def test_audit_rows_are_written_in_one_place():
+    """Every audit row goes through core.audit.audit_record (the services' helpers call it):
+    nothing else creates an AuditEvent."""
+    elsewhere = []
+    for name, path in MODULES.items():
+        if name == "core.audit":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            text = ast.unparse(node.func)
+            if text == "AuditEvent" or (
+                text.startswith("AuditEvent.objects.") and text.rpartition(".")[2] in WRITERS
+            ):
+                elsewhere.append(f"{name}:{node.lineno} {text}")
+    assert elsewhere == []

@@ -1,5 +1,7 @@
 """The audit trail: every change to money or to a supporter, who made it, append-only."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -78,6 +80,57 @@ def test_staff_refunds_and_cancels_are_recorded_with_the_staff_user(staff, molli
     assert page.status_code == 200 and mollie_id in page.content.decode()
     assert staff.get(reverse("admin:core_auditevent_add")).status_code == 403
     assert staff.post(reverse("admin:core_auditevent_delete", args=[refund.pk])).status_code == 403
+
+
+def test_staff_edits_and_erasures_of_a_supporter_are_recorded(staff, mollie):  # noqa: F811
+    donation, mollie_id = start(Client(), frequency="monthly", email="ann@example.org")
+    pay(Client(), mollie, donation, mollie_id)
+    ann = donation.supporter
+    change = reverse("admin:supporters_supporter_change", args=[ann.pk])
+    page = staff.get(change).content.decode()
+    # The inlines' management forms, as the browser would send them back.
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    form |= {"name": "Ann Bakker", "language": "nl"}
+    assert staff.post(change, form).status_code == 302
+    ann.refresh_from_db()
+    assert (ann.name, ann.language) == ("Ann Bakker", "nl")
+    event = AuditEvent.objects.get(action="supporter.profile")
+    assert (event.actor_kind, event.actor_label, event.subject_id) == (
+        "staff",
+        "staff:staff",
+        str(ann.pk),
+    )
+    # Nobody adds or deletes a supporter in the admin: they leave through erasure, which
+    # stops their gifts at Mollie first, and is recorded too.
+    assert staff.get(reverse("admin:supporters_supporter_add")).status_code == 403
+    delete = reverse("admin:supporters_supporter_delete", args=[ann.pk])
+    assert staff.post(delete, {"post": "yes"}).status_code == 403
+    staff.post(
+        reverse("admin:supporters_supporter_changelist"),
+        {"action": "erase", "_selected_action": [ann.pk]},
+    )
+    ann.refresh_from_db()
+    assert ann.email.endswith("@erased.invalid")
+    assert Subscription.objects.get().status == "canceled"
+    assert trail()[-2:] == [
+        ("staff", "subscription.cancel", Subscription.objects.get().mollie_id),
+        ("staff", "supporter.erase", str(ann.pk)),
+    ]
+
+
+def test_a_supporter_acts_as_themselves_in_a_browser_also_logged_in_to_the_admin(
+    staff,
+    mollie,  # noqa: F811
+):
+    donation, mollie_id = start(Client(), frequency="monthly", email="ann@example.org")
+    pay(Client(), mollie, donation, mollie_id)
+    log_in(staff, donation.supporter)  # the same browser holds a staff login
+    staff.post(url("monthly"), {"amount": "15", "confirm": "1"})
+    assert trail() == [
+        ("supporter", "supporter.login", str(donation.supporter_id)),
+        ("supporter", "subscription.amount", str(donation.supporter_id)),
+    ]
+    assert AuditEvent.objects.filter(actor_user__isnull=False).count() == 0
 
 
 def test_the_trail_is_append_only():

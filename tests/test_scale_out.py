@@ -175,7 +175,7 @@ def test_webhooks_on_two_servers_have_one_effect(two_servers, sandbox, settings)
     assert EmailLog.objects.filter(kind="donations/welcome_monthly").count() == 1
     sent = list(mail_dir.iterdir())
     assert len(sent) == 1, sent
-    assert "Welcome as a monthly supporter" in sent[0].read_text()
+    assert "Welcome as a regular supporter" in sent[0].read_text()
 
 
 def test_login_code_limits_hold_across_both_servers(two_servers):

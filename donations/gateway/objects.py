@@ -104,15 +104,6 @@ class MolliePayment:
         except (KeyError, TypeError, AttributeError) as error:
             raise UnexpectedProviderAnswer(f"Not a payment as Mollie sends one: {error}") from error
 
-    @property
-    def is_final(self) -> bool:
-        return self.status in (
-            PaymentStatus.PAID,
-            PaymentStatus.CANCELED,
-            PaymentStatus.EXPIRED,
-            PaymentStatus.FAILED,
-        )
-
 
 @dataclass(frozen=True)
 class MollieSubscription:

@@ -15,7 +15,6 @@ from ..exceptions import (
     PaymentProviderUnavailable,
     RefundNotPossible,
 )
-from ..schedule import add_months
 from .agreements import DONOR_FIELDS, agreement_sign, agreement_yearly_amount
 from .changes import changes_settle
 from .charges import pre_debit_notices_send
@@ -48,7 +47,6 @@ __all__ = [
     "ReconcileReport",
     "RefundNotPossible",
     "SyncResult",
-    "add_months",
     "agreement_sign",
     "agreement_yearly_amount",
     "changes_settle",

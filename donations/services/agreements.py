@@ -17,7 +17,7 @@ from .. import audit
 from ..audit import gift_audit
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import GiftNotChangeable
-from ..models import PeriodicAgreement, Subscription
+from ..models import AGREEMENT_MIN_YEARS, PeriodicAgreement, Subscription
 
 DONOR_FIELDS = (
     "donor_surname",
@@ -52,13 +52,13 @@ def agreement_sign(
     """Record the agreement the supporter signed for `subscription`, with its transaction
     number, and announce AGREEMENT_SIGNED (the supporter gets a copy).
 
-    `years` is at least five, or None for an indefinite period; `details` holds the donor's
-    (and partner's) particulars (DONOR_FIELDS). The yearly amount is the gift's own, and the
-    agreement runs from the gift's next charge. Raises GiftNotChangeable when the gift
-    already has an active agreement or is not running.
+    `years` is at least AGREEMENT_MIN_YEARS, or None for an indefinite period; `details`
+    holds the donor's (and partner's) particulars (DONOR_FIELDS). The yearly amount is the
+    gift's own, and the agreement runs from the gift's next charge. Raises GiftNotChangeable
+    when the gift already has an active agreement or is not running.
     """
-    if years is not None and years < PeriodicAgreement.MIN_YEARS:
-        raise ValueError("A periodic gift runs for at least five years.")
+    if years is not None and years < AGREEMENT_MIN_YEARS:
+        raise ValueError(f"A periodic gift runs for at least {AGREEMENT_MIN_YEARS} years.")
     with locked(Subscription, subscription.pk) as subscription:
         if not subscription.is_active:
             raise GiftNotChangeable(_("Only a running gift can become a periodic gift."))

@@ -78,6 +78,11 @@ class Claim:
     subscription: Subscription
     unchanged: bool = False
 
+    def nothing_to_do(self) -> None:
+        """The change found, once it had the gift, that there is nothing left to do (another
+        change did it meanwhile): it is closed as such, not as done."""
+        self.unchanged = True
+
     def record(self, **details) -> None:
         """Note what settling this change would need, before Mollie is called."""
         self.change.details = {**self.change.details, **details}
@@ -112,7 +117,8 @@ def gift_change(
         phase = gift.phase
         if phase not in transition.accepts | transition.unchanged:
             raise GiftNotChangeable(transition.refusal_in(phase))
-        yield Claim(change, gift, unchanged=phase in transition.unchanged)
+        claim = Claim(change, gift, unchanged=phase in transition.unchanged)
+        yield claim
     except (GiftError, PaymentProviderRefused) as error:
         _finish(change, Status.FAILED, error)
         raise
@@ -120,7 +126,7 @@ def gift_change(
         _finish(change, Status.UNSETTLED, error)
         raise
     else:
-        _finish(change, Status.DONE)
+        _finish(change, Status.UNCHANGED if claim.unchanged else Status.DONE)
 
 
 def _claim(subscription_id: int, kind: str, wait: float) -> GiftChange:
@@ -149,7 +155,7 @@ def _finish(change: GiftChange, status: str, error: BaseException | None = None)
         fields["error"] = f"{type(error).__name__}: {error}"[:500]
     if GiftChange.objects.filter(pk=change.pk, status=Status.OPEN).update(**fields):
         change.status = status
-    if status != Status.DONE:
+    if status not in (Status.DONE, Status.UNCHANGED):
         # Compared with Mollie in full at reconciliation's next run, before any other gift.
         Subscription.objects.filter(pk=change.subscription_id).update(synced_at=None)
 

@@ -10,7 +10,8 @@ Mollie decides when a regular gift is charged, so its `nextPaymentDate` is the t
 change, a stop, reconciliation), and then it wins. Between two such answers a charge that
 arrives moves the date on by one interval the way Mollie counts it
 (`donations.schedule.charge_after`), so the supporter area shows the coming date without
-asking Mollie once per charge. Nothing else writes `next_payment_date`.
+asking Mollie once per charge. Besides these two, only the making of a gift's subscription
+writes `next_payment_date` (from Mollie's answer, in subscriptions.py).
 """
 
 from datetime import date, datetime

@@ -29,6 +29,7 @@ from .. import audit, gateway
 from ..audit import gift_audit
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import GiftNotChangeable, PaymentProviderRefused
+from ..lifecycle import MANDATE_START
 from ..models import (
     GiftChange,
     MandateChange,
@@ -56,8 +57,8 @@ def mandate_change_start(
     change is then marked failed).
     """
     subscription.refresh_from_db()
-    if not subscription.is_active:
-        raise GiftNotChangeable(_("Only a running gift can get a new payment method."))
+    if subscription.phase not in MANDATE_START.accepts:
+        raise GiftNotChangeable(MANDATE_START.refusal_in(subscription.phase))
     try:
         old_mandate = subscription_mandate(subscription)
     except PaymentProviderRefused:
@@ -128,7 +129,8 @@ def mandate_change_follow(*, payment: Payment) -> MandateChange | None:
         change.subscription, GiftChange.Kind.MANDATE, wait=FOLLOW_WAIT_SECONDS
     ) as claim:
         change.refresh_from_db()
-        if change.status != MandateChange.Status.STARTED:
+        if change.status != MandateChange.Status.STARTED:  # finished by another caller meanwhile
+            claim.nothing_to_do()
             return change
         gift = claim.subscription
         new_mandate = payment.mandate_id
@@ -174,7 +176,10 @@ def old_mandates_revoke(*, subscription: Subscription) -> int:
     """Revoke the mandates finished changes left behind (reconciliation's part): as one change
     of the gift, not waiting for another. Returns how many were dealt with."""
     with gift_change(subscription, GiftChange.Kind.MANDATE, wait=0) as claim:
-        return _old_mandates_revoke(claim.subscription)
+        revoked = _old_mandates_revoke(claim.subscription)
+        if not revoked:
+            claim.nothing_to_do()
+        return revoked
 
 
 def _old_mandates_revoke(gift: Subscription) -> int:

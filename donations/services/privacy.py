@@ -1,4 +1,4 @@
-"""The money side of erasing a supporter: the supporters app's erasure calls these two."""
+"""The money side of erasing a supporter: the supporter area's erasure calls these two."""
 
 import contextlib
 

@@ -19,6 +19,7 @@ from ..audit import gift_audit
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import PaymentProviderError, PaymentProviderRefused
 from ..gateway import MollieSubscription
+from ..lifecycle import PAUSE_MONTHS
 from ..models import (
     ACTIVE_SUBSCRIPTION_STATUSES,
     Donation,
@@ -37,8 +38,6 @@ from .common import webhook_url
 logger = logging.getLogger(__name__)
 
 Kind = GiftChange.Kind
-
-PAUSE_MONTHS = (1, 2, 3)
 
 
 def subscription_start(*, donation: Donation) -> Subscription | None:
@@ -345,6 +344,9 @@ def subscription_resume(*, subscription: Subscription, actor: Actor) -> Subscrip
             # finds the one a lost answer made).
             logger.warning("Resume of %s not scheduled yet; reconciliation will", gift.pk)
             claim.unsettle(error)
+            with locked(Subscription, gift.pk) as gift:
+                # The donor's decision stands: the donor is told it continues from `start`.
+                gift_event_announce(GiftEvent.REGULAR_RESUMED, subscription=gift, next_charge=start)
             return gift
         with locked(Subscription, gift.pk) as gift:
             gift.paused_until = None

@@ -19,7 +19,7 @@ def gift_rows(payments) -> SafeString:
     A page of gifts is the one long list a supporter sees; formatting its cells through the
     template engine, five lookups and filters per row, cost as much as the rest of the page.
     """
-    one_off, regular = gettext("one-off"), gettext("monthly")
+    one_off, regular = gettext("one-off"), gettext("regular gift")
     check = gettext("payment method check")
     fmt = "SHORT_DAY_FORMAT"  # config/formats: "1 dec 2026", "1 Dec 2026"
     reversed_ = gettext("reversed by your bank")

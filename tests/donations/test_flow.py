@@ -143,13 +143,13 @@ def test_monthly_first_paid_creates_exactly_one_subscription_a_month_later(clien
     only = next(iter(at_mollie.values()))
     assert only["startDate"] == subscription.start_date.isoformat()
     assert only["mandateId"] == subscription.mandate_id
-    assert subjects() == ["Welcome as a monthly supporter"]
+    assert subjects() == ["Welcome as a regular supporter"]
 
 
 def test_start_date_is_one_calendar_month_after_the_first_payment():
-    assert services.add_months(datetime.date(2026, 1, 31), 1) == datetime.date(2026, 2, 28)
-    assert services.add_months(datetime.date(2026, 12, 15), 1) == datetime.date(2027, 1, 15)
-    assert services.add_months(datetime.date(2028, 1, 30), 1) == datetime.date(2028, 2, 29)
+    assert add_months(datetime.date(2026, 1, 31), 1) == datetime.date(2026, 2, 28)
+    assert add_months(datetime.date(2026, 12, 15), 1) == datetime.date(2027, 1, 15)
+    assert add_months(datetime.date(2028, 1, 30), 1) == datetime.date(2028, 2, 29)
 
 
 def test_monthly_first_failed_creates_nothing(client, mollie):
@@ -180,7 +180,7 @@ def test_recurring_charges_become_rows_with_the_right_emails(client, mollie, mon
     assert sorted(rows.values_list("mollie_id", flat=True)) == sorted(charged)
     assert [p.status for p in rows.order_by("created_at", "pk")] == ["paid", "failed", "paid"]
     assert all(p.supporter_id == monthly.supporter_id for p in rows)
-    assert subjects() == ["Your monthly gift could not be collected"]
+    assert subjects() == ["Your regular gift could not be collected"]
 
 
 def test_amount_change_applies_to_the_next_charge_and_is_confirmed(client, mollie, monthly):
@@ -193,7 +193,7 @@ def test_amount_change_applies_to_the_next_charge_and_is_confirmed(client, molli
     payment = mollie.charge_subscription(monthly.mollie_id, "paid")
     webhook(client, payment["id"])
     assert Payment.objects.get(mollie_id=payment["id"]).amount == Decimal("15.00")
-    assert subjects() == ["Your monthly gift has changed"]
+    assert subjects() == ["Your regular gift has changed"]
 
 
 def test_cancel_stops_the_gift_at_mollie_and_is_confirmed_once(client, mollie, monthly):
@@ -206,7 +206,7 @@ def test_cancel_stops_the_gift_at_mollie_and_is_confirmed_once(client, mollie, m
     assert mollie.store.subscriptions[monthly.mollie_id]["status"] == "canceled"
     with pytest.raises(ControlError):
         mollie.charge_subscription(monthly.mollie_id, "paid")
-    assert subjects() == ["Your monthly gift has stopped"]
+    assert subjects() == ["Your regular gift has stopped"]
 
 
 def test_refund_and_chargeback_are_recorded_and_status_stays_paid(client, mollie):
@@ -325,7 +325,7 @@ def test_a_charge_adopted_by_a_concurrent_call_is_applied_once(mollie, monthly, 
     assert raced == [charge]
     assert (result.payment.status, result.adopted) == ("failed", False)
     assert Payment.objects.filter(mollie_id=charge).count() == 1
-    assert subjects() == ["Your monthly gift could not be collected"]
+    assert subjects() == ["Your regular gift could not be collected"]
     due = monthly.next_payment_date
     monthly.refresh_from_db()
     assert monthly.next_payment_date == add_months(due, 1)

@@ -42,7 +42,7 @@ def test_unfinished_payments_are_synced_and_reported(client, mollie):
     assert Subscription.objects.count() == 1
     assert sorted(m.subject for m in mail.outbox) == [
         "Thank you for your gift",
-        "Welcome as a monthly supporter",
+        "Welcome as a regular supporter",
     ]
     assert "0 changed" in sync("--older-than", "0")
 

@@ -148,7 +148,7 @@ def test_admin_cancel_action_stops_the_gift(staff, mollie):
     subscription.refresh_from_db()
     assert subscription.status == "canceled"
     assert mollie.store.subscriptions[subscription.mollie_id]["status"] == "canceled"
-    assert "Your monthly gift has stopped" in [m.subject for m in mail.outbox]
+    assert "Your regular gift has stopped" in [m.subject for m in mail.outbox]
 
 
 def test_reports_aggregate_in_the_database(rows, django_assert_num_queries):

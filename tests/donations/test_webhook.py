@@ -134,7 +134,7 @@ def test_the_same_webhook_twenty_times_in_parallel_has_one_effect(client, mollie
     assert Payment.objects.get(mollie_id=mollie_id).status == "paid"
     assert Subscription.objects.filter(donation=donation).count() == 1
     assert len(mollie.store.subscriptions) == 1
-    assert [m.subject for m in mail.outbox] == ["Welcome as a monthly supporter"]
+    assert [m.subject for m in mail.outbox] == ["Welcome as a regular supporter"]
 
 
 @pytest.mark.parametrize(

@@ -172,7 +172,7 @@ def test_a_stop_whose_answer_is_lost_is_settled_from_mollie(mollie, donor):  # n
     assert GiftChange.objects.get(subscription=gift, kind="stop").status == "done"
     assert_site_and_mollie_agree(gift, mollie)
     assert not gift.is_active
-    assert [m.subject for m in mail.outbox] == ["Your monthly gift has stopped"]
+    assert [m.subject for m in mail.outbox] == ["Your regular gift has stopped"]
 
 
 def test_the_next_change_settles_what_the_last_left_first(mollie, donor):  # noqa: F811
@@ -186,7 +186,7 @@ def test_the_next_change_settles_what_the_last_left_first(mollie, donor):  # noq
     assert again.status_code == 303
     assert_site_and_mollie_agree(gift, mollie)
     assert gift.amount == 25
-    assert [m.subject for m in mail.outbox] == ["Your monthly gift has changed"]
+    assert [m.subject for m in mail.outbox] == ["Your regular gift has changed"]
 
 
 def test_a_change_whose_process_died_is_settled_when_it_is_stale(

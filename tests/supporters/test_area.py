@@ -198,7 +198,7 @@ def test_change_the_monthly_amount_with_a_confirmation_step(client, mollie, mont
     assert done.status_code == 303
     assert mollie.store.subscriptions[subscription.mollie_id]["amount"]["value"] == "12.50"
     assert Subscription.objects.get().amount == Decimal("12.50")
-    assert [m.subject for m in mail.outbox] == ["Your monthly gift has changed"]
+    assert [m.subject for m in mail.outbox] == ["Your regular gift has changed"]
 
 
 def test_stop_the_monthly_gift_and_start_again_by_giving(client, mollie, monthly_donor):  # noqa: F811
@@ -206,12 +206,12 @@ def test_stop_the_monthly_gift_and_start_again_by_giving(client, mollie, monthly
     mail.outbox.clear()
     subscription = Subscription.objects.get(supporter=monthly_donor)
     page = client.get(url("monthly_stop"))
-    assert "Yes, stop my monthly gift" in page.content.decode()
+    assert "Yes, stop my gift" in page.content.decode()
     assert client.post(url("monthly_stop")).status_code == 303
     assert mollie.store.subscriptions[subscription.mollie_id]["status"] == "canceled"
-    assert [m.subject for m in mail.outbox] == ["Your monthly gift has stopped"]
+    assert [m.subject for m in mail.outbox] == ["Your regular gift has stopped"]
     overview = client.get(url("home")).content.decode()
-    assert "no monthly gift at the moment" in overview
+    assert "no regular gift at the moment" in overview
     assert "/en/donate/?frequency=monthly" in overview
 
 

@@ -12,6 +12,7 @@ from core.models import EmailLog
 from donations import gateway, services
 from donations.models import MandateChange, Payment, Subscription
 from donations.services.charges import subscription_charged
+from donations.services.mandates import old_mandates_revoke
 
 from ..donations.conftest import (  # noqa: F401 (mollie: a fixture)
     charges_settled,
@@ -189,6 +190,32 @@ def test_ending_a_pause_early_charges_again_from_the_next_regular_day(
     assert subjects() == ["Your gift is paused", "Your gift continues"]
 
 
+def test_ending_a_pause_early_while_mollie_is_away_still_tells_the_donor(
+    client,
+    mollie,  # noqa: F811
+    gift,
+    monkeypatch,
+):
+    """The page says "we emailed you"; when Mollie's second step waits for reconciliation,
+    the email still goes, with the day the gift continues."""
+    client.post(url("monthly_pause"), {"months": "3"})
+    real_create = gateway.subscription_create
+
+    def down(**kwargs):
+        raise services.PaymentProviderUnavailable("Mollie is down")
+
+    monkeypatch.setattr(gateway, "subscription_create", down)
+    response = client.post(url("monthly_resume"))
+    assert response["Location"].endswith("?changed=resumed")
+    assert subjects() == ["Your gift is paused", "Your gift continues"]
+    assert "15 July 2026" in mail.outbox[-1].body
+    monkeypatch.setattr(gateway, "subscription_create", real_create)
+    assert services.payments_reconcile(older_than_minutes=0, workers=1).errors == []
+    gift.refresh_from_db()
+    assert gift.state == "active" and gift.next_payment_date == datetime.date(2026, 7, 15)
+    assert subjects() == ["Your gift is paused", "Your gift continues"]  # not twice
+
+
 def test_a_pause_while_mollie_cannot_make_the_new_subscription_is_finished_later(
     client,
     mollie,  # noqa: F811
@@ -251,6 +278,17 @@ def test_a_new_payment_method_moves_the_gift_and_refunds_the_check(
     assert totals.all_time == Decimal("20.00")  # June and July, not the cent
 
 
+def test_a_change_that_finds_nothing_to_do_says_so(client, mollie, gift):  # noqa: F811
+    """The payment-method change is done once; reconciliation coming by afterwards to revoke
+    old mandates finds none left, and its claim on the gift says "nothing to do", not "done"."""
+    _change_method(client, mollie)
+    assert old_mandates_revoke(subscription=gift) == 0
+    statuses = list(
+        gift.changes.filter(kind="mandate").order_by("created_at").values_list("status", flat=True)
+    )
+    assert statuses == ["done", "unchanged"]
+
+
 def test_a_new_payment_method_on_a_charge_day_charges_once(client, mollie, gift):  # noqa: F811
     old_mandate = next(iter(mollie.store.mandates))
     # The charge of the day is already on its way from the old mandate (a direct debit).
@@ -301,7 +339,7 @@ def test_failed_charges_email_each_time_and_three_in_a_row_put_the_gift_at_risk(
         webhook(client, charge)  # Mollie may call twice: one email
     gift.refresh_from_db()
     assert gift.failed_in_a_row == 3 and gift.state == "at_risk"
-    assert subjects() == ["Your monthly gift could not be collected"] * 3
+    assert subjects() == ["Your regular gift could not be collected"] * 3
     body = mail.outbox[-1].body
     assert "/en/supporters/login/?next=%2Fen%2Fsupporters%2Fmonthly%2Fpayment-method%2F" in body
     assert (
@@ -347,7 +385,7 @@ def test_a_direct_debit_that_fails_days_later_is_recorded_once(
     assert Payment.objects.get(mollie_id=charge).status == "failed"
     gift.refresh_from_db()
     assert gift.failed_in_a_row == 1
-    assert subjects() == ["Your monthly gift could not be collected"]
+    assert subjects() == ["Your regular gift could not be collected"]
 
 
 def test_a_chargeback_shows_in_the_history_and_is_no_gift_in_the_statement(
