@@ -37,9 +37,9 @@ def announced():
 
 @pytest.fixture
 def without_supporter_emails():
-    gift_event.disconnect(dispatch_uid="supporters.gift_emails")
+    gift_event.disconnect(dispatch_uid="supporter_area.gift_emails")
     yield
-    gift_event.connect(gift_emails, dispatch_uid="supporters.gift_emails")
+    gift_event.connect(gift_emails, dispatch_uid="supporter_area.gift_emails")
 
 
 def test_a_paid_gift_is_announced_once_inside_its_transaction(client, mollie, announced):

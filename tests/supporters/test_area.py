@@ -156,12 +156,12 @@ def test_history_rows_show_date_amount_kind_status_and_refund(client):
     html = client.get(url("home")).content.decode()
     # Newest first; the date is Amsterdam's (already 3 March there), amounts in English style.
     assert "<tr><td>" + timezone.localdate().strftime("%-d %b %Y") in html
-    assert "<td>€\u00a05.00</td><td>monthly</td><td>failed</td><td>\u2013</td></tr>" in html
+    assert "<td>€\u00a05.00</td><td>regular gift</td><td>failed</td><td>\u2013</td></tr>" in html
     assert (
         "<tr><td>3 Mar 2026</td><td>€\u00a01,234.50</td><td>one-off</td><td>paid</td>"
         "<td>€\u00a04.50</td></tr>"
     ) in html
-    assert html.index("monthly</td><td>failed") < html.index("3 Mar 2026")
+    assert html.index("regular gift</td><td>failed") < html.index("3 Mar 2026")
 
 
 def test_history_is_paginated(client):
