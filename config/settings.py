@@ -225,6 +225,34 @@ WEBHOOK_UNKNOWN_IDS_PER_CLIENT = env.int("WEBHOOK_UNKNOWN_IDS_PER_CLIENT", defau
 GIFT_CHANGE_WAIT_SECONDS = env.float("GIFT_CHANGE_WAIT_SECONDS", default=15)
 GIFT_CHANGE_STALE_SECONDS = env.int("GIFT_CHANGE_STALE_SECONDS", default=120)
 
+# --- Direct debit by mandate (machtiging): docs/direct-debit.md ------------------------------
+# Whether the donate form offers "direct debit from my account" for regular gifts.
+DIRECT_DEBIT_ENABLED = env.bool("DIRECT_DEBIT_ENABLED", default=True)
+# Who collects. Mollie collects SEPA direct debits for its merchants under its own name and
+# creditor identifier, which the mandate text must show; change these only if your agreement
+# with Mollie says otherwise. `manage.py check` refuses an identifier whose check digits fail.
+DIRECT_DEBIT_CREDITOR_NAME = env.str(
+    "DIRECT_DEBIT_CREDITOR_NAME", default="Stichting Mollie Payments"
+)
+DIRECT_DEBIT_CREDITOR_ID = env.str("DIRECT_DEBIT_CREDITOR_ID", default="NL08ZZZ502057730000")
+# Our mandate references start with this, so that they are unique among all of Mollie's
+# merchants (letters and digits; default: the initials of SITE_NAME).
+MANDATE_REFERENCE_PREFIX = env.str(
+    "MANDATE_REFERENCE_PREFIX", default="".join(w[0] for w in SITE_NAME.split() if w).upper()
+)
+# The first collection comes at least this many days after the donor was sent the notice
+# (SEPA's default pre-notification period is 14 days).
+DIRECT_DEBIT_FIRST_NOTICE_DAYS = env.int("DIRECT_DEBIT_FIRST_NOTICE_DAYS", default=14)
+# A debit the bank returned for lack of funds is tried once more, this many days later.
+DIRECT_DEBIT_RETRY_DAYS = env.int("DIRECT_DEBIT_RETRY_DAYS", default=5)
+# The "this was not me" link in the notice works for this many days (and once).
+DIRECT_DEBIT_STOP_LINK_DAYS = env.int("DIRECT_DEBIT_STOP_LINK_DAYS", default=60)
+# How many mandates by IBAN may be given per client and per email address in a day, and per
+# IBAN in thirty days (anyone can type an account that is not theirs: docs/security.md).
+DIRECT_DEBIT_PER_CLIENT_PER_DAY = env.int("DIRECT_DEBIT_PER_CLIENT_PER_DAY", default=3)
+DIRECT_DEBIT_PER_ADDRESS_PER_DAY = env.int("DIRECT_DEBIT_PER_ADDRESS_PER_DAY", default=2)
+DIRECT_DEBIT_PER_IBAN_PER_MONTH = env.int("DIRECT_DEBIT_PER_IBAN_PER_MONTH", default=2)
+
 # --- Supporters ------------------------------------------------------------------------------
 # Login codes (docs/security.md): how long one works, how many wrong tries an address gets in
 # a window (and a client across every address it tries), and how many codes an address and a
@@ -378,7 +406,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No full bank account number in a log line or a traceback (docs/direct-debit.md).
+    "filters": {"mask_accounts": {"()": "donations.bank.AccountNumberFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_accounts"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -54,6 +54,12 @@ def actor_of(request: HttpRequest) -> Actor:
     return Actor(kind="system", label="system", address_hash=address)
 
 
+def anonymous_actor(request: HttpRequest, label: str) -> Actor:
+    """Someone who proved no identity, acting through what they hold (a link from an email,
+    say): recorded by `label` and a keyed hash of the address."""
+    return Actor(kind="system", label=label, address_hash=ratelimit.client_key(request))
+
+
 def supporter_actor(request: HttpRequest, supporter_id: int) -> Actor:
     """The supporter `supporter_id` acting in their own area (or logging in to it). Always the
     supporter, even when the same browser is also logged in to the admin: what a donor does

@@ -11,7 +11,9 @@ failed.
 Some context can only be made at sending time (a login code must not sit in the database
 while the email waits). An app registers a *preparer* for that with `context_preparer`; an
 email queued with `prepare=<name>` gets the preparer's result added to its context just before
-it is rendered. This module imports no feature app: apps register what they need.
+it is rendered. A preparer may come with an `after_sent` function, called once the email has
+gone out (a notice whose sending allows the next step). This module imports no feature app:
+apps register what they need.
 """
 
 import datetime
@@ -37,13 +39,21 @@ logger = logging.getLogger(__name__)
 
 Preparer = Callable[..., dict]
 _preparers: dict[str, Preparer] = {}
+_after_sent: dict[str, Callable[..., None]] = {}
 
 
-def context_preparer(name: str) -> Callable[[Preparer], Preparer]:
-    """Register `function(*, recipient, context) -> dict` under `name` (see the module doc)."""
+def context_preparer(
+    name: str, *, after_sent: Callable[..., None] | None = None
+) -> Callable[[Preparer], Preparer]:
+    """Register `function(*, recipient, context) -> dict` under `name` (see the module doc),
+    and `after_sent(*, recipient, context)`, called with the email's full context once an email
+    prepared by it has been sent (a failure in it is logged, never raised into the delivery:
+    the app must catch up by itself)."""
 
     def register(function: Preparer) -> Preparer:
         _preparers[name] = function
+        if after_sent is not None:
+            _after_sent[name] = after_sent
         return function
 
     return register
@@ -188,6 +198,11 @@ def email_deliver(*, log_id: int) -> bool:
         return False
     # The message is on its way: recording it waits for the database rather than sending again.
     _despite_restarts(partial(_record_sent, log), log_id, "recording it as sent")
+    if log.prepare in _after_sent:
+        try:
+            _after_sent[log.prepare](recipient=log.recipient, context=context)
+        except Exception:
+            logger.exception("Email %s (%s) was sent; what follows it failed", log.pk, log.kind)
     return True
 
 

@@ -18,6 +18,7 @@ from . import services
 from .exceptions import GiftError, PaymentProviderError
 from .models import (
     PAYMENT_COLUMNS,
+    BankMandate,
     Donation,
     GiftChange,
     MandateChange,
@@ -32,6 +33,10 @@ MOLLIE_PAYMENT_FIELDS = [
     "subscription",
     "supporter",
     "failed_at",
+    "bank_reason_code",
+    "recovery",
+    "retry_due_on",
+    "retry_of",
     "synced_at",
     "mollie_data",
 ]
@@ -46,12 +51,61 @@ class PaymentInline(ReadOnlyInline, admin.TabularInline):
 
 @admin.register(Donation)
 class DonationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "supporter", "amount", "frequency", "language", "start_error"]
-    list_filter = ["frequency", "language", "created_at"]
+    list_display = [
+        "created_at",
+        "supporter",
+        "amount",
+        "frequency",
+        "route",
+        "language",
+        "start_error",
+    ]
+    list_filter = ["frequency", "route", "language", "created_at"]
     search_fields = ["supporter__email", "supporter__name", "public_token"]
     date_hierarchy = "created_at"
     list_select_related = ["supporter"]
     inlines = [PaymentInline]
+
+
+@admin.register(BankMandate)
+class BankMandateAdmin(ReadOnlyAdmin):
+    """Mandates given with an IBAN, apart from the ones Mollie made from a first payment:
+    anyone can type an account that is not theirs, so staff can see each one, its first
+    collection and how it ended. Only the masked account is ever stored."""
+
+    list_display = [
+        "reference",
+        "created_at",
+        "donor",
+        "iban_masked",
+        "status",
+        "first_collection_on",
+        "notice_sent_at",
+        "end",
+    ]
+    list_filter = ["status", "end", "created_at", "first_collection_on"]
+    search_fields = ["reference", "mollie_id", "donation__supporter__email"]
+    date_hierarchy = "created_at"
+    list_select_related = ["donation__supporter"]
+    fields = [
+        "reference",
+        "mollie_id",
+        "donation",
+        "iban_masked",
+        "holder_name",
+        "signed_on",
+        "first_collection_on",
+        "notice_sent_at",
+        "status",
+        "end",
+        "ended_at",
+        "revoked_at",
+        "created_at",
+    ]
+
+    @admin.display(description=_("donor"), ordering="donation__supporter__email")
+    def donor(self, mandate: BankMandate) -> str:
+        return mandate.donation.supporter.email
 
 
 class RefundForm(forms.Form):
@@ -81,8 +135,8 @@ class PaymentAdmin(ReadOnlyAdmin):
         "amount_charged_back",
         "paid_at",
     ]
-    list_filter = ["status", "sequence_type", "created_at", "paid_at"]
-    search_fields = ["mollie_id", "supporter__email", "supporter__name"]
+    list_filter = ["status", "sequence_type", "recovery", "created_at", "paid_at"]
+    search_fields = ["mollie_id", "supporter__email", "supporter__name", "bank_reason_code"]
     date_hierarchy = "created_at"
     list_select_related = ["supporter"]
     fields = MOLLIE_PAYMENT_FIELDS
@@ -151,17 +205,22 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "started_at",
         "canceled_at",
     ]
-    list_filter = ["status", "interval", "started_at", "canceled_at"]
-
-    @admin.display(description=_("how often"), ordering="interval")
-    def rhythm(self, subscription: Subscription) -> str:
-        return subscription.get_frequency_display()
-
+    list_filter = [
+        "status",
+        "interval",
+        ("attention_since", admin.EmptyFieldListFilter),
+        "started_at",
+        "canceled_at",
+    ]
     search_fields = ["mollie_id", "supporter__email", "supporter__name", "customer_id"]
     date_hierarchy = "started_at"
     list_select_related = ["supporter"]
     actions = ["cancel"]
     inlines = [GiftChangeInline]
+
+    @admin.display(description=_("how often"), ordering="interval")
+    def rhythm(self, subscription: Subscription) -> str:
+        return subscription.get_frequency_display()
 
     @admin.display(description=_("state"))
     def state(self, obj: Subscription) -> str:

@@ -7,5 +7,6 @@ class DonationsConfig(AppConfig):
     verbose_name = _("Donations")
 
     def ready(self) -> None:
-        # Registering: the names of the actions this app records in the audit trail.
-        from . import audit  # noqa: F401
+        # Registering: the names of the actions this app records in the audit trail, and the
+        # checks of the direct-debit settings.
+        from . import audit, checks  # noqa: F401

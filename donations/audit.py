@@ -14,6 +14,9 @@ SUBSCRIPTION_PAUSE = "subscription.pause"
 SUBSCRIPTION_RESUME = "subscription.resume"
 SUBSCRIPTION_METHOD = "subscription.method"
 AGREEMENT_SIGN = "agreement.sign"
+SUBSCRIPTION_HALT = "subscription.halt"
+MANDATE_STOP = "mandate.stop"
+MANDATE_REPLACE = "mandate.replace"
 
 actions_register(
     {
@@ -24,6 +27,9 @@ actions_register(
         SUBSCRIPTION_RESUME: _("gift resumed"),
         SUBSCRIPTION_METHOD: _("payment method change started"),
         AGREEMENT_SIGN: _("periodic gift agreement signed"),
+        SUBSCRIPTION_HALT: _("collection halted: the bank could not debit the account"),
+        MANDATE_STOP: _("direct-debit mandate stopped with the link in its notice"),
+        MANDATE_REPLACE: _("new account for a direct debit"),
     }
 )
 
@@ -42,5 +48,18 @@ def gift_audit(actor: Actor, action: str, gift: models.Model, **data) -> None:
         subject_type=subject_type,
         subject_id=subject_id,
         supporter_id=gift.supporter_id,
+        data=data,
+    )
+
+
+def mandate_audit(actor: Actor, action: str, mandate: models.Model, **data) -> None:
+    """Record `action` on a mandate by IBAN (`mandate`, a BankMandate), in the caller's
+    transaction, by its reference (never the account)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        subject_type="bankmandate",
+        subject_id=mandate.reference,
+        supporter_id=mandate.donation.supporter_id,
         data=data,
     )

@@ -15,6 +15,12 @@ the objects it concerns as keyword arguments:
 - REGULAR_RESUMED: `subscription` (charged again from `next_charge` when given, else from
   `subscription.next_payment_date`; given when Mollie's side is still to be made);
 - REGULAR_SUSPENDED: `subscription` (Mollie stopped charging: the mandate no longer works);
+- REGULAR_HALTED: `subscription`, `reason` (the bank's code) and `notify` (False when the
+  account holder has died): we stopped collecting because the bank said the account cannot be
+  debited; the gift waits for a new account or payment method;
+- MANDATE_GIVEN: `mandate` (a BankMandate: a donor gave a direct-debit mandate with an IBAN,
+  for a new gift or as the new account of a running one; the notice with the mandate, the
+  first collection and the "this was not me" link is due);
 - PAYMENT_METHOD_CHANGED: `subscription` (it now charges the new mandate);
 - CHARGE_UPCOMING: `subscription` and `charge_date` (a charge that differs from the usual one
   comes on that day: a pre-debit notice is due);
@@ -41,6 +47,8 @@ class GiftEvent(enum.StrEnum):
     REGULAR_PAUSED = "regular-paused"
     REGULAR_RESUMED = "regular-resumed"
     REGULAR_SUSPENDED = "regular-suspended"
+    REGULAR_HALTED = "regular-halted"
+    MANDATE_GIVEN = "mandate-given"
     PAYMENT_CHARGED_BACK = "payment-charged-back"
     PAYMENT_METHOD_CHANGED = "payment-method-changed"
     CHARGE_UPCOMING = "charge-upcoming"

@@ -52,3 +52,11 @@ class GiftBusy(GiftError):
 
 class RefundNotPossible(GiftError):
     """The payment is not paid, or less is left of it than the refund asks for."""
+
+
+class DirectDebitLimitReached(DonationLimitReached):
+    """Too many mandates by IBAN from this client, for this address or this account."""
+
+
+class AccountRefused(GiftError):
+    """Mollie did not accept the account for a direct-debit mandate (the message says why)."""

@@ -12,8 +12,9 @@ from django.utils.translation import ngettext_lazy
 from core.money import AMOUNT_RE, euro, parse_amount
 from core.names import PersonNameField
 
+from .bank import iban_clean
 from .lifecycle import PAUSE_MONTHS
-from .models import AGREEMENT_MIN_YEARS, Frequency
+from .models import AGREEMENT_MIN_YEARS, FREQUENCY_MONTHS, Frequency, PaymentRoute
 
 OTHER = "other"
 # How each choice reads on the form (the order and the set come from DONATION_FREQUENCIES).
@@ -64,6 +65,31 @@ class DonationForm(forms.Form):
             "invalid": _("Enter an email address like name@example.org."),
         },
     )
+    route = forms.ChoiceField(
+        label=_("How do you want to give?"),
+        choices=[
+            (PaymentRoute.CHECKOUT, _("Pay now (iDEAL, card, …)")),
+            (PaymentRoute.MANDATE, _("Direct debit from my account (regular gifts)")),
+        ],
+        initial=PaymentRoute.CHECKOUT,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    holder = PersonNameField(
+        label=_("Account holder's name"),
+        required=False,
+        autocomplete="off",
+        help_text=_("As your bank knows it."),
+    )
+    iban = forms.CharField(
+        label=_("IBAN (account number)"),
+        required=False,
+        max_length=42,
+        help_text=_("Like NL91 ABNA 0417 1643 00. Spaces and small letters are fine."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
     # A field people never see (hidden by the stylesheet); form-filling bots do fill it in.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
@@ -73,6 +99,16 @@ class DonationForm(forms.Form):
         self.fields["amount"].choices = [*presets, (OTHER, _("Other amount"))]
         if not self.is_bound and "amount" not in self.initial:
             self.initial["amount"] = str(settings.DONATION_DEFAULT_AMOUNT)
+        self.offers_mandate = settings.DIRECT_DEBIT_ENABLED and any(
+            f in FREQUENCY_MONTHS for f in settings.DONATION_FREQUENCIES
+        )
+        if not self.offers_mandate:
+            for name in ("route", "holder", "iban"):
+                del self.fields[name]
+
+    @property
+    def by_mandate(self) -> bool:
+        return self.offers_mandate and self.cleaned_data.get("route") == PaymentRoute.MANDATE
 
     @property
     def is_bot(self) -> bool:
@@ -88,7 +124,27 @@ class DonationForm(forms.Form):
                 self.add_error("other_amount", error)
         elif choice:
             cleaned["amount_value"] = parse_amount(choice)
+        if self.offers_mandate and cleaned.get("route") == PaymentRoute.MANDATE:
+            self._clean_mandate(cleaned)
         return cleaned
+
+    def _clean_mandate(self, cleaned: dict) -> None:
+        """Direct debit: a regular gift, the holder's name and a valid IBAN."""
+        if cleaned.get("frequency") and cleaned["frequency"] not in FREQUENCY_MONTHS:
+            self.add_error(
+                "route",
+                _("Direct debit is for regular gifts. Choose how often, or pay now."),
+            )
+        if not cleaned.get("holder") and "holder" not in self.errors:
+            self.add_error("holder", _("Enter the name of the account holder."))
+        raw = self.data.get(self.add_prefix("iban"), "")
+        if not raw.strip():
+            self.add_error("iban", _("Enter your IBAN."))
+            return
+        try:
+            cleaned["iban"] = iban_clean(raw)
+        except forms.ValidationError as error:
+            self.add_error("iban", error)
 
 
 def initial_from_query(query) -> dict:
@@ -215,3 +271,38 @@ class AgreementForm(forms.Form):
                 _("With a partner's name, give their date and place of birth."),
             )
         return cleaned
+
+
+class MandateSignForm(forms.Form):
+    """The mandate page: the donor agrees to the mandate shown above the button."""
+
+    agree = forms.BooleanField(
+        label=_("I agree to this direct-debit mandate."),
+        error_messages={"required": _("Tick the box to agree to the mandate, or go back.")},
+    )
+
+
+class NewAccountForm(forms.Form):
+    """A new account for a running regular gift (the supporter area)."""
+
+    holder = PersonNameField(
+        label=_("Account holder's name"),
+        autocomplete="off",
+        error_messages={"required": _("Enter the name of the account holder.")},
+    )
+    iban = forms.CharField(
+        label=_("IBAN (account number)"),
+        max_length=42,
+        help_text=_("Like NL91 ABNA 0417 1643 00. Spaces and small letters are fine."),
+        error_messages={"required": _("Enter your IBAN.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    agree = forms.BooleanField(
+        label=_("I agree to this direct-debit mandate."),
+        error_messages={"required": _("Tick the box to agree to the mandate.")},
+    )
+
+    def clean_iban(self) -> str:
+        return iban_clean(self.cleaned_data["iban"])

@@ -11,6 +11,7 @@ subscription, and whether the donor paused it.
 | PAUSED | active or pending, first charge after the pause | yes | paused |
 | PAUSED_UNSCHEDULED | canceled; the one that resumes it is still to be made | yes | paused |
 | SUSPENDED | suspended (its mandate stopped working) | no | at risk |
+| HALTED | canceled by us: the bank said the account cannot be debited | no | at risk |
 | STOPPED | canceled or completed | no | stopped |
 
 Each change (a `GiftChange.Kind`) accepts some phases, leaves the gift unchanged in others (a
@@ -46,6 +47,9 @@ class Transition:
 
 
 STOPPED_REFUSAL = _("This gift has stopped.")
+HALTED_REFUSAL = _(
+    "Your bank could not collect this gift. Give a new account or payment method first."
+)
 
 # How long a donor may pause a gift, in months (the choices the pause form offers).
 PAUSE_MONTHS = (1, 2, 3)
@@ -57,6 +61,7 @@ TRANSITIONS: dict[str, Transition] = {
         refusals=(
             (Phase.PAUSED, _("This gift is paused already.")),
             (Phase.PAUSED_UNSCHEDULED, _("This gift is paused already.")),
+            (Phase.HALTED, HALTED_REFUSAL),
         ),
     ),
     Kind.RESUME: Transition(
@@ -76,11 +81,21 @@ TRANSITIONS: dict[str, Transition] = {
                 Phase.PAUSED_UNSCHEDULED,
                 _("This gift is paused; it can be changed again once it is scheduled to resume."),
             ),
+            (Phase.HALTED, HALTED_REFUSAL),
         ),
     ),
     # A new mandate is taken in every phase; a stopped gift only gives back the check.
     Kind.MANDATE: Transition(accepts=ALL),
     Kind.COMPARE: Transition(accepts=ALL),
+    # The bank said the account cannot be debited: collection stops until a new mandate.
+    Kind.HALT: Transition(
+        accepts=frozenset(
+            {Phase.RUNNING, Phase.WAITING, Phase.PAUSED, Phase.PAUSED_UNSCHEDULED, Phase.SUSPENDED}
+        ),
+        unchanged=frozenset({Phase.HALTED, Phase.STOPPED}),
+    ),
+    # A debit returned for lack of funds is tried once more, if the gift still runs.
+    Kind.RETRY: Transition(accepts=frozenset({Phase.RUNNING}), unchanged=ALL - {Phase.RUNNING}),
 }
 
 # Starting a payment-method change (the donor asks for one). Finishing it is Kind.MANDATE, which

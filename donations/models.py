@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import ExpressionWrapper, F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -65,6 +66,13 @@ class Donor(models.Model):
         return f"{self.supporter_id}: {self.first_gift_at:%Y-%m-%d}"
 
 
+class PaymentRoute(models.TextChoices):
+    """How a gift's money comes in."""
+
+    CHECKOUT = "checkout", _("through Mollie's checkout (iDEAL, card, …)")
+    MANDATE = "mandate", _("by direct-debit mandate (IBAN)")
+
+
 class Donation(models.Model):
     """What a donor asked for on the form: one row per press of the donate button."""
 
@@ -81,6 +89,9 @@ class Donation(models.Model):
     # gift's mandate there, and no other gift (say, one a stranger started with the same
     # address) can ever be charged from it or see it. Empty for one-off gifts.
     mollie_customer_id = models.CharField(_("Mollie customer id"), max_length=40, blank=True)
+    route = models.CharField(
+        _("paid"), max_length=10, choices=PaymentRoute.choices, default=PaymentRoute.CHECKOUT
+    )
     created_supporter = models.BooleanField(
         _("created the supporter"),
         default=False,
@@ -149,16 +160,20 @@ class GiftPhase(models.TextChoices):
     PAUSED = "paused", _("paused")
     PAUSED_UNSCHEDULED = "paused-unscheduled", _("paused, resume to be scheduled")
     SUSPENDED = "suspended", _("suspended by Mollie")
+    HALTED = "halted", _("halted: the bank could not collect")
     STOPPED = "stopped", _("stopped")
 
 
 class SubscriptionQuerySet(models.QuerySet):
     def active(self) -> "SubscriptionQuerySet":
         """Not stopped: running at Mollie (active), waiting for a mandate (pending), suspended
-        by Mollie until it gets a working mandate, or paused by the donor. The gift goes on:
-        the donor can change or stop it, and erasing the donor stops it first."""
+        by Mollie until it gets a working mandate, halted by us for the same reason (the bank
+        said the account cannot be debited), or paused by the donor. The gift goes on: the
+        donor can change or stop it, and erasing the donor stops it first."""
         return self.filter(
-            models.Q(status__in=ACTIVE_SUBSCRIPTION_STATUSES) | models.Q(paused_until__isnull=False)
+            models.Q(status__in=ACTIVE_SUBSCRIPTION_STATUSES)
+            | models.Q(paused_until__isnull=False)
+            | models.Q(halted_reason__gt="")
         )
 
 
@@ -202,6 +217,15 @@ class Subscription(models.Model):
     # The next charge differs from what the donor is used to (a higher amount, the first after
     # a pause or a new payment method): they are told a few days ahead (PRE_DEBIT_NOTICE_DAYS).
     notice_due = models.BooleanField(_("pre-debit notice due"), default=False)
+    # The bank's reason code when we stopped collecting because the account cannot be debited
+    # (closed, blocked, no mandate: donations/bank_reasons.py). Mollie's subscription is then
+    # canceled; the gift waits for a new account or payment method, which starts it again.
+    halted_reason = models.CharField(_("halted for bank reason"), max_length=8, blank=True)
+    # A gift given by mandate has had no paid charge yet: its first paid charge is the donor's
+    # first gift (for a gift begun at the checkout, the first payment was).
+    awaits_first_gift = models.BooleanField(_("no paid charge yet"), default=False)
+    # Shown to staff: the donor refused or reversed collections twice, or has died.
+    attention_since = models.DateTimeField(_("needs staff attention since"), null=True, blank=True)
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -249,6 +273,8 @@ class Subscription(models.Model):
             if self.status == SubscriptionStatus.CANCELED:
                 return GiftPhase.PAUSED_UNSCHEDULED
             return GiftPhase.PAUSED
+        if self.halted_reason and self.status == SubscriptionStatus.CANCELED:
+            return GiftPhase.HALTED
         return {
             SubscriptionStatus.ACTIVE: GiftPhase.RUNNING,
             SubscriptionStatus.PENDING: GiftPhase.WAITING,
@@ -261,8 +287,8 @@ class Subscription(models.Model):
         phase = self.phase
         if phase in (GiftPhase.PAUSED, GiftPhase.PAUSED_UNSCHEDULED):
             return GiftState.PAUSED
-        if phase == GiftPhase.SUSPENDED:
-            return GiftState.AT_RISK  # Mollie stopped charging: it needs a new mandate
+        if phase in (GiftPhase.SUSPENDED, GiftPhase.HALTED):
+            return GiftState.AT_RISK  # nothing is charged until it has a working mandate
         if phase == GiftPhase.STOPPED:
             return GiftState.STOPPED
         return GiftState.AT_RISK if self.at_risk_since is not None else GiftState.ACTIVE
@@ -307,6 +333,8 @@ class GiftChange(models.Model):
         AMOUNT = "amount", _("new amount")
         MANDATE = "mandate", _("new payment method")
         COMPARE = "compare", _("comparison with Mollie")
+        HALT = "halt", _("collection halted (bank)")
+        RETRY = "retry", _("new attempt of a returned debit")
 
     class Status(models.TextChoices):
         OPEN = "open", _("in progress")
@@ -386,6 +414,20 @@ NET_AMOUNT = ExpressionWrapper(
 )
 
 
+class Recovery(models.TextChoices):
+    """What the site did about a direct debit the bank returned (donations/bank_reasons.py)."""
+
+    RETRY_DUE = "retry-due", _("a new attempt is planned")
+    RETRIED = "retried", _("tried again")
+    NOT_RETRIED = "not-retried", _("no new attempt: the gift had changed")
+    HALTING = "halting", _("stopping collection")
+    HALTED = "halted", _("collection stopped, donor asked for a new account")
+    HALTED_QUIETLY = "halted-quietly", _("collection stopped, shown to staff")
+    TOLD = "told", _("no new attempt, donor told")
+    FLAGGED = "flagged", _("no new attempt, donor told, shown to staff")
+    USUAL = "usual", _("the usual email")
+
+
 class PaymentQuerySet(models.QuerySet):
     def paid(self) -> "PaymentQuerySet":
         """Paid gifts: a payment-method check (a cent, refunded) is not a gift."""
@@ -440,6 +482,21 @@ class Payment(models.Model):
     # A charge of a regular gift that did not go through, after which a later charge of the
     # same gift was paid (set when that one is paid, for the failed-charges figure).
     recovered = models.BooleanField(_("recovered later"), default=False)
+    # A direct debit the bank returned: its reason (details.bankReasonCode, or a chargeback's
+    # reason code), what we did about it, and, for one we try again, when and which attempt.
+    bank_reason_code = models.CharField(_("bank's reason"), max_length=8, blank=True)
+    recovery = models.CharField(
+        _("what we did"), max_length=16, choices=Recovery.choices, blank=True
+    )
+    retry_due_on = models.DateField(_("new attempt on"), null=True, blank=True)
+    retry_of = models.OneToOneField(
+        "self",
+        verbose_name=_("new attempt of"),
+        related_name="retry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed or ended"), null=True, blank=True)
@@ -493,6 +550,17 @@ class Payment(models.Model):
             models.Index(fields=["supporter", "-created_at"]),
             models.Index(fields=["supporter", "paid_at"]),
             models.Index(fields=["subscription", "created_at"]),
+            # The returned debits: what reconciliation still has to do, and staff's list.
+            models.Index(
+                fields=["retry_due_on"],
+                condition=models.Q(recovery__in=["retry-due", "halting"]),
+                name="payment_recovery_due",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(recovery__gt=""),
+                name="payment_returned_debits",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -602,6 +670,89 @@ class MandateChange(models.Model):
     def in_progress(self) -> bool:
         """The check payment is not through yet (the page waits for it)."""
         return self.status == self.Status.STARTED
+
+
+class BankMandateQuerySet(models.QuerySet):
+    def end(self, end: str) -> int:
+        """End these mandates (those not ended yet) for reason `end`, forgetting their holders'
+        names and stop links. Revoking them at Mollie is the caller's part."""
+        return self.filter(status__in=["new", "active"]).update(
+            status="ended",
+            end=end,
+            ended_at=timezone.now(),
+            holder_name="",
+            stop_token_hash="",
+        )
+
+
+class BankMandate(models.Model):
+    """A direct-debit mandate (machtiging) a donor gave with their IBAN, made at Mollie.
+
+    Mollie keeps the IBAN; the site keeps its masked form (NL** **** **** 1234) and, while the
+    mandate lives, the holder's name (cleared when it ends). `reference` is ours, given to
+    Mollie as the mandate reference. The donor gets a notice by email (the mandate, the first
+    collection, a link to stop it); the gift's Mollie subscription is made only once that
+    notice has gone out, and charges no earlier than `first_collection_on`.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", _("being set up")
+        ACTIVE = "active", _("active")
+        ENDED = "ended", _("ended")
+
+    class End(models.TextChoices):
+        NOT_ME = "not-me", _("stopped with the link in the email")
+        REPLACED = "replaced", _("replaced by another account")
+        BANK = "bank", _("the bank could not collect")
+        GIFT_STOPPED = "gift-stopped", _("the gift stopped")
+        REFUSED = "refused", _("Mollie did not accept it")
+
+    donation = models.ForeignKey(
+        Donation,
+        verbose_name=_("donation"),
+        related_name="bank_mandates",
+        on_delete=models.PROTECT,
+    )
+    reference = models.CharField(_("mandate reference"), max_length=35, unique=True)
+    mollie_id = models.CharField(_("Mollie mandate id"), max_length=40, blank=True)
+    iban_masked = models.CharField(_("account"), max_length=34)
+    holder_name = models.CharField(_("account holder"), max_length=200, blank=True)
+    signed_on = models.DateField(_("signed"))
+    first_collection_on = models.DateField(_("first collection"))
+    notice_sent_at = models.DateTimeField(_("notice sent"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
+    end = models.CharField(_("why it ended"), max_length=16, choices=End.choices, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # The "this was not me" link: only a hash of its token is kept, and it works once, until
+    # the given moment.
+    stop_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    stop_link_expires_at = models.DateTimeField(null=True, blank=True)
+    # Stopped with that link: when Mollie, too, was told (revoked there, the gift stopped).
+    revoked_at = models.DateTimeField(_("revoked at Mollie"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = BankMandateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mandate by IBAN")
+        verbose_name_plural = _("mandates by IBAN")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="active", notice_sent_at__isnull=True),
+                name="bank_mandate_notice_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.iban_masked})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
 
 
 # The shortest periodic gift the Dutch tax authority accepts (docs/periodic-gifts.md).

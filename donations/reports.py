@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from supporters.models import Supporter
 
+from .bank_reasons import CLASS_LABELS, ReasonClass, reason_class, reason_label
 from .models import (
     NET_AMOUNT,
     ZERO,
     Payment,
+    Recovery,
     SequenceType,
     Subscription,
     SubscriptionStatus,
@@ -133,3 +135,62 @@ def payments_for_export(start: datetime.date, end: datetime.date) -> QuerySet[Pa
         .select_related("supporter")
         .order_by("created_at", "pk")
     )
+
+
+@dataclass
+class ReturnedDebits:
+    """The direct debits banks returned in a period: counted by class and by code with what
+    the site did about each, the latest of them, and the gifts staff should look at."""
+
+    by_class: list[dict]
+    by_code: list[dict]
+    latest: list[Payment]
+    attention: list[Subscription]
+
+
+def returned_debits(start: datetime.date, end: datetime.date, latest: int = 100) -> ReturnedDebits:
+    """Returned debits (a charge of a regular gift failed with the bank's reason, or charged
+    back) made from `start` to `end` inclusive."""
+    zone = timezone.get_current_timezone()
+    returned = Payment.objects.filter(
+        recovery__gt="",
+        created_at__gte=datetime.datetime.combine(start, datetime.time.min, tzinfo=zone),
+        created_at__lt=datetime.datetime.combine(
+            end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+        ),
+    )
+    by_code = list(
+        returned.values("bank_reason_code", "recovery")
+        .annotate(count=count_rows())
+        .order_by("bank_reason_code", "recovery")
+    )
+    classes: dict[str, int] = {}
+    for row in by_code:
+        kind = reason_class(row["bank_reason_code"], chargeback=False)
+        if row["recovery"] in (Recovery.TOLD, Recovery.FLAGGED):
+            kind = ReasonClass.REFUSED  # chargebacks too, whatever their code
+        row["reason"] = reason_label(row["bank_reason_code"])
+        row["recovery_label"] = Recovery(row["recovery"]).label
+        classes[kind] = classes.get(kind, 0) + row["count"]
+    by_class = [
+        {"label": CLASS_LABELS[kind], "count": classes[kind]}
+        for kind in ReasonClass
+        if kind in classes
+    ]
+    rows = list(
+        returned.order_by("-created_at").only(
+            "mollie_id",
+            "subscription_id",
+            "amount",
+            "bank_reason_code",
+            "recovery",
+            "created_at",
+            "retry_due_on",
+        )[:latest]
+    )
+    attention = list(
+        Subscription.objects.filter(attention_since__isnull=False)
+        .order_by("-attention_since")
+        .only("mollie_id", "amount", "attention_since", "halted_reason", "status")[:latest]
+    )
+    return ReturnedDebits(by_class=by_class, by_code=by_code, latest=rows, attention=attention)

@@ -19,6 +19,7 @@ from .models import (
     NET_AMOUNT,
     PAYMENT_HISTORY_COLUMNS,
     ZERO,
+    BankMandate,
     Donation,
     MandateChange,
     Payment,
@@ -37,6 +38,21 @@ def donation_latest_payment(*, donation: Donation) -> Payment | None:
 def donation_is_paid(*, donation: Donation) -> bool:
     latest = donation_latest_payment(donation=donation)
     return latest is not None and latest.is_paid
+
+
+def donation_bank_mandate(*, donation: Donation) -> BankMandate | None:
+    """The direct-debit mandate a gift was given with (the first one; None for a checkout
+    gift)."""
+    return donation.bank_mandates.order_by("created_at", "pk").first()
+
+
+def subscription_bank_mandate(*, subscription: Subscription) -> BankMandate | None:
+    """The mandate by IBAN the gift charges now, if it charges one (else None)."""
+    return BankMandate.objects.filter(
+        donation_id=subscription.donation_id,
+        status=BankMandate.Status.ACTIVE,
+        mollie_id=subscription.mandate_id,
+    ).first()
 
 
 def payment_is_known(mollie_id: str) -> bool:
@@ -82,16 +98,23 @@ def supporter_payments_of_donations(
 def _running_gifts(supporter: Supporter) -> QuerySet[Subscription]:
     """`supporter`'s running (or paused) regular gifts, each with its active periodic gift
     agreement's number and yearly amount (`agreement_number`, `agreement_amount`; None
-    without one)."""
+    without one), and the masked account of the mandate by IBAN it charges (`bank_account`;
+    None when it charges a mandate of a checkout payment)."""
     agreement = PeriodicAgreement.objects.filter(
         subscription=OuterRef("pk"), status=PeriodicAgreement.Status.ACTIVE
     ).order_by("-signed_at")
+    mandate = BankMandate.objects.filter(
+        donation_id=OuterRef("donation_id"),
+        mollie_id=OuterRef("mandate_id"),
+        status=BankMandate.Status.ACTIVE,
+    )
     return (
         Subscription.objects.active()
         .filter(supporter=supporter)
         .annotate(
             agreement_number=Subquery(agreement.values("transaction_number")[:1]),
             agreement_amount=Subquery(agreement.values("yearly_amount")[:1]),
+            bank_account=Subquery(mandate.values("iban_masked")[:1]),
         )
         .order_by("started_at", "pk")
     )
@@ -211,6 +234,20 @@ def supporter_gifts_export(*, supporter: Supporter) -> dict:
                 "method": p.method,
             }
             for p in Payment.objects.filter(supporter=supporter).order_by("created_at")
+        ],
+        "direct_debit_mandates": [
+            {
+                "reference": m.reference,
+                "account": m.iban_masked,  # Mollie holds the IBAN itself; we never store it
+                "holder": m.holder_name or None,
+                "signed_on": export_time(m.signed_on),
+                "first_collection_on": export_time(m.first_collection_on),
+                "status": m.status,
+                "ended": m.end or None,
+            }
+            for m in BankMandate.objects.filter(donation__supporter=supporter).order_by(
+                "created_at"
+            )
         ],
         "periodic_gift_agreements": [
             {

@@ -81,6 +81,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "donations/staff/dashboard.html", context)
 
 
+class PeriodForm(ExportForm):
+    """A period to look at (the same bounds as the export's)."""
+
+
+@never_cache
+@staff_permission_required("donations.view_figures")
+def returned_debits(request: HttpRequest) -> HttpResponse:
+    """The direct debits banks returned in a period, by reason, and what the site did."""
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or {"start": today - datetime.timedelta(days=90), "end": today})
+    status = 200
+    figures = None
+    if form.is_valid():
+        figures = reports.returned_debits(form.cleaned_data["start"], form.cleaned_data["end"])
+    else:
+        status = 400
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Returned direct debits"),
+        "period_form": form,
+        "figures": figures,
+    }
+    return render(request, "donations/staff/returned_debits.html", context, status=status)
+
+
 @never_cache
 @staff_permission_required("donations.view_figures")
 def regular_giving(request: HttpRequest) -> HttpResponse:

@@ -8,5 +8,6 @@ urlpatterns = [
     path("dashboard/", staff.dashboard, name="dashboard"),
     path("payments.csv", staff.payments_export, name="payments_export"),
     path("regular-giving/", staff.regular_giving, name="regular_giving"),
+    path("returned-debits/", staff.returned_debits, name="returned_debits"),
     path("regular-giving/<slug:key>.csv", staff.regular_giving_export, name="regular_giving_csv"),
 ]

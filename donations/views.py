@@ -2,8 +2,10 @@
 
 import logging
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,17 +15,28 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
+from core.actors import anonymous_actor
 from core.cache import public_page
 from core.http import cookie_free_post, no_faster_than, see_other
 from core.models import RateLimitCounter
 
 from . import gateway, selectors, services
-from .exceptions import DonationLimitReached, GiftBusy, PaymentNotFound, PaymentProviderRefused
-from .forms import OTHER, DonationForm, initial_from_query
+from .bank import iban_masked
+from .exceptions import (
+    AccountRefused,
+    DirectDebitLimitReached,
+    DonationLimitReached,
+    GiftBusy,
+    PaymentNotFound,
+    PaymentProviderRefused,
+)
+from .forms import OTHER, DonationForm, MandateSignForm, initial_from_query
 from .http import PROVIDER_FAILED, PROVIDER_UNAVAILABLE, describe, provider_unavailable
+from .models import PaymentRoute
 from .session import donation_remember_started, donation_typed_name, donations_started_here
 
 logger = logging.getLogger(__name__)
@@ -53,6 +66,7 @@ def donate(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache  # answers to a submitted form hold what the donor typed: never store them
+@sensitive_post_parameters("iban", "holder")
 @no_faster_than("DONATION_START_MIN_RESPONSE_SECONDS")
 def _donate_submit(request: HttpRequest) -> HttpResponse:
     form = DonationForm(request.POST)
@@ -60,6 +74,8 @@ def _donate_submit(request: HttpRequest) -> HttpResponse:
         return _form_page(request, DonationForm(), status=400, general_error=_bot_message())
     if not form.is_valid():
         return _form_page(request, form, status=400)
+    if form.by_mandate:
+        return _mandate_page(request, _mandate_gift(form.cleaned_data))
     try:
         donation, checkout_url = services.donation_start(
             amount=form.cleaned_data["amount_value"],
@@ -83,6 +99,170 @@ def _donate_submit(request: HttpRequest) -> HttpResponse:
     # may then show this browser what it gave (see donations/session.py).
     donation_remember_started(request, donation.public_token, name=form.cleaned_data["name"])
     return see_other(checkout_url)
+
+
+# --- Giving by direct-debit mandate (donations/services/direct_debit.py) -----------------------
+# The donate form, then a page with the mandate to agree to (its reference included), then the
+# gift. What the donor typed travels from the form to that page and back in one signed field:
+# nothing is stored before they agree, and nothing they typed can be changed on the way.
+MANDATE_SALT = "donations.mandate-sign"
+MANDATE_SIGN_SECONDS = 30 * 60
+MANDATE_FIELDS = ("amount", "frequency", "name", "email", "holder", "iban", "reference")
+
+
+@sensitive_variables("cleaned")
+def _mandate_gift(cleaned: dict) -> dict:
+    return {
+        "amount": str(cleaned["amount_value"]),
+        "frequency": cleaned["frequency"],
+        "name": cleaned["name"],
+        "email": cleaned["email"],
+        "holder": cleaned["holder"],
+        "iban": cleaned["iban"],
+        "reference": services.mandate_terms().reference,
+    }
+
+
+def _mandate_page(
+    request: HttpRequest,
+    gift: dict,
+    status: int = 200,
+    form: MandateSignForm | None = None,
+    **extra,
+) -> HttpResponse:
+    terms = services.mandate_terms(reference=gift["reference"])
+    context = {
+        "payload": signing.dumps(gift, salt=MANDATE_SALT, compress=True),
+        "form": form or MandateSignForm(),
+        "amount": Decimal(gift["amount"]),
+        "frequency": gift["frequency"],
+        "reference": terms.reference,
+        "holder": gift["holder"],
+        "account": iban_masked(gift["iban"]),
+        "first_collection_on": terms.first_collection_on,
+        "creditor_name": terms.creditor_name,
+        "creditor_id": terms.creditor_id,
+        "notice_days": settings.DIRECT_DEBIT_FIRST_NOTICE_DAYS,
+        **extra,
+    }
+    return render(request, "donations/mandate_sign.html", context, status=status)
+
+
+def _mandate_payload(request: HttpRequest) -> dict | None:
+    try:
+        gift = signing.loads(
+            request.POST.get("payload", ""), salt=MANDATE_SALT, max_age=MANDATE_SIGN_SECONDS
+        )
+    except signing.BadSignature:  # altered, or older than half an hour
+        return None
+    return gift if isinstance(gift, dict) and set(MANDATE_FIELDS) <= set(gift) else None
+
+
+def _form_again(gift: dict) -> DonationForm:
+    """The donate form filled in with what was typed (to change something, or to retype the
+    account Mollie refused)."""
+    amount = gift["amount"].removesuffix(".00")
+    presets = {str(a) for a in settings.DONATION_PRESET_AMOUNTS}
+    return DonationForm(
+        initial={
+            "frequency": gift["frequency"],
+            "amount": amount if amount in presets else OTHER,
+            "other_amount": "" if amount in presets else amount.replace(".", ","),
+            "name": gift["name"],
+            "email": gift["email"],
+            "route": PaymentRoute.MANDATE,
+            "holder": gift["holder"],
+            "iban": gift["iban"],
+        }
+    )
+
+
+@cookie_free_post()
+@require_POST
+@never_cache
+@sensitive_post_parameters("payload")
+@sensitive_variables("gift")
+@no_faster_than("DONATION_START_MIN_RESPONSE_SECONDS")
+def mandate_sign(request: HttpRequest) -> HttpResponse:
+    """The donor agrees to the mandate (or goes back to change something): the gift begins."""
+    gift = _mandate_payload(request)
+    if gift is None:
+        message = _(
+            "This page was open too long, or it was changed. Please fill in the form again."
+        )
+        return _form_page(request, DonationForm(), status=400, general_error=message)
+    if "change" in request.POST:
+        return _form_page(request, _form_again(gift))
+    form = MandateSignForm(request.POST)
+    if not form.is_valid():
+        return _mandate_page(request, gift, status=400, form=form)
+    try:
+        mandate = services.mandate_gift_start(
+            amount=Decimal(gift["amount"]),
+            frequency=gift["frequency"],
+            name=gift["name"],
+            email=gift["email"],
+            language=get_language(),
+            holder=gift["holder"],
+            iban=gift["iban"],
+            reference=gift["reference"],
+            client_key=ratelimit.client_key(request),
+        )
+    except DirectDebitLimitReached:
+        message = _(
+            "Several direct debits were set up from here, for this address or this account in a "
+            "short time. Please try again tomorrow, or pay now instead."
+        )
+        return _mandate_page(request, gift, status=429, general_error=message)
+    except AccountRefused:
+        form = _form_again(gift)
+        form.initial["iban"] = ""
+        message = _("Our payment provider does not accept this account. Please check the IBAN.")
+        return _form_page(request, form, status=400, general_error=message)
+    except PROVIDER_UNAVAILABLE as error:
+        context = {"form": _form_again(gift)}
+        return provider_unavailable(request, "donations/donate.html", context, error=error)
+    except PaymentProviderRefused as error:
+        logger.error("Mollie refused a mandate: %s (field %s)", error, error.field)
+        message = _("The payment provider did not accept this gift. Please check the amount.")
+        return _form_page(request, _form_again(gift), status=400, general_error=message)
+    donation = mandate.donation
+    donation_remember_started(request, donation.public_token, name=gift["name"])
+    return see_other(reverse("donations:mandate_done", kwargs={"token": donation.public_token}))
+
+
+@never_cache
+def mandate_done(request: HttpRequest, token: str) -> HttpResponse:
+    """After agreeing: what will be collected, and when. The account and the reference only in
+    the browser that gave the mandate (the link alone tells nobody whose it is)."""
+    donation = selectors.donation_by_token(token=token)
+    mandate = selectors.donation_bank_mandate(donation=donation) if donation else None
+    if mandate is None:
+        raise Http404
+    context = {
+        "donation": donation,
+        "mandate": mandate,
+        "started_here": token in donations_started_here(request),
+    }
+    return render(request, "donations/mandate_done.html", context)
+
+
+@cookie_free_post()
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache
+def mandate_stop(request: HttpRequest, token: str) -> HttpResponse:
+    """The "this was not me / stop it" link of a mandate's notice. Opening it changes nothing
+    (mail scanners open links); the button stops the mandate and its gift. The page says
+    nothing about whose mandate it is."""
+    if request.method != "POST":
+        valid = services.mandate_by_stop_token(token) is not None
+        status = 200 if valid else 404
+        return render(request, "donations/mandate_stop.html", {"valid": valid}, status=status)
+    stopped = services.mandate_stop_by_link(
+        token=token, actor=anonymous_actor(request, "stop link")
+    )
+    context = {"valid": stopped, "stopped": stopped}
+    return render(request, "donations/mandate_stop.html", context, status=200 if stopped else 404)
 
 
 def _bot_message() -> str:

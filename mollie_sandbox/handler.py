@@ -284,6 +284,7 @@ class Handler(BaseHTTPRequestHandler):
             "outcome": params.get("outcome") or "paid",
             "settle": params.get("settle") or None,
             "settle_days": days,
+            "reason": params.get("reason") or None,
         }
 
     def _c_charge(self, params, sid):
@@ -308,11 +309,14 @@ class Handler(BaseHTTPRequestHandler):
         status = params.get("status")
         if not status:
             raise ControlError(400, "status is required.")
-        payment = self.sandbox.set_payment_status(pid, status, params.get("method") or None)
+        payment = self.sandbox.set_payment_status(
+            pid, status, params.get("method") or None, params.get("reason") or None
+        )
         return {"payment": payment}
 
     def _c_chargeback(self, params, pid):
-        return {"chargeback": self.sandbox.chargeback(pid, params.get("amount") or None)}
+        amount, reason = params.get("amount") or None, params.get("reason") or None
+        return {"chargeback": self.sandbox.chargeback(pid, amount, reason)}
 
     def _c_reset(self, params):
         self.sandbox.reset()

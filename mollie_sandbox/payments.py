@@ -59,6 +59,44 @@ def notify(store, payment: dict, event: str) -> None:
         store.webhook_sink(url, payment["id"], event)
 
 
+# A SEPA direct debit is pending this many (sandbox) days before it is paid or fails.
+SETTLE_DAYS = 3
+# Mollie collects SEPA direct debits under its own creditor identifier (its help centre).
+CREDITOR_ID = "NL08ZZZ502057730000"
+# The bank's reasons for a returned direct debit that the sandbox can give (the European
+# Payments Council's codes; Mollie puts them in details.bankReasonCode and bankReason, and a
+# chargeback's in reason.code and reason.description). The descriptions are the sandbox's own.
+BANK_REASONS = {
+    "AC01": "Account identifier incorrect",
+    "AC04": "Account closed",
+    "AC06": "Account blocked",
+    "AC13": "Debtor account type not allowed",
+    "AG01": "Direct debit forbidden on this account",
+    "AG02": "Operation not valid for this account",
+    "AM04": "Insufficient funds",
+    "BE05": "Creditor not recognised",
+    "MD01": "No valid mandate",
+    "MD02": "Mandate data missing or incorrect",
+    "MD06": "Refund requested by the debtor",
+    "MD07": "Debtor deceased",
+    "MS02": "Refused by the debtor",
+    "MS03": "Reason not specified",
+    "RC01": "Bank identifier incorrect",
+    "SL01": "Specific service offered by the debtor's bank",
+}
+
+
+def check_reason(reason: str | None) -> str | None:
+    """A bank reason code the sandbox knows, upper case (None stays None)."""
+    if reason in (None, ""):
+        return None
+    code = str(reason).strip().upper()
+    if code not in BANK_REASONS:
+        known = ", ".join(sorted(BANK_REASONS))
+        raise ControlError(400, f"Unknown bank reason {reason!r}; use one of {known}.")
+    return code
+
+
 def get_payment(store, pid: str) -> dict:
     record = store.payments.get(pid)
     if record is None:
@@ -135,8 +173,14 @@ def create_payment(store, body: dict, customer_id: str | None = None) -> dict:
         "details": None,
     }
     if sequence == "recurring":
-        # Recurring charges are submitted in the background and start as pending.
+        # Recurring charges are submitted in the background and start as pending; a direct
+        # debit made this way is collected like a subscription's: paid SETTLE_DAYS later (a
+        # test makes it fail with the status control endpoint, with a bank reason).
         record.update(status="pending", expiresAt=None, isCancelable=_cancelable("pending", method))
+        if method == "directdebit":
+            record["details"] = _debit_details(store, record)
+            settle_on = store.today() + dt.timedelta(days=SETTLE_DAYS)
+            record["_settleOn"], record["_settleTo"] = settle_on.isoformat(), "paid"
     store.payments[record["id"]] = record
     store.changed()
     return record
@@ -204,6 +248,22 @@ def _details(method: str) -> dict | None:
     return None
 
 
+def _debit_details(store, payment: dict) -> dict:
+    """A direct debit's details: the mandate's account, Mollie as the creditor, the day it is
+    collected."""
+    mandate = store.mandates.get(payment.get("mandateId") or "") or {}
+    account = dict(mandate.get("details") or _details("directdebit"))
+    return {
+        "consumerName": account.get("consumerName"),
+        "consumerAccount": account.get("consumerAccount"),
+        "consumerBic": account.get("consumerBic"),
+        "creditorIdentifier": CREDITOR_ID,
+        "dueDate": (store.today() + dt.timedelta(days=1)).isoformat(),
+        "signatureDate": mandate.get("signatureDate"),
+        "transferReference": f"SD{payment['id'][3:]}",
+    }
+
+
 def _create_mandate(store, payment: dict) -> dict:
     method = mandate_method(payment["method"])
     details = _details(method) or {}
@@ -228,12 +288,16 @@ def _create_mandate(store, payment: dict) -> dict:
     return record
 
 
-def transition(store, payment: dict, status: str, method: str | None = None) -> dict:
+def transition(
+    store, payment: dict, status: str, method: str | None = None, reason: str | None = None
+) -> dict:
     """Move a payment to `status`, with Mollie's side effects.
 
     Sets the matching timestamp, drops `expiresAt`/`isCancelable` once final, fills `details`,
     creates a valid mandate when a `first` payment is paid, and queues the webhook for the
-    statuses Mollie reports. A no-op when the payment already has that status.
+    statuses Mollie reports. A direct debit that fails gets the bank's `reason` (a code of
+    BANK_REASONS, or the one given when it was charged) in its details. A no-op when the
+    payment already has that status.
     Raises ControlError(409) for a change Mollie never makes (e.g. paid -> failed).
     """
     current = payment["status"]
@@ -257,8 +321,16 @@ def transition(store, payment: dict, status: str, method: str | None = None) -> 
         payment["isCancelable"] = None
     else:
         payment["isCancelable"] = _cancelable(status, payment["method"])
+    debit = payment["method"] == "directdebit" and payment["sequenceType"] == "recurring"
+    if debit:
+        payment["details"] = _debit_details(store, payment)
+        reason = reason or payment.get("_reason")
+        if status == "failed" and reason:
+            payment["details"]["bankReasonCode"] = reason
+            payment["details"]["bankReason"] = BANK_REASONS[reason]
     if status == "paid":
-        payment["details"] = _details(payment["method"])
+        if not debit:
+            payment["details"] = _details(payment["method"])
         payment["settlementAmount"] = dict(payment["amount"])
         if payment["sequenceType"] == "first" and payment["customerId"]:
             payment["mandateId"] = _create_mandate(store, payment)["id"]
@@ -369,11 +441,15 @@ def cancel_refund(store, pid: str, rid: str) -> None:
     store.changed()
 
 
-def create_chargeback(store, pid: str, amount: str | None = None) -> dict:
+def create_chargeback(
+    store, pid: str, amount: str | None = None, reason: str | None = None
+) -> dict:
     """Record a chargeback on a paid payment (control endpoint) and queue the webhook.
 
-    `amount` defaults to everything not yet charged back. Raises ControlError when the payment
-    is unknown or not paid, or the amount is invalid or too high.
+    `amount` defaults to everything not yet charged back. A direct debit's chargeback has the
+    bank's reason (`reason`, default MD06: the account holder asked for the money back); other
+    methods' have none, as on Mollie. Raises ControlError when the payment is unknown or not
+    paid, or the amount is invalid or too high.
     """
     record = store.payments.get(pid)
     if record is None:
@@ -394,7 +470,7 @@ def create_chargeback(store, pid: str, amount: str | None = None) -> dict:
         "amount": v.money(value),
         "settlementAmount": v.money(-value),
         "createdAt": store.now_iso(),
-        "reason": None,
+        "reason": _chargeback_reason(record, check_reason(reason)),
         "reversedAt": None,
         "paymentId": pid,
     }
@@ -410,3 +486,10 @@ def get_chargeback(store, pid: str, cid: str) -> dict:
     if found is None or found["paymentId"] != pid:
         raise not_found("chargeback", cid)
     return found
+
+
+def _chargeback_reason(payment: dict, code: str | None) -> dict | None:
+    if payment["method"] != "directdebit":
+        return None
+    code = code or "MD06"
+    return {"code": code, "description": BANK_REASONS[code]}

@@ -14,14 +14,22 @@ import datetime as dt
 
 from . import validation as v
 from .errors import ApiError, ControlError, not_found, unprocessable
-from .payments import create_payment, expire_due, notify, transition, valid_mandate
+from .payments import SETTLE_DAYS as SANDBOX_SETTLE_DAYS
+from .payments import (
+    check_reason,
+    create_payment,
+    expire_due,
+    notify,
+    transition,
+    valid_mandate,
+)
 
 TEST_MODE_MAX_CHARGES = 10  # "Test mode subscriptions will get canceled automatically after 10"
 ACTIVE = ("active", "pending", "suspended")
 CHARGE_OUTCOMES = ("paid", "failed", "pending")
 SETTLE_OUTCOMES = ("paid", "failed")
 # How long a direct debit stays pending before it settles, by default (SEPA takes days).
-SETTLE_DAYS = 3
+SETTLE_DAYS = SANDBOX_SETTLE_DAYS
 
 
 def _body(body) -> dict:
@@ -105,15 +113,29 @@ def get_mandate(store, cid: str, mid: str) -> dict:
 
 
 def create_mandate(store, cid: str, body: dict) -> dict:
-    """POST /v2/customers/{id}/mandates: SEPA Direct Debit only in the sandbox."""
+    """POST /v2/customers/{id}/mandates: SEPA Direct Debit only in the sandbox.
+
+    `consumerName` is required and `consumerAccount` must be a valid IBAN of the SEPA area
+    (422 with field consumerAccount otherwise); `signatureDate` (YYYY-MM-DD, not in the
+    future) defaults to today; `mandateReference` is kept as given. The mandate is valid at
+    once, as Mollie's documented examples show.
+    """
     get_customer(store, cid)
     body = _body(body)
     if body.get("method") != "directdebit":
         raise unprocessable("The sandbox creates directdebit mandates only.", "method")
-    for key in ("consumerName", "consumerAccount"):
-        if not isinstance(body.get(key), str) or not body[key].strip():
-            raise unprocessable(f"The {key} is required.", key)
-    signed = body.get("signatureDate")
+    name = body.get("consumerName")
+    if not isinstance(name, str) or not name.strip():
+        raise unprocessable("The 'consumerName' field is missing.", "consumerName")
+    account = v.parse_iban(body.get("consumerAccount"), "consumerAccount")
+    signed = store.today()
+    if body.get("signatureDate"):
+        signed = v.parse_date(body["signatureDate"], "signatureDate")
+        if signed > store.today():
+            raise unprocessable("The signature date cannot be in the future.", "signatureDate")
+    reference = body.get("mandateReference")
+    if reference is not None and (not isinstance(reference, str) or len(reference) > 35):
+        raise unprocessable("The mandate reference is invalid.", "mandateReference")
     record = {
         "resource": "mandate",
         "id": store.new_id("mdt_", store.mandates),
@@ -121,14 +143,12 @@ def create_mandate(store, cid: str, body: dict) -> dict:
         "status": "valid",
         "method": "directdebit",
         "details": {
-            "consumerName": body["consumerName"],
-            "consumerAccount": body["consumerAccount"].replace(" ", ""),
+            "consumerName": name.strip(),
+            "consumerAccount": account,
             "consumerBic": body.get("consumerBic"),
         },
-        "mandateReference": body.get("mandateReference"),
-        "signatureDate": v.parse_date(signed, "signatureDate").isoformat()
-        if signed
-        else store.today().isoformat(),
+        "mandateReference": reference,
+        "signatureDate": signed.isoformat(),
         "customerId": cid,
         "createdAt": store.now_iso(),
     }
@@ -333,12 +353,14 @@ def charge_subscription(
     outcome: str = "paid",
     settle: str | None = None,
     settle_days: int = SETTLE_DAYS,
+    reason: str | None = None,
 ) -> dict:
     """Create the subscription's next recurring payment now, with status `outcome`.
 
     With `settle` ("paid" or "failed"; outcome "pending"), the payment stays pending for
     `settle_days` sandbox days and then becomes `settle` when the clock passes that day, as a
-    SEPA direct debit does.
+    SEPA direct debit does. A direct debit that fails gets the bank's `reason` (a code of
+    payments.BANK_REASONS) in its details.
 
     The payment copies amount, description, metadata and webhookUrl from the subscription and
     uses its mandate. Advances nextPaymentDate and timesRemaining; completes the subscription
@@ -367,7 +389,10 @@ def charge_subscription(
         "webhookUrl": sub["webhookUrl"],
     }
     payment = create_payment(store, body, cid)
+    payment.pop("_settleOn", None)  # settled below, as the caller asked
+    payment.pop("_settleTo", None)
     payment["subscriptionId"] = sid
+    payment["_reason"] = check_reason(reason)
     sub["_charged"] += 1
     sub["_sinceAnchor"] += 1
     sub["_lastChargeDate"] = charge_date
@@ -411,6 +436,7 @@ def advance_clock(
     outcome="paid",
     settle: str | None = None,
     settle_days: int = SETTLE_DAYS,
+    reason: str | None = None,
 ) -> dict:
     """Move the sandbox's today forward, then run what falls due.
 
@@ -437,7 +463,7 @@ def advance_clock(
     for sub in list(store.subscriptions.values()):
         while sub["status"] == "active" and sub["nextPaymentDate"] <= target.isoformat():
             if valid_mandate(store, sub["customerId"], sub.get("mandateId"), sub["method"]):
-                charge = charge_subscription(store, sub["id"], outcome, settle, settle_days)
+                charge = charge_subscription(store, sub["id"], outcome, settle, settle_days, reason)
                 charged.append(charge["id"])
             else:
                 sub["status"] = "suspended"  # no usable mandate left; Mollie stops charging

@@ -102,18 +102,29 @@ class Sandbox:
         with self.store.lock:
             return pay.checkout(self.store, payment_id, status, method)
 
-    def set_payment_status(self, payment_id: str, status: str, method: str | None = None) -> dict:
-        """Change any payment's status as Mollie's test tools can (e.g. pending -> paid)."""
+    def set_payment_status(
+        self,
+        payment_id: str,
+        status: str,
+        method: str | None = None,
+        reason: str | None = None,
+    ) -> dict:
+        """Change any payment's status as Mollie's test tools can (e.g. pending -> paid); a
+        direct debit that fails gets the bank's `reason` (payments.BANK_REASONS)."""
         with self.store.lock:
             record = self.store.payments.get(payment_id)
             if record is None:
                 raise ControlError(404, f"No payment {payment_id}.")
-            return self._payment(pay.transition(self.store, record, status, method))
+            reason = pay.check_reason(reason)
+            return self._payment(pay.transition(self.store, record, status, method, reason))
 
-    def chargeback(self, payment_id: str, amount: str | None = None) -> dict:
-        """Receive a chargeback on a paid payment; `amount` ("5.00") defaults to all of it."""
+    def chargeback(
+        self, payment_id: str, amount: str | None = None, reason: str | None = None
+    ) -> dict:
+        """Receive a chargeback on a paid payment; `amount` ("5.00") defaults to all of it, a
+        direct debit's `reason` to MD06 (the account holder asked for it back)."""
         with self.store.lock:
-            found = pay.create_chargeback(self.store, payment_id, amount)
+            found = pay.create_chargeback(self.store, payment_id, amount, reason)
             return render.chargeback(self.store, self.base_url, found)
 
     def charge_subscription(
@@ -122,12 +133,14 @@ class Sandbox:
         outcome: str = "paid",
         settle: str | None = None,
         settle_days: int = rec.SETTLE_DAYS,
+        reason: str | None = None,
     ) -> dict:
         """Make the subscription's next charge now; returns the new payment. With `settle`, a
-        pending charge becomes paid or failed `settle_days` sandbox days later."""
+        pending charge becomes paid or failed `settle_days` sandbox days later; a failed
+        direct debit has the bank's `reason`."""
         with self.store.lock:
             made = rec.charge_subscription(
-                self.store, subscription_id, outcome, settle, settle_days
+                self.store, subscription_id, outcome, settle, settle_days, reason
             )
             return self._payment(made)
 
@@ -139,6 +152,7 @@ class Sandbox:
         outcome="paid",
         settle: str | None = None,
         settle_days: int = rec.SETTLE_DAYS,
+        reason: str | None = None,
     ) -> dict:
         """Move the sandbox's today forward and run due settlements, charges, expiries and
         refunds."""
@@ -151,6 +165,7 @@ class Sandbox:
                 outcome=outcome,
                 settle=settle,
                 settle_days=settle_days,
+                reason=reason,
             )
 
     def invalidate_mandate(self, mandate_id: str) -> dict:

@@ -218,3 +218,30 @@ def add_interval(day: dt.date, interval: str, times: int = 1) -> dt.date:
     if unit.startswith("week"):
         return day + dt.timedelta(weeks=steps)
     return day + dt.timedelta(days=steps)
+
+
+# The length of an IBAN in the countries of the SEPA area (ISO 13616's registry).
+IBAN_LENGTHS = {
+    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18,
+    "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GI": 23, "GR": 27, "HR": 21, "HU": 28,
+    "IE": 22, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MT": 31,
+    "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27,
+    "VA": 22,
+}  # fmt: skip
+
+
+def parse_iban(raw, field: str) -> str:
+    """A SEPA account number as Mollie takes it for a mandate: the country's length and the
+    ISO 7064 mod 97-10 check; spaces are ignored. 422 on `field` otherwise."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise unprocessable(f"The '{field}' field is missing.", field)
+    iban = re.sub(r"\s", "", raw).upper()
+    country = iban[:2]
+    valid = (
+        re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]+", iban) is not None
+        and IBAN_LENGTHS.get(country) == len(iban)
+        and int("".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])) % 97 == 1
+    )
+    if not valid:
+        raise unprocessable("The account number does not meet the IBAN check requirements.", field)
+    return iban

@@ -18,10 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from core.models import EmailLog
 from core.names import person_name_or_blank
 from core.outbox import context_preparer, email_deliver, email_queue
+from donations import services as gift_services
+from donations.bank_reasons import reason_label
 from supporters.models import LoginCode, Supporter
 from supporters.services import login_code_context
 
 SUPPORTER_CONTEXT = "supporter"
+MANDATE_NOTICE_CONTEXT = "supporter-mandate-notice"
 
 
 @context_preparer(SUPPORTER_CONTEXT)
@@ -39,6 +42,21 @@ def supporter_email_context(*, recipient: Supporter | None, context: dict) -> di
     }
 
 
+def mandate_notice_sent(*, recipient, context: dict) -> None:
+    gift_services.mandate_notice_sent(mandate_id=context["mandate_id"])
+
+
+@context_preparer(MANDATE_NOTICE_CONTEXT, after_sent=mandate_notice_sent)
+def mandate_notice_context(*, recipient: Supporter | None, context: dict) -> dict:
+    """A mandate's notice: the links into the area, and what the donations app makes when the
+    notice goes out (the first collection, the "this was not me" link). Once it has gone out,
+    the gift's collections may begin."""
+    return {
+        **supporter_email_context(recipient=recipient, context=context),
+        **gift_services.mandate_notice_details(mandate_id=context["mandate_id"]),
+    }
+
+
 def supporter_email_queue(
     *,
     supporter: Supporter,
@@ -48,6 +66,7 @@ def supporter_email_queue(
     context: dict,
     language: str | None = None,
     deliver: bool = True,
+    prepare: str = SUPPORTER_CONTEXT,
 ) -> EmailLog | None:
     """Queue an email to `supporter` in their language unless told otherwise; None when that
     event's email was queued already."""
@@ -59,7 +78,7 @@ def supporter_email_queue(
         subject=subject,
         context=context,
         recipient=supporter,
-        prepare=SUPPORTER_CONTEXT,
+        prepare=prepare,
         deliver=deliver,
     )
 
@@ -218,4 +237,50 @@ def agreement_signed(*, agreement) -> None:
             "start_date": agreement.start_date,
             "rsin": agreement.organisation_rsin,
         },
+    )
+
+
+def mandate_notice(*, mandate) -> None:
+    """The notice of a direct-debit mandate: what was agreed, when the first collection is,
+    and a link to stop it all for someone who did not give it."""
+    donation = mandate.donation
+    supporter = donation.supporter
+    supporter_email_queue(
+        event_key=gift_services.mandate_notice_key(mandate),
+        supporter=supporter,
+        template="donations/mandate_notice",
+        subject=_("Your direct debit: what we will collect, and when"),
+        context={
+            "name": person_name_or_blank(supporter.name),
+            "mandate_id": mandate.pk,
+            "amount": donation.amount,
+            "frequency": donation.frequency,
+            "reference": mandate.reference,
+            "account": mandate.iban_masked,
+            "creditor_name": settings.DIRECT_DEBIT_CREDITOR_NAME,
+            "creditor_id": settings.DIRECT_DEBIT_CREDITOR_ID,
+            "signed_on": mandate.signed_on,
+            "notice_days": settings.DIRECT_DEBIT_FIRST_NOTICE_DAYS,
+        },
+        language=donation.language,
+        prepare=MANDATE_NOTICE_CONTEXT,
+    )
+
+
+def regular_halted(*, subscription, reason: str) -> None:
+    _about_gift(
+        "regular-halted",
+        subscription,
+        subject=_("Your bank could not collect your gift"),
+        key=f":{reason}:{subscription.synced_at.isoformat()}",
+        reason=reason_label(reason),
+    )
+
+
+def debit_refused(*, payment) -> None:
+    _about_gift(
+        "debit-refused",
+        payment,
+        subject=_("Your bank refused a collection"),
+        reason=reason_label(payment.bank_reason_code),
     )

@@ -23,6 +23,8 @@ urlpatterns = [
     path("gifts/<int:gift>/resume/", views.monthly_resume, name="monthly_resume"),
     path("monthly/payment-method/", views.payment_method, name="payment_method"),
     path("gifts/<int:gift>/payment-method/", views.payment_method, name="payment_method"),
+    path("monthly/account/", views.bank_account, name="bank_account"),
+    path("gifts/<int:gift>/account/", views.bank_account, name="bank_account"),
     path(
         "monthly/payment-method/<str:token>/",
         views.payment_method_return,

@@ -10,6 +10,7 @@ import json
 from functools import wraps
 
 from django.conf import settings
+from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
@@ -26,7 +28,7 @@ from core.http import cookie_free_post, no_faster_than, safe_next, see_other, wi
 from donations import selectors as gifts
 from donations import services as gift_services
 from donations.exceptions import GiftBusy, GiftError
-from donations.forms import AgreementForm, AmountForm, PauseForm
+from donations.forms import AgreementForm, AmountForm, NewAccountForm, PauseForm
 from donations.http import PROVIDER_FAILED, provider_unavailable
 from donations.session import donations_started_here
 from supporters import services
@@ -344,6 +346,64 @@ def payment_method(request: HttpRequest, subscription) -> HttpResponse:
         return see_other(checkout_url)
 
     return _attempt(request, "supporters/payment_method.html", context, start)
+
+
+ACCOUNT_SALT = "supporters.new-account"
+
+
+@with_regular_gift(gettext_lazy("Which gift gets a new account?"))
+@sensitive_post_parameters("holder", "iban")
+def bank_account(request: HttpRequest, subscription) -> HttpResponse:
+    """A new account for a running gift by direct-debit mandate: the mandate to agree to (its
+    reference carried, signed, from the page to the agreement), then the gift moves onto it."""
+    form = NewAccountForm(request.POST or None)
+    try:
+        reference = signing.loads(
+            request.POST.get("reference", ""), salt=ACCOUNT_SALT, max_age=3600
+        )
+    except signing.BadSignature:
+        reference = gift_services.mandate_terms().reference
+    terms = gift_services.mandate_terms(reference=reference)
+    context = {
+        "subscription": subscription,
+        "current": gifts.subscription_bank_mandate(subscription=subscription),
+        "form": form,
+        "signed_reference": signing.dumps(terms.reference, salt=ACCOUNT_SALT),
+        "reference": terms.reference,
+        "amount": subscription.amount,
+        "frequency": subscription.frequency,
+        "creditor_name": terms.creditor_name,
+        "creditor_id": terms.creditor_id,
+        "notice_days": settings.DIRECT_DEBIT_FIRST_NOTICE_DAYS,
+        "account": _("the account you give above"),
+    }
+    template = "supporters/bank_account.html"
+    if request.method != "POST":
+        return render(request, template, context)
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+
+    def replace() -> HttpResponse:
+        try:
+            gift_services.mandate_replace(
+                subscription=subscription,
+                holder=form.cleaned_data["holder"],
+                iban=form.cleaned_data["iban"],
+                reference=terms.reference,
+                actor=_actor(request),
+                client_key=ratelimit.client_key(request),
+            )
+        except gift_services.AccountRefused:
+            form.add_error(
+                "iban", _("Our payment provider does not accept this account. Please check it.")
+            )
+            return render(request, template, context, status=400)
+        except gift_services.DirectDebitLimitReached:
+            message = _("You gave several new accounts in a short time. Please try again later.")
+            return render(request, template, {**context, "general_error": message}, status=429)
+        return see_other(reverse("supporters:home") + "?changed=account")
+
+    return _attempt(request, template, context, replace)
 
 
 @never_cache

@@ -33,6 +33,9 @@ def _documented_limits(settings):
     settings.LOGIN_CODE_WINDOW_MINUTES = 15
     settings.LOGIN_CODES_PER_ADDRESS = 3
     settings.DONATION_START_LIMIT_PER_HOUR = 10
+    settings.DIRECT_DEBIT_PER_CLIENT_PER_DAY = 3
+    settings.DIRECT_DEBIT_PER_ADDRESS_PER_DAY = 2
+    settings.DIRECT_DEBIT_PER_IBAN_PER_MONTH = 2
     settings.OBJECTION_LIMIT_PER_HOUR = 5
     settings.PUBLIC_CACHE_SECONDS = 60
     # No minimum answer times (tests of them set their own): they would only slow the run.

@@ -224,9 +224,9 @@ def test_the_area_contract_lists_every_service_module():
     """The supporter area calls the donations services through `donations.services` only: a
     service module added later is barred from it too, not forgotten by the contract."""
     barred = set(contract("The supporter area uses")["forbidden_modules"])
-    modules = {
-        name for name in MODULES if name.startswith("donations.services.")
-    } | {name for name in MODULES if name.startswith("donations.gateway")}
+    modules = {name for name in MODULES if name.startswith("donations.services.")} | {
+        name for name in MODULES if name.startswith("donations.gateway")
+    }
     assert modules - {"donations.gateway.objects"} <= barred
 
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import cache
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 from mollie.api.client import Client
 from mollie.api.error import (
     Error,
@@ -35,11 +36,14 @@ from mollie.api.objects.payment import Payment as ClientPayment
 from mollie.api.objects.subscription import Subscription as ClientSubscription
 from mollie.api.resources import (
     CustomerMandates,
+    CustomerPayments,
     CustomerSubscriptions,
+    PaymentChargebacks,
     PaymentRefunds,
     SubscriptionPayments,
 )
 
+from ..bank import mask_ibans
 from ..exceptions import (
     PaymentNotFound,
     PaymentProviderRefused,
@@ -47,6 +51,7 @@ from ..exceptions import (
     UnexpectedProviderAnswer,
 )
 from .objects import (
+    MollieChargeback,
     MollieCustomer,
     MollieMandate,
     MolliePayment,
@@ -55,6 +60,7 @@ from .objects import (
 )
 
 __all__ = [
+    "MollieChargeback",
     "MollieCustomer",
     "MollieMandate",
     "MolliePayment",
@@ -73,6 +79,7 @@ ID_PREFIXES = {
     "subscription": "sub_",
     "refund": "re_",
     "mandate": "mdt_",
+    "chargeback": "chb_",
 }
 _ID_BODY = re.compile(r"[A-Za-z0-9]{1,64}")
 
@@ -147,18 +154,25 @@ def _translated_errors():
     try:
         yield
     except (IdentifierError, NotFoundError) as error:
-        raise PaymentNotFound(str(error), status=404) from error
+        raise PaymentNotFound(_said(error), status=404) from None
     except RequestSetupError as error:
         # Our own mistake building the request (bad key, unencodable data).
-        raise PaymentProviderRefused(str(error)) from error
+        raise PaymentProviderRefused(_said(error)) from None
     except (RequestError, ResponseHandlingError) as error:
-        raise PaymentProviderUnavailable(str(error)) from error
+        raise PaymentProviderUnavailable(_said(error)) from None
     except ResponseError as error:
         if error.status is None or error.status >= 500 or error.status == 429:
-            raise PaymentProviderUnavailable(str(error)) from error
-        raise PaymentProviderRefused(str(error), status=error.status, field=error.field) from error
+            raise PaymentProviderUnavailable(_said(error)) from None
+        raise PaymentProviderRefused(_said(error), status=error.status, field=error.field) from None
     except Error as error:
-        raise PaymentProviderUnavailable(str(error)) from error
+        raise PaymentProviderUnavailable(_said(error)) from None
+
+
+def _said(error: Exception) -> str:
+    """What the client's error says, with any bank account in it masked: the message may end up
+    in a log line or on a row (`start_error`). The client's own exception is not chained on
+    (`from None`), since it can hold the request that carried the IBAN."""
+    return mask_ibans(str(error))
 
 
 def _customer_stub(customer_id: str) -> Customer:
@@ -361,6 +375,67 @@ def _all_pages(page) -> Iterator:
         if not page.has_next():
             return
         page = page.get_next()
+
+
+@sensitive_variables("iban", "holder", "data")
+def mandate_create(
+    *,
+    customer_id: str,
+    holder: str,
+    iban: str,
+    signed_on: date,
+    reference: str,
+    idempotency_key: str,
+) -> MollieMandate:
+    """Create a SEPA direct-debit mandate from an IBAN (`iban`, compact, already checked) and
+    its holder's name, signed on `signed_on`, with our mandate `reference`. Mollie answers 422
+    (PaymentProviderRefused, field consumerAccount) for an account it does not accept."""
+    data = {
+        "method": "directdebit",
+        "consumerName": holder,
+        "consumerAccount": iban,
+        "signatureDate": signed_on.isoformat(),
+        "mandateReference": reference,
+    }
+    resource = CustomerMandates(client(), _customer_stub(customer_id))
+    with _translated_errors():
+        answer = dict(resource.create(data, idempotency_key=_installation_key(idempotency_key)))
+    return MollieMandate.from_json(_expected(answer, "mandate"))
+
+
+def payment_create_recurring(
+    *,
+    customer_id: str,
+    mandate_id: str,
+    amount: Decimal,
+    description: str,
+    webhook_url: str | None,
+    metadata: dict,
+    idempotency_key: str,
+) -> MolliePayment:
+    """Charge `amount` once from a customer's mandate, without the donor (a returned debit's
+    new attempt): a `recurring` payment on that mandate."""
+    data = {
+        "amount": money(amount),
+        "description": description,
+        "sequenceType": "recurring",
+        "mandateId": _checked_id(mandate_id, "mandate"),
+        "metadata": metadata,
+    }
+    if webhook_url:
+        data["webhookUrl"] = webhook_url
+    resource = CustomerPayments(client(), _customer_stub(customer_id))
+    with _translated_errors():
+        answer = dict(resource.create(data, idempotency_key=_installation_key(idempotency_key)))
+    return MolliePayment.from_json(_expected(answer, "payment"))
+
+
+def chargebacks_of(mollie_id: str) -> list[MollieChargeback]:
+    """The chargebacks of a payment (a donor's bank took the money back), with their reasons."""
+    resource = PaymentChargebacks(client(), _payment_stub(mollie_id))
+    with _translated_errors():
+        items = [dict(item) for item in _all_pages(resource.list())]
+    return [MollieChargeback.from_json(_expected(item, "chargeback")) for item in items]
 
 
 def mandate_revoke(*, customer_id: str, mandate_id: str) -> None:

@@ -1,9 +1,10 @@
 """What Mollie answers, as frozen values: Decimal amounts, parsed dates, our enums.
 
 The gateway turns each JSON object Mollie returns into one of these as soon as it arrives, and
-the services use nothing else: no service indexes Mollie's JSON. `raw` keeps the JSON as it
-came, only to be stored as a record (`mollie_data`). An answer that does not parse (an unknown
-status, a missing amount) is an `UnexpectedProviderAnswer`, never half used.
+the services use nothing else: no service indexes Mollie's JSON. `raw` keeps the JSON, only to
+be stored as a record (`mollie_data`), with any bank account in it masked and its holder's name
+left out (`donations.bank.redact`): no full IBAN reaches our database. An answer that does not
+parse (an unknown status, a missing amount) is an `UnexpectedProviderAnswer`, never half used.
 """
 
 import datetime
@@ -12,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.dateparse import parse_date, parse_datetime
 
+from ..bank import iban_masked, redact
 from ..exceptions import UnexpectedProviderAnswer
 from ..models import ZERO, PaymentStatus, SequenceType, SubscriptionStatus
 
@@ -76,10 +78,15 @@ class MolliePayment:
     subscription_id: str
     donation_id: int | None  # from our metadata
     checkout_url: str
+    # A direct debit the bank returned: its reason code (details.bankReasonCode), else "".
+    bank_reason_code: str
+    # Our payment this one tries again (a returned debit's new attempt), from our metadata.
+    retry_of: int | None
     raw: dict = field(repr=False, compare=False)
 
     @classmethod
     def from_json(cls, data: dict) -> "MolliePayment":
+        details = data.get("details") if isinstance(data.get("details"), dict) else {}
         try:
             return cls(
                 id=data["id"],
@@ -99,7 +106,9 @@ class MolliePayment:
                 subscription_id=data.get("subscriptionId") or "",
                 donation_id=_ours(data.get("metadata"), "donation_id"),
                 checkout_url=((data.get("_links") or {}).get("checkout") or {}).get("href") or "",
-                raw=data,
+                bank_reason_code=str(details.get("bankReasonCode") or "")[:8],
+                retry_of=_ours(data.get("metadata"), "retry_of"),
+                raw=redact(data),
             )
         except (KeyError, TypeError, AttributeError) as error:
             raise UnexpectedProviderAnswer(f"Not a payment as Mollie sends one: {error}") from error
@@ -154,16 +163,44 @@ class MollieMandate:
     id: str
     status: str  # "valid", "pending" or "invalid"
     method: str
+    reference: str
+    account_masked: str  # the account, masked; never the full IBAN
     raw: dict = field(repr=False, compare=False)
 
     @classmethod
     def from_json(cls, data: dict) -> "MollieMandate":
-        return cls(
-            id=data["id"],
-            status=data.get("status") or "",
-            method=data.get("method") or "",
-            raw=data,
-        )
+        details = data.get("details") if isinstance(data.get("details"), dict) else {}
+        account = details.get("consumerAccount")
+        try:
+            return cls(
+                id=data["id"],
+                status=data.get("status") or "",
+                method=data.get("method") or "",
+                reference=data.get("mandateReference") or "",
+                account_masked=iban_masked(account) if isinstance(account, str) else "",
+                raw=redact(data),
+            )
+        except (KeyError, TypeError) as error:
+            raise UnexpectedProviderAnswer(f"Not a mandate: {error}") from error
+
+
+@dataclass(frozen=True)
+class MollieChargeback:
+    id: str
+    amount: Decimal
+    reason_code: str  # the bank's code (direct debits only), else ""
+
+    @classmethod
+    def from_json(cls, data: dict) -> "MollieChargeback":
+        reason = data.get("reason") if isinstance(data.get("reason"), dict) else {}
+        try:
+            return cls(
+                id=data["id"],
+                amount=_amount(data.get("amount")),
+                reason_code=str(reason.get("code") or "")[:8],
+            )
+        except (KeyError, TypeError) as error:
+            raise UnexpectedProviderAnswer(f"Not a chargeback: {error}") from error
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ stable idempotency keys so a retry never charges twice.
 """
 
 from ..exceptions import (
+    AccountRefused,
+    DirectDebitLimitReached,
     GiftBusy,
     GiftError,
     GiftNotChangeable,
@@ -19,9 +21,22 @@ from .agreements import DONOR_FIELDS, agreement_sign, agreement_yearly_amount
 from .changes import changes_settle
 from .charges import pre_debit_notices_send
 from .common import webhook_path, webhook_token_is_ours
+from .direct_debit import (
+    MandateTerms,
+    mandate_by_stop_token,
+    mandate_gift_start,
+    mandate_notice_details,
+    mandate_notice_key,
+    mandate_notice_sent,
+    mandate_replace,
+    mandate_stop_by_link,
+    mandate_terms,
+    mandates_follow_up,
+)
 from .mandates import VERIFICATION_AMOUNT, mandate_change_start
 from .privacy import supporter_gifts_anonymise, supporter_gifts_stop
 from .reconcile import ReconcileReport, payments_reconcile, subscription_sync
+from .recovery import recoveries_due
 from .refunds import payment_refund
 from .start import donation_start
 from .subscriptions import (
@@ -38,9 +53,12 @@ __all__ = [
     "DONOR_FIELDS",
     "PAUSE_MONTHS",
     "VERIFICATION_AMOUNT",
+    "AccountRefused",
+    "DirectDebitLimitReached",
     "GiftBusy",
     "GiftError",
     "GiftNotChangeable",
+    "MandateTerms",
     "PaymentProviderError",
     "PaymentProviderRefused",
     "PaymentProviderUnavailable",
@@ -51,13 +69,23 @@ __all__ = [
     "agreement_yearly_amount",
     "changes_settle",
     "donation_start",
+    "mandate_by_stop_token",
     "mandate_change_refresh",
     "mandate_change_start",
+    "mandate_gift_start",
+    "mandate_notice_details",
+    "mandate_notice_key",
+    "mandate_notice_sent",
+    "mandate_replace",
+    "mandate_stop_by_link",
+    "mandate_terms",
+    "mandates_follow_up",
     "payment_refresh",
     "payment_refund",
     "payment_sync",
     "payments_reconcile",
     "pre_debit_notices_send",
+    "recoveries_due",
     "subscription_cancel",
     "subscription_pause",
     "subscription_resume",

@@ -32,6 +32,7 @@ from ..exceptions import GiftNotChangeable, PaymentProviderRefused
 from ..lifecycle import MANDATE_START
 from ..models import (
     GiftChange,
+    GiftPhase,
     MandateChange,
     Payment,
     PaymentStatus,
@@ -166,9 +167,9 @@ def mandate_change_follow(*, payment: Payment) -> MandateChange | None:
             change.completed_at = timezone.now()
             change.save(update_fields=["status", "new_mandate_id", "completed_at"])
             gift_event_announce(GiftEvent.PAYMENT_METHOD_CHANGED, subscription=gift)
-        if gift.status == SubscriptionStatus.SUSPENDED:
+        if gift.phase in (GiftPhase.SUSPENDED, GiftPhase.HALTED):
             restart_claimed(gift)
-        _old_mandates_revoke(gift)
+        old_mandates_revoke_claimed(gift)
     return change
 
 
@@ -176,13 +177,13 @@ def old_mandates_revoke(*, subscription: Subscription) -> int:
     """Revoke the mandates finished changes left behind (reconciliation's part): as one change
     of the gift, not waiting for another. Returns how many were dealt with."""
     with gift_change(subscription, GiftChange.Kind.MANDATE, wait=0) as claim:
-        revoked = _old_mandates_revoke(claim.subscription)
+        revoked = old_mandates_revoke_claimed(claim.subscription)
         if not revoked:
             claim.nothing_to_do()
         return revoked
 
 
-def _old_mandates_revoke(gift: Subscription) -> int:
+def old_mandates_revoke_claimed(gift: Subscription) -> int:
     """Revoke the mandates finished changes left behind, once no charge on the gift is still
     pending (a direct debit in flight on the old mandate must be allowed to settle). A mandate
     that the gift or another running gift still charges is kept. The caller holds the claim."""

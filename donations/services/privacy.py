@@ -2,12 +2,14 @@
 
 import contextlib
 
+from django.utils import timezone
+
 from core.actors import Actor
 from supporters.models import Supporter
 
 from .. import gateway
 from ..exceptions import PaymentNotFound
-from ..models import Donation, Payment, Subscription
+from ..models import BankMandate, Donation, Payment, Subscription
 from .subscriptions import subscription_cancel
 
 
@@ -41,3 +43,8 @@ def supporter_gifts_anonymise(*, supporter: Supporter) -> None:
     Payment.objects.filter(supporter=supporter).update(mollie_data={})
     Subscription.objects.filter(supporter=supporter).update(mollie_data={}, customer_id="")
     Donation.objects.filter(supporter=supporter).update(mollie_customer_id="")
+    # The mandates by IBAN keep their reference (the bank knows the collections by it), not
+    # whose account it was; at Mollie they went with the customers.
+    mandates = BankMandate.objects.filter(donation__supporter=supporter)
+    mandates.end(BankMandate.End.GIFT_STOPPED)
+    mandates.update(iban_masked="", revoked_at=timezone.now())

@@ -28,7 +28,9 @@ from ..models import (
 from .changes import changes_settle, gift_change, strays_resolve, subscription_apply_mollie
 from .charges import pre_debit_notices_send
 from .common import webhook_url
+from .direct_debit import mandates_follow_up
 from .mandates import mandate_change_follow, old_mandates_revoke
+from .recovery import recoveries_due
 from .subscriptions import subscription_resume_schedule, subscription_start
 from .sync import SyncResult, payment_sync
 
@@ -46,6 +48,8 @@ class ReconcileReport:
     notices_sent: int = 0
     changes_settled: int = 0
     strays_resolved: int = 0
+    returned_debits_followed: int = 0
+    bank_mandates_followed: int = 0
     errors: list[str] = field(default_factory=list)
 
     def count(self, result: SyncResult) -> None:
@@ -67,6 +71,8 @@ class ReconcileReport:
             "notices_sent",
             "changes_settled",
             "strays_resolved",
+            "returned_debits_followed",
+            "bank_mandates_followed",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
@@ -89,8 +95,10 @@ def subscription_sync(*, subscription: Subscription, wait: float = 0) -> "Reconc
             data = gateway.subscription_update(**ids, webhook_url=hook)
         with locked(Subscription, gift.pk) as gift:
             before = (gift.status, gift.amount, gift.next_payment_date)
-            # A paused gift's old Mollie subscription is canceled, but the gift goes on.
-            subscription_apply_mollie(gift, data, replaced=gift.paused_until is not None)
+            # A paused or halted gift's old Mollie subscription is canceled, but the gift
+            # goes on.
+            waiting = gift.paused_until is not None or bool(gift.halted_reason)
+            subscription_apply_mollie(gift, data, replaced=waiting)
             if before != (gift.status, gift.amount, gift.next_payment_date):
                 report.subscriptions_updated += 1
         report.strays_resolved += strays_resolve(gift)
@@ -244,6 +252,12 @@ def _lifecycle_catch_up(report: ReconcileReport, older_than_minutes: int) -> Non
         except (PaymentProviderError, GiftError) as error:
             report.errors.append(f"old mandate of gift {subscription.pk}: {error}")
     report.notices_sent += pre_debit_notices_send()
+    followed, errors = recoveries_due()
+    report.returned_debits_followed += followed
+    report.errors.extend(errors)
+    followed, errors = mandates_follow_up()
+    report.bank_mandates_followed += followed
+    report.errors.extend(errors)
 
 
 def _reconcile_payment(mollie_id: str) -> SyncResult | str:

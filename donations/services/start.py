@@ -86,7 +86,7 @@ def _first_payment_create(*, donation: Donation, site_url: str) -> MolliePayment
         description = descriptions.get(donation.frequency, _("Gift to %(name)s")) % {
             "name": settings.SITE_NAME
         }
-    customer_id = _donation_customer(donation) if donation.is_recurring else None
+    customer_id = donation_customer(donation) if donation.is_recurring else None
     return gateway.payment_create(
         amount=donation.amount,
         description=f"{description} #{donation.pk}",
@@ -100,7 +100,7 @@ def _first_payment_create(*, donation: Donation, site_url: str) -> MolliePayment
     )
 
 
-def _donation_customer(donation: Donation) -> str:
+def donation_customer(donation: Donation) -> str:
     """The Mollie customer of this regular gift, made for it alone (see Donation).
 
     Never the customer of another gift of the same supporter: whoever typed the address into

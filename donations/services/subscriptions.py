@@ -22,6 +22,7 @@ from ..gateway import MollieSubscription
 from ..lifecycle import PAUSE_MONTHS
 from ..models import (
     ACTIVE_SUBSCRIPTION_STATUSES,
+    BankMandate,
     Donation,
     GiftChange,
     GiftPhase,
@@ -84,8 +85,41 @@ def subscription_start(*, donation: Donation) -> Subscription | None:
         if data is None:
             raise error from None
     try:
-        return _subscription_store(donation, first, data, start_date)
+        return _subscription_store(donation, data, start_date, first=first)
     except IntegrityError:  # a concurrent call stored it a moment ago
+        return Subscription.objects.get(donation=donation)
+
+
+def subscription_start_on_mandate(
+    *, donation: Donation, mandate_id: str, start_date: date
+) -> Subscription:
+    """Create the Mollie subscription of a regular gift given by direct-debit mandate (no first
+    payment): pinned to that mandate, first charged on `start_date`. Exactly once, as
+    `subscription_start` (a stable idempotency key, a description unique to the donation, one
+    row per donation); no welcome email (the donor had the mandate's notice)."""
+    existing = Subscription.objects.filter(donation=donation).first()
+    if existing is not None:
+        return existing
+    customer_id = donation.mollie_customer_id
+    try:
+        data = gateway.subscription_create(
+            customer_id=customer_id,
+            amount=donation.amount,
+            interval=mollie_interval(donation.months),
+            start_date=start_date,
+            description=_subscription_description(donation),
+            webhook_url=webhook_url(),
+            metadata={"donation_id": donation.pk},
+            idempotency_key=f"donation-{donation.pk}-subscription",
+            mandate_id=mandate_id,
+        )
+    except PaymentProviderRefused as error:
+        data = _subscription_find(customer_id, donation)
+        if data is None:
+            raise error from None
+    try:
+        return _subscription_store(donation, data, start_date, awaits_first_gift=True)
+    except IntegrityError:
         return Subscription.objects.get(donation=donation)
 
 
@@ -100,8 +134,14 @@ def _first_payment_mandate(first: Payment) -> str:
 
 
 def _subscription_store(
-    donation: Donation, first: Payment, data: MollieSubscription, start_date: date
+    donation: Donation,
+    data: MollieSubscription,
+    start_date: date,
+    *,
+    first: Payment | None = None,
+    awaits_first_gift: bool = False,
 ) -> Subscription:
+    """Store the gift's subscription; with its paid `first` payment, welcome the donor."""
     supporter = donation.supporter
     with transaction.atomic():
         subscription = Subscription.objects.create(
@@ -117,9 +157,11 @@ def _subscription_store(
             next_payment_date=data.next_payment_date,
             mollie_data=data.raw,
             synced_at=timezone.now(),
+            awaits_first_gift=awaits_first_gift,
         )
-        Payment.objects.filter(pk=first.pk).update(subscription=subscription)
-        gift_event_announce(GiftEvent.REGULAR_STARTED, subscription=subscription)
+        if first is not None:
+            Payment.objects.filter(pk=first.pk).update(subscription=subscription)
+            gift_event_announce(GiftEvent.REGULAR_STARTED, subscription=subscription)
     return subscription
 
 
@@ -195,24 +237,32 @@ def subscription_cancel(
             return gift
         data = None
         claim.record(mollie_id=gift.mollie_id, actor=actor.as_json())
-        if gift.phase != GiftPhase.PAUSED_UNSCHEDULED:  # else canceled at Mollie already
-            data = _cancel_at_mollie(gift)
+        if gift.phase not in (GiftPhase.PAUSED_UNSCHEDULED, GiftPhase.HALTED):
+            data = cancel_at_mollie(gift)  # (else canceled at Mollie already)
         with locked(Subscription, gift.pk) as gift:
-            was_paused = gift.paused_until is not None
+            was_waiting = gift.paused_until is not None or bool(gift.halted_reason)
             if data is not None:
                 subscription_apply_mollie(gift, data)
-            if was_paused:  # a paused gift that is stopped does not come back
+            if was_waiting:  # a paused or halted gift that is stopped does not come back
                 gift.paused_until = None
-                gift.save(update_fields=["paused_until"])
-            stopped = data is not None or was_paused
+                gift.halted_reason = ""
+                if gift.canceled_at is None:
+                    gift.canceled_at = timezone.now()
+                gift.save(update_fields=["paused_until", "halted_reason", "canceled_at"])
+            stopped = data is not None or was_waiting
             if stopped and gift.status == SubscriptionStatus.CANCELED:
+                # Its mandate by IBAN, if it has one, ends with it (revoked at Mollie by
+                # reconciliation, once no debit from it is pending).
+                BankMandate.objects.filter(donation_id=gift.donation_id).end(
+                    BankMandate.End.GIFT_STOPPED
+                )
                 gift_event_announce(GiftEvent.REGULAR_STOPPED, subscription=gift, notify=notify)
                 gift_audit(actor, audit.SUBSCRIPTION_CANCEL, gift, subscription=gift.mollie_id)
         strays_resolve(gift)  # a stop ends everything at Mollie that could charge the gift
     return gift
 
 
-def _cancel_at_mollie(gift: Subscription) -> MollieSubscription:
+def cancel_at_mollie(gift: Subscription) -> MollieSubscription:
     """Cancel the gift's Mollie subscription; Mollie's answer. Mollie refuses (422) one that
     is canceled already (by staff in its dashboard, say): then its current state."""
     ids = {"customer_id": gift.customer_id, "mollie_id": gift.mollie_id}
@@ -356,22 +406,35 @@ def subscription_resume(*, subscription: Subscription, actor: Actor) -> Subscrip
 
 
 def restart_claimed(gift: Subscription) -> Subscription:
-    """Start a gift again that Mollie suspended (its mandate stopped working), on the gift's
+    """Start a gift again that Mollie suspended or we halted (its mandate stopped working, or
+    the bank said the account cannot be debited), on the gift's
     current mandate (a payment-method change has just set it): the suspended Mollie
     subscription is canceled and a new one charges from the gift's next regular day.
     Reconciliation finishes it when Mollie cannot be reached for the second step. The caller
     holds the gift's claim."""
     gift.refresh_from_db()
-    if gift.phase != GiftPhase.SUSPENDED:
+    phase = gift.phase
+    if phase not in (GiftPhase.SUSPENDED, GiftPhase.HALTED):
         return gift
-    data = _cancel_at_mollie(gift)
+    # A halted gift's Mollie subscription was canceled when it was halted.
+    data = cancel_at_mollie(gift) if phase == GiftPhase.SUSPENDED else None
     with locked(Subscription, gift.pk) as gift:
-        subscription_apply_mollie(gift, data, replaced=True)
+        if data is not None:
+            subscription_apply_mollie(gift, data, replaced=True)
         gift.paused_until = schedule.next_regular_day(gift.start_date, today=timezone.localdate())
+        gift.halted_reason = ""
         gift.failed_in_a_row = 0
         gift.at_risk_since = None
         gift.notice_due = True
-        gift.save(update_fields=["paused_until", "failed_in_a_row", "at_risk_since", "notice_due"])
+        gift.save(
+            update_fields=[
+                "paused_until",
+                "halted_reason",
+                "failed_in_a_row",
+                "at_risk_since",
+                "notice_due",
+            ]
+        )
     gift = _resume_schedule(gift)
     with locked(Subscription, gift.pk) as gift:
         gift.paused_until = None

@@ -25,6 +25,7 @@ from ..models import (
 )
 from .charges import CHARGED_BACK, subscription_charge_settled, subscription_charged
 from .mandates import mandate_change_follow
+from .recovery import recovery_decide, recovery_follow_up
 from .subscriptions import subscription_start
 
 
@@ -66,6 +67,8 @@ def payment_sync(*, mollie_id: str, data: MolliePayment | None = None) -> SyncRe
         return SyncResult(payment=None)
     if payment.is_verification:
         mandate_change_follow(payment=payment)
+    if changed and payment.recovery:
+        recovery_follow_up(payment)
     started = False
     if (
         payment.is_paid
@@ -166,6 +169,9 @@ def _payment_adopt(data: MolliePayment) -> Payment | None:
             subscription = Subscription.objects.filter(donation_id=data.donation_id).first()
             if subscription is not None:
                 Subscription.objects.filter(pk=subscription.pk).update(synced_at=None)
+    elif data.retry_of is not None:  # a returned debit's new attempt, made by us
+        tried = Payment.objects.filter(pk=data.retry_of).select_related("subscription").first()
+        subscription = tried.subscription if tried is not None else None
     elif data.donation_id is not None:
         donation = Donation.objects.filter(pk=data.donation_id).first()
     owner = subscription or donation
@@ -179,12 +185,14 @@ def _payment_adopt(data: MolliePayment) -> Payment | None:
         status=PaymentStatus.OPEN,
         sequence_type=data.sequence_type,
         amount=data.amount,
+        retry_of_id=data.retry_of if data.retry_of and subscription else None,
     )
     events = _payment_fields(payment, data)
+    recovery_decide(payment, events)
     payment.save(force_insert=True)
-    if subscription is not None:
+    if subscription is not None and data.subscription_id:  # a charge Mollie made on schedule
         subscription_charged(subscription, charged_on=data.created_at, status=payment.status)
-    _events_announce(payment, events)
+    _events_announce(payment, events, subscription)
     return payment
 
 
@@ -195,8 +203,10 @@ def _payment_apply(payment: Payment, data: MolliePayment) -> bool:
     """
     before = (payment.status, payment.amount_refunded, payment.amount_charged_back)
     events = _payment_fields(payment, data)
+    decided = recovery_decide(payment, events)
     payment.save(
         update_fields=[
+            *decided,
             "status",
             "paid_at",
             "failed_at",
@@ -204,6 +214,7 @@ def _payment_apply(payment: Payment, data: MolliePayment) -> bool:
             "amount_charged_back",
             "method",
             "mandate_id",
+            "bank_reason_code",
             "mollie_data",
             "synced_at",
         ]
@@ -235,19 +246,32 @@ def _payment_fields(payment: Payment, data: MolliePayment) -> list[GiftEvent]:
     payment.amount_charged_back = data.amount_charged_back
     payment.method = data.method or payment.method
     payment.mandate_id = data.mandate_id or payment.mandate_id
+    payment.bank_reason_code = data.bank_reason_code or payment.bank_reason_code
     payment.mollie_data = data.raw
     payment.synced_at = now
     return events
 
 
-def _events_announce(payment: Payment, events: list[GiftEvent]) -> None:
+def _events_announce(
+    payment: Payment, events: list[GiftEvent], subscription: Subscription | None = None
+) -> None:
     """Announce what happened to `payment`; a first paid gift also starts the supporter's
-    cohort (a monthly charge always follows its paid first payment, so it never is the first:
-    the thousands of them on the first of the month cost no extra query)."""
+    cohort. A charge of a gift begun at the checkout always follows its paid first payment, so
+    it never is the first: the thousands of them on the first of the month cost no extra query.
+    A gift given by mandate has no first payment: its first paid charge is the donor's first
+    gift (`Subscription.awaits_first_gift`, read from `subscription` when the caller has it)."""
     for event in events:
         gift_event_announce(event, payment=payment)
-    first_gift = not payment.is_recurring and not payment.is_verification
-    if first_gift and GiftEvent.PAYMENT_PAID in events:
+    if GiftEvent.PAYMENT_PAID not in events or payment.is_verification:
+        return
+    first_gift = not payment.is_recurring
+    if payment.is_recurring and (subscription is None or subscription.awaits_first_gift):
+        first_gift = bool(
+            Subscription.objects.filter(pk=payment.subscription_id, awaits_first_gift=True).update(
+                awaits_first_gift=False
+            )
+        )
+    if first_gift:
         # Only a supporter's first: a donor record that exists already is left as it is.
         Donor.objects.bulk_create(
             [Donor(supporter_id=payment.supporter_id, first_gift_at=payment.paid_at)],

@@ -272,6 +272,7 @@ def test_export_contains_everything_and_nothing_of_others(client, two_supporters
         "supporter",
         "donations",
         "payments",
+        "direct_debit_mandates",
         "periodic_gift_agreements",
         "monthly_gifts",
         "emails",

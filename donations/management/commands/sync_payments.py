@@ -56,7 +56,9 @@ class Command(BaseCommand):
             f"{report.pauses_scheduled} resume(s) scheduled, "
             f"{report.method_changes_finished} payment method change(s) finished, "
             f"{report.mandates_revoked} old mandate(s) revoked, "
-            f"{report.notices_sent} pre-debit notice(s) sent; "
+            f"{report.notices_sent} pre-debit notice(s) sent, "
+            f"{report.returned_debits_followed} returned debit(s) followed up, "
+            f"{report.bank_mandates_followed} mandate(s) by IBAN followed up; "
             f"{requeued} lost email(s) queued again."
         )
         for error in report.errors:
