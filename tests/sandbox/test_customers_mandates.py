@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from mollie.api.error import NotFoundError, UnprocessableEntityError
 
+from mollie_sandbox.errors import ControlError
+
 from .helpers import REDIRECT, amount, payment_data
 
 
@@ -150,6 +152,78 @@ def test_create_directdebit_mandate(client):
     with pytest.raises(UnprocessableEntityError) as caught:
         customer.mandates.create({"method": "directdebit", "consumerName": "Ed"})
     assert caught.value.field == "consumerAccount"
+
+
+@pytest.mark.parametrize(
+    ("account", "field"),
+    [
+        ("NL92INGB0000000000", "consumerAccount"),  # check digits
+        ("NL55INGB000000000", "consumerAccount"),  # length for NL
+        ("XX55INGB0000000000", "consumerAccount"),  # no such country
+        ("US12345678901234", "consumerAccount"),  # outside the SEPA area
+        ("", "consumerAccount"),
+    ],
+)
+def test_a_mandate_needs_a_valid_iban(client, account, field):
+    customer = client.customers.create({"name": "Ed"})
+    with pytest.raises(UnprocessableEntityError) as caught:
+        customer.mandates.create(
+            {"method": "directdebit", "consumerName": "Ed", "consumerAccount": account}
+        )
+    assert caught.value.field == field
+    assert list(customer.mandates.list()) == []
+
+
+def test_a_mandate_made_by_api_keeps_what_it_was_given(client, sandbox):
+    customer = client.customers.create({"name": "Ed"})
+    today = sandbox.today()
+    mandate = customer.mandates.create(
+        {
+            "method": "directdebit",
+            "consumerName": "E. Example",
+            "consumerAccount": "de89 3704 0044 0532 0130 00",
+            "signatureDate": today.isoformat(),
+            "mandateReference": "ORG-ABC123",
+        }
+    )
+    data = dict(customer.mandates.get(mandate.id))
+    assert data["details"]["consumerAccount"] == "DE89370400440532013000"
+    assert (data["mandateReference"], data["signatureDate"]) == ("ORG-ABC123", today.isoformat())
+    assert {"self", "customer", "documentation"} <= set(data["_links"])
+    with pytest.raises(UnprocessableEntityError) as caught:
+        customer.mandates.create(
+            {
+                "method": "directdebit",
+                "consumerName": "E",
+                "consumerAccount": "DE89370400440532013000",
+                "signatureDate": "2999-01-01",
+            }
+        )
+    assert caught.value.field == "signatureDate"
+
+
+def test_a_failed_direct_debit_carries_the_banks_reason(client, sandbox):
+    customer = client.customers.create({"name": "Ed"})
+    customer.mandates.create(
+        {"method": "directdebit", "consumerName": "Ed", "consumerAccount": "NL91ABNA0417164300"}
+    )
+    data = {"amount": amount("5.00"), "description": "Charge", "sequenceType": "recurring"}
+    payment = customer.payments.create(data)
+    assert payment.status == "pending" and payment.details["creditorIdentifier"]
+    sandbox.set_payment_status(payment.id, "failed", reason="AC04")
+    failed = client.payments.get(payment.id)
+    assert failed.details["bankReasonCode"] == "AC04"
+    assert failed.details["bankReason"] == "Account closed"
+    assert failed.details["consumerAccount"] == "NL91ABNA0417164300"
+    # Left alone, a direct debit made on a mandate is paid three days later.
+    other = customer.payments.create(data)
+    sandbox.advance_clock(days=3)
+    assert client.payments.get(other.id).status == "paid"
+    # Its chargeback has a reason; an unknown reason is refused.
+    back = sandbox.chargeback(other.id)
+    assert back["reason"] == {"code": "MD06", "description": "Refund requested by the debtor"}
+    with pytest.raises(ControlError):
+        sandbox.set_payment_status(customer.payments.create(data).id, "failed", reason="XX99")
 
 
 def test_recurring_payment_needs_valid_mandate(client, mandated_customer):

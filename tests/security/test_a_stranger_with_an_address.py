@@ -9,11 +9,13 @@ reach the donor's mailbox as a link or a phone number.
 import pytest
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 
-from donations.models import Donation, Payment, PeriodicAgreement, Subscription
+from donations.models import BankMandate, Donation, Payment, PeriodicAgreement, Subscription
 from supporters.models import Supporter
 
 from ..donations.conftest import FORM, donate_url, mollie, pay, start  # noqa: F401
+from ..donations.test_direct_debit import MANDATE_FORM, payload_of
 from ..supporters.conftest import CLOSED_TO_LIMITED, give_and_enter, log_in, make_supporter, url
 from .conftest import regular_gift
 
@@ -319,3 +321,34 @@ def test_every_spelling_of_one_mailbox_counts_as_that_mailbox():
         "googlemail", "gmail"
     )
     assert mailbox_of("jan.de.vries@example.org") == "jan.de.vries@example.org"
+
+
+def test_mandates_by_iban_are_budgeted_per_client_address_and_account(mollie):  # noqa: F811
+    """Someone trying accounts or addresses from one place, or one account from many places,
+    runs out of budget: per client three a day, per mailbox two a day (however it is spelt),
+    per account two in thirty days."""
+
+    def attempt(client, **fields) -> int:
+        page = client.post(reverse("donations:donate"), {**MANDATE_FORM, **fields})
+        assert page.status_code == 200, page.content.decode()[:500]
+        signed = client.post(
+            reverse("donations:mandate_sign"), {"payload": payload_of(page), "agree": "on"}
+        )
+        return signed.status_code
+
+    ibans = ["NL91ABNA0417164300", "DE89370400440532013000", "NL02ABNA0123456789",
+             "BE68539007547034", "FR1420041010050500013M02606"]  # fmt: skip
+    one_place = Client(REMOTE_ADDR="203.0.113.7")
+    assert [attempt(one_place, email=f"p{n}@example.org", iban=i) for n, i in
+            enumerate(ibans[:4])] == [303, 303, 303, 429]  # fmt: skip
+    one_mailbox = ["a.nn@gmail.com", "ann+x@gmail.com", "ANN@gmail.com"]
+    assert [
+        attempt(Client(REMOTE_ADDR=f"198.51.100.{n}"), email=email, iban=ibans[n])
+        for n, email in enumerate(one_mailbox)
+    ] == [303, 303, 429]
+    assert [
+        attempt(Client(REMOTE_ADDR=f"192.0.2.{n}"), email=f"q{n}@example.org", iban=ibans[4])
+        for n in range(3)
+    ] == [303, 303, 429]
+    # What the refused attempts would have made, was not made.
+    assert BankMandate.objects.filter(status="active").count() == 3 + 2 + 2
