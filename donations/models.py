@@ -706,6 +706,7 @@ class BankMandate(models.Model):
         BANK = "bank", _("the bank could not collect")
         GIFT_STOPPED = "gift-stopped", _("the gift stopped")
         REFUSED = "refused", _("Mollie did not accept it")
+        UNNOTIFIED = "unnotified", _("the notice could not be sent")
 
     donation = models.ForeignKey(
         Donation,

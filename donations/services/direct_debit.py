@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -165,22 +165,26 @@ def mandate_gift_start(
         raise DirectDebitLimitReached
     supporter, created = supporter_get_or_create(email=email, name=name, language=language)
     terms = mandate_terms(reference=reference)
-    donation = Donation.objects.create(
-        supporter=supporter,
-        amount=amount,
-        frequency=frequency,
-        language=language,
-        route=PaymentRoute.MANDATE,
-        created_supporter=created,
-    )
-    mandate = BankMandate.objects.create(
-        donation=donation,
-        reference=terms.reference,
-        iban_masked=iban_masked(iban),
-        holder_name=holder,
-        signed_on=terms.signed_on,
-        first_collection_on=terms.first_collection_on,
-    )
+    try:
+        with transaction.atomic():
+            donation = Donation.objects.create(
+                supporter=supporter,
+                amount=amount,
+                frequency=frequency,
+                language=language,
+                route=PaymentRoute.MANDATE,
+                created_supporter=created,
+            )
+            mandate = BankMandate.objects.create(
+                donation=donation,
+                reference=terms.reference,
+                iban_masked=iban_masked(iban),
+                holder_name=holder,
+                signed_on=terms.signed_on,
+                first_collection_on=terms.first_collection_on,
+            )
+    except IntegrityError:  # the same agreement, sent twice at once: the other one goes on
+        return BankMandate.objects.get(reference=terms.reference)
     try:
         customer_id = donation_customer(donation)
         data = gateway.mandate_create(
@@ -425,8 +429,9 @@ def mandate_replace(
 
 def mandates_follow_up() -> tuple[int, list[str]]:
     """Reconciliation's part: notices that went out without the next step being taken (the
-    worker died, Mollie was away), and mandates ended here but not yet at Mollie. Returns how
-    many were dealt with, and the errors."""
+    worker died, Mollie was away), notices that could not be sent at all (the mandate ends:
+    nothing is collected without one), and mandates ended here but not yet at Mollie. Returns
+    how many were dealt with, and the errors."""
     done, errors = 0, []
     unsent = BankMandate.objects.filter(
         status=BankMandate.Status.ACTIVE,
@@ -434,11 +439,13 @@ def mandates_follow_up() -> tuple[int, list[str]]:
         created_at__lt=timezone.now() - timedelta(minutes=10),
     )
     for mandate in unsent:
-        sent = EmailLog.objects.filter(
-            event_key=mandate_notice_key(mandate), status=EmailLog.Status.SENT
-        ).exists()
-        if sent:
+        notice = EmailLog.objects.filter(event_key=mandate_notice_key(mandate)).first()
+        if notice is not None and notice.status == EmailLog.Status.SENT:
             BankMandate.objects.filter(pk=mandate.pk).update(notice_sent_at=timezone.now())
+        elif notice is not None and notice.status == EmailLog.Status.FAILED:
+            # The notice never reached the donor (the address bounces): nothing may be
+            # collected, so the mandate ends, and is revoked below.
+            BankMandate.objects.filter(pk=mandate.pk).end(BankMandate.End.UNNOTIFIED)
     waiting = BankMandate.objects.filter(
         status=BankMandate.Status.ACTIVE,
         notice_sent_at__isnull=False,
@@ -449,7 +456,11 @@ def mandates_follow_up() -> tuple[int, list[str]]:
     # gift's with the halt.)
     ended = BankMandate.objects.filter(
         status=BankMandate.Status.ENDED,
-        end__in=[BankMandate.End.NOT_ME, BankMandate.End.GIFT_STOPPED],
+        end__in=[
+            BankMandate.End.NOT_ME,
+            BankMandate.End.GIFT_STOPPED,
+            BankMandate.End.UNNOTIFIED,
+        ],
         revoked_at__isnull=True,
     ).exclude(mollie_id="")
     for mandate in [*waiting, *ended]:

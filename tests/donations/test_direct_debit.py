@@ -11,6 +11,7 @@ from django.core import mail
 from django.urls import reverse
 
 from core.models import AuditEvent
+from donations import services
 from donations.models import BankMandate, Donor, Payment, Subscription
 
 from .conftest import FORM, donate_url, subjects, webhook
@@ -222,3 +223,50 @@ def test_change_something_goes_back_to_the_filled_in_form(client, mollie):
     )
     text = back.content.decode()
     assert back.status_code == 200 and 'value="A. Example"' in text and "ann@example.org" in text
+
+
+def test_a_notice_that_cannot_be_sent_means_nothing_is_collected(
+    client, mollie, monkeypatch, fixed_clock
+):
+    """The notice bounces for good (a mail server refuses it): no gift is made at Mollie,
+    and reconciliation ends the mandate and revokes it."""
+    from django.core.mail import EmailMultiAlternatives
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("the mail server said no")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    mandate = give(client)
+    mandate.refresh_from_db()
+    assert mandate.notice_sent_at is None
+    assert Subscription.objects.count() == 0 and mollie.store.subscriptions == {}
+    fixed_clock.shift(datetime.timedelta(minutes=11))
+    report = services.payments_reconcile(older_than_minutes=0, workers=1)
+    assert report.errors == []
+    mandate.refresh_from_db()
+    assert (mandate.status, mandate.end, mandate.holder_name) == ("ended", "unnotified", "")
+    assert mandate.revoked_at is not None
+    assert mollie.store.mandates[mandate.mollie_id]["status"] == "invalid"
+    assert Subscription.objects.count() == 0
+
+
+def test_the_same_agreement_sent_twice_at_once_gives_one_mandate(client, mollie, monkeypatch):
+    """Two clicks at once: the second meets the first's reference in the database (its row
+    inserted between the check and the insert) and shows the first's gift, not an error."""
+    from donations.services import direct_debit
+
+    page = mandate_page(client)
+    data = {"payload": payload_of(page), "agree": "on"}
+    real_terms = direct_debit.mandate_terms
+
+    def first_arrives_meanwhile(reference=""):
+        terms = real_terms(reference=reference)
+        if not BankMandate.objects.filter(reference=terms.reference).exists():
+            monkeypatch.setattr(direct_debit, "mandate_terms", real_terms)
+            assert client.post(reverse("donations:mandate_sign"), data).status_code == 303
+        return terms
+
+    monkeypatch.setattr(direct_debit, "mandate_terms", first_arrives_meanwhile)
+    second = client.post(reverse("donations:mandate_sign"), data)
+    assert second.status_code == 303
+    assert BankMandate.objects.count() == 1 and len(mollie.store.mandates) == 1
