@@ -235,6 +235,9 @@ DIRECT_DEBIT_CREDITOR_NAME = env.str(
     "DIRECT_DEBIT_CREDITOR_NAME", default="Stichting Mollie Payments"
 )
 DIRECT_DEBIT_CREDITOR_ID = env.str("DIRECT_DEBIT_CREDITOR_ID", default="NL08ZZZ502057730000")
+# The creditor's postal address, for the mandate text (the Dutch banks' mandate form asks for
+# it): set it from your agreement with Mollie.
+DIRECT_DEBIT_CREDITOR_ADDRESS = env.str("DIRECT_DEBIT_CREDITOR_ADDRESS", default="")
 # Our mandate references start with this, so that they are unique among all of Mollie's
 # merchants (letters and digits; default: the initials of SITE_NAME).
 MANDATE_REFERENCE_PREFIX = env.str(

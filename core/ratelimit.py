@@ -47,10 +47,11 @@ def hash_key(value: str) -> str:
     return salted_hmac("core.ratelimit", value, algorithm="sha256").hexdigest()[:32]
 
 
-def client_network(address: str) -> str:
+def client_network(address: str, v6_prefix: int = 64) -> str:
     """The part of `address` that names one client: an IPv4 address as it is, an IPv6 address
     by its /64 (one subscriber line or host is given a whole /64, so counting single IPv6
-    addresses would let one client count as millions)."""
+    addresses would let one client count as millions), or by a shorter `v6_prefix` for what
+    must count a whole subscriber (a home line is often given a /56, a site a /48)."""
     try:
         parsed = ipaddress.ip_address(address.strip())
     except ValueError:
@@ -58,14 +59,15 @@ def client_network(address: str) -> str:
     if isinstance(parsed, ipaddress.IPv6Address):
         if parsed.ipv4_mapped is not None:
             return str(parsed.ipv4_mapped)
-        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+        return str(ipaddress.IPv6Network((parsed, v6_prefix), strict=False))
     return str(parsed)
 
 
-def client_key(request: HttpRequest) -> str:
+def client_key(request: HttpRequest, v6_prefix: int = 64) -> str:
     """A stable, non-reversible key for the client (never the address itself); an IPv6 client
-    is counted by its /64."""
-    return hash_key(f"client:{client_network(client_address(request))}")
+    is counted by its /64 (or `v6_prefix`)."""
+    network = client_network(client_address(request), v6_prefix)
+    return hash_key(f"client:{network}" if v6_prefix == 64 else f"client/{v6_prefix}:{network}")
 
 
 def _cache():

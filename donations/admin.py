@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from core.money import parse_amount
 from core.spreadsheet import csv_lines
 
 from . import services
+from .bank import iban_clean, iban_fingerprint
 from .exceptions import GiftError, PaymentProviderError
 from .models import (
     PAYMENT_COLUMNS,
@@ -106,6 +108,15 @@ class BankMandateAdmin(ReadOnlyAdmin):
     @admin.display(description=_("donor"), ordering="donation__supporter__email")
     def donor(self, mandate: BankMandate) -> str:
         return mandate.donation.supporter.email
+
+    def get_search_results(self, request, queryset, search_term):
+        """Typing an IBAN finds the mandates of that account (by its keyed hash: the account
+        itself is not kept)."""
+        try:
+            iban = iban_clean(search_term)
+        except ValidationError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(iban_fingerprint=iban_fingerprint(iban)), False
 
 
 class RefundForm(forms.Form):
@@ -215,8 +226,23 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     search_fields = ["mollie_id", "supporter__email", "supporter__name", "customer_id"]
     date_hierarchy = "started_at"
     list_select_related = ["supporter"]
-    actions = ["cancel"]
+    actions = ["cancel", "attention_done"]
     inlines = [GiftChangeInline]
+
+    def has_attention_permission(self, request) -> bool:
+        return request.user.has_perm("donations.cancel_subscription")
+
+    @admin.action(
+        description=_("Mark as dealt with (no longer to look at)"), permissions=["attention"]
+    )
+    def attention_done(self, request, queryset):
+        done = services.gifts_attention_done(subscriptions=queryset, actor=actor_of(request))
+        self.message_user(
+            request,
+            ngettext("%d gift marked as dealt with.", "%d gifts marked as dealt with.", done)
+            % done,
+            messages.SUCCESS,
+        )
 
     @admin.display(description=_("how often"), ordering="interval")
     def rhythm(self, subscription: Subscription) -> str:

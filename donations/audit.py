@@ -17,6 +17,7 @@ AGREEMENT_SIGN = "agreement.sign"
 SUBSCRIPTION_HALT = "subscription.halt"
 MANDATE_STOP = "mandate.stop"
 MANDATE_REPLACE = "mandate.replace"
+SUBSCRIPTION_ATTENTION = "subscription.attention_done"
 
 actions_register(
     {
@@ -30,6 +31,7 @@ actions_register(
         SUBSCRIPTION_HALT: _("collection halted: the bank could not debit the account"),
         MANDATE_STOP: _("direct-debit mandate stopped with the link in its notice"),
         MANDATE_REPLACE: _("new account for a direct debit"),
+        SUBSCRIPTION_ATTENTION: _("marked as dealt with"),
     }
 )
 

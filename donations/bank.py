@@ -13,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from schwifty import IBAN
 from schwifty.exceptions import (
@@ -23,8 +24,8 @@ from schwifty.exceptions import (
 )
 
 # Anything shaped like an IBAN: two letters, two digits, then 10 to 30 letters and digits,
-# possibly in groups of four with spaces (as people and banks write them).
-IBAN_LIKE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){10,30}\b", re.IGNORECASE)
+# possibly in groups with a space or two between (ordinary or non-breaking, as people type).
+IBAN_LIKE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \u00a0]{0,2}[A-Z0-9]){10,30}\b", re.IGNORECASE)
 
 
 def iban_clean(value: str) -> str:
@@ -70,6 +71,14 @@ def iban_masked(iban: str) -> str:
     return f"{compact[:2]}** **** **** {compact[-4:]}"
 
 
+def iban_fingerprint(iban: str) -> str:
+    """A keyed hash of an account (compact), kept so that staff can find the mandates of an
+    account someone asks about, without the account itself: the same for the same account,
+    unreadable without SECRET_KEY."""
+    compact = re.sub(r"\s", "", iban).upper()
+    return salted_hmac("donations.iban", compact, algorithm="sha256").hexdigest()
+
+
 def _looks_valid(candidate: str) -> bool:
     try:
         IBAN(candidate)
@@ -80,12 +89,12 @@ def _looks_valid(candidate: str) -> bool:
 
 def _longest_iban(candidate: str) -> str:
     """The longest start of `candidate` (words separated by spaces) that is a valid IBAN, or ""."""
-    words = candidate.split(" ")
+    words = re.split(r"([ \u00a0]+)", candidate)  # the words, and the spaces between them
     while words:
-        text = " ".join(words)
+        text = "".join(words)
         if len(re.sub(r"\s", "", text)) >= 14 and _looks_valid(text):
             return text
-        words.pop()
+        words = words[:-2]  # the last word and the spaces before it
     return ""
 
 

@@ -10,8 +10,9 @@ their sources. Each code falls into one class, and the class decides what follow
 - ACCOUNT_UNUSABLE (AC01, AC04, AC06, AC13, AG01, AG02, BE05, MD01, MD02, RC01, SL01): stop
   collecting at once; the donor is told kindly and offered a new account or payment method.
 - DECEASED (MD07): stop collecting at once; no email (the family may read it); staff see it.
-- REFUSED (MD06, MS02, and every chargeback): no new attempt; one friendly email; staff are
-  shown a gift refused twice.
+- REFUSED (MD06, MS02, and every other chargeback): no new attempt; one friendly email; staff
+  are shown a gift refused twice. A chargeback with a code of the two classes above (MD01: the
+  holder reversed it as unauthorised) stops collecting like them.
 - OTHER (anything else): as any failed charge, the usual email.
 
 Pure: no database and no Mollie.
@@ -63,11 +64,14 @@ CHARGEBACK_DEFAULT_CODE = "MD06"
 
 
 def reason_class(code: str | None, *, chargeback: bool = False) -> ReasonClass:
-    """The class of the bank's `code` (any chargeback is REFUSED: the donor took it back)."""
-    if chargeback:
-        return ReasonClass.REFUSED
+    """The class of the bank's `code`. A chargeback is the donor taking the money back
+    (REFUSED), unless its code says the account cannot be debited or there was no valid
+    mandate (a reversal as unauthorised, MD01): then collecting must stop."""
     entry = REASONS.get((code or "").strip().upper())
-    return entry[0] if entry else ReasonClass.OTHER
+    kind = entry[0] if entry else ReasonClass.OTHER
+    if chargeback and kind not in (ReasonClass.ACCOUNT_UNUSABLE, ReasonClass.DECEASED):
+        return ReasonClass.REFUSED
+    return kind
 
 
 def reason_label(code: str | None) -> str:

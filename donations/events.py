@@ -21,6 +21,8 @@ the objects it concerns as keyword arguments:
 - MANDATE_GIVEN: `mandate` (a BankMandate: a donor gave a direct-debit mandate with an IBAN,
   for a new gift or as the new account of a running one; the notice with the mandate, the
   first collection and the "this was not me" link is due);
+- MANDATE_STOPPED: `mandate` (someone holding the notice's link stopped the mandate and its
+  gift: the address is told);
 - PAYMENT_METHOD_CHANGED: `subscription` (it now charges the new mandate);
 - CHARGE_UPCOMING: `subscription` and `charge_date` (a charge that differs from the usual one
   comes on that day: a pre-debit notice is due);
@@ -49,6 +51,7 @@ class GiftEvent(enum.StrEnum):
     REGULAR_SUSPENDED = "regular-suspended"
     REGULAR_HALTED = "regular-halted"
     MANDATE_GIVEN = "mandate-given"
+    MANDATE_STOPPED = "mandate-stopped"
     PAYMENT_CHARGED_BACK = "payment-charged-back"
     PAYMENT_METHOD_CHANGED = "payment-method-changed"
     CHARGE_UPCOMING = "charge-upcoming"

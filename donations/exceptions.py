@@ -60,3 +60,8 @@ class DirectDebitLimitReached(DonationLimitReached):
 
 class AccountRefused(GiftError):
     """Mollie did not accept the account for a direct-debit mandate (the message says why)."""
+
+
+class MandateNotMade(GiftError):
+    """The mandate agreed to could not be made (Mollie refused it or was away): the donor
+    checks the details and agrees again."""

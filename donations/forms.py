@@ -2,6 +2,7 @@
 periodic gift agreement). Input validation only."""
 
 import datetime
+import re
 from decimal import Decimal
 
 from django import forms
@@ -17,6 +18,36 @@ from .lifecycle import PAUSE_MONTHS
 from .models import AGREEMENT_MIN_YEARS, FREQUENCY_MONTHS, Frequency, PaymentRoute
 
 OTHER = "other"
+
+
+class AccountHolderField(forms.CharField):
+    """The name of an account's holder, as a bank writes it: a person, two of them ("J. de
+    Vries en/of M. Jansen", "J. & M. de Vries") or an organisation. Letters of any script,
+    digits, spaces and the punctuation SEPA allows in a name, at most 70 characters (SEPA's
+    limit); spaces run together."""
+
+    ALLOWED = re.compile(r"[\w /\-?:().,'+&]+")
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 70)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = " ".join((value or "").split())
+        value = super().clean(value)
+        if not value:
+            return value
+        if len(value) < 2 or not self.ALLOWED.fullmatch(value) or "_" in value:
+            raise forms.ValidationError(
+                _("Use letters, digits, spaces and / - ? : ( ) . , ' + & only."),
+                code="invalid",
+            )
+        return value
+
+
 # How each choice reads on the form (the order and the set come from DONATION_FREQUENCIES).
 FREQUENCY_CHOICES = {
     Frequency.MONTHLY: _("Monthly"),
@@ -75,10 +106,9 @@ class DonationForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    holder = PersonNameField(
+    holder = AccountHolderField(
         label=_("Account holder's name"),
         required=False,
-        autocomplete="off",
         help_text=_("As your bank knows it."),
     )
     iban = forms.CharField(
@@ -285,9 +315,9 @@ class MandateSignForm(forms.Form):
 class NewAccountForm(forms.Form):
     """A new account for a running regular gift (the supporter area)."""
 
-    holder = PersonNameField(
+    holder = AccountHolderField(
         label=_("Account holder's name"),
-        autocomplete="off",
+        help_text=_("As your bank knows it."),
         error_messages={"required": _("Enter the name of the account holder.")},
     )
     iban = forms.CharField(

@@ -90,7 +90,10 @@ class Donation(models.Model):
     # address) can ever be charged from it or see it. Empty for one-off gifts.
     mollie_customer_id = models.CharField(_("Mollie customer id"), max_length=40, blank=True)
     route = models.CharField(
-        _("paid"), max_length=10, choices=PaymentRoute.choices, default=PaymentRoute.CHECKOUT
+        _("how it is paid"),
+        max_length=10,
+        choices=PaymentRoute.choices,
+        default=PaymentRoute.CHECKOUT,
     )
     created_supporter = models.BooleanField(
         _("created the supporter"),
@@ -164,6 +167,13 @@ class GiftPhase(models.TextChoices):
     STOPPED = "stopped", _("stopped")
 
 
+class Attention(models.TextChoices):
+    """Why staff should look at a regular gift."""
+
+    DECEASED = "deceased", _("account holder deceased")
+    REFUSED_TWICE = "refused-twice", _("refused or reversed twice")
+
+
 class SubscriptionQuerySet(models.QuerySet):
     def active(self) -> "SubscriptionQuerySet":
         """Not stopped: running at Mollie (active), waiting for a mandate (pending), suspended
@@ -224,8 +234,12 @@ class Subscription(models.Model):
     # A gift given by mandate has had no paid charge yet: its first paid charge is the donor's
     # first gift (for a gift begun at the checkout, the first payment was).
     awaits_first_gift = models.BooleanField(_("no paid charge yet"), default=False)
-    # Shown to staff: the donor refused or reversed collections twice, or has died.
+    # Shown to staff: the donor refused or reversed collections twice, or has died (why, in
+    # `attention_reason`); cleared when staff mark it as dealt with.
     attention_since = models.DateTimeField(_("needs staff attention since"), null=True, blank=True)
+    attention_reason = models.CharField(
+        _("why"), max_length=16, choices=Attention.choices, blank=True
+    )
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -717,6 +731,9 @@ class BankMandate(models.Model):
     reference = models.CharField(_("mandate reference"), max_length=35, unique=True)
     mollie_id = models.CharField(_("Mollie mandate id"), max_length=40, blank=True)
     iban_masked = models.CharField(_("account"), max_length=34)
+    # A keyed hash of the account (donations.bank.iban_fingerprint): staff find an account's
+    # mandates by typing it into the admin's search; the account itself is not kept.
+    iban_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
     holder_name = models.CharField(_("account holder"), max_length=200, blank=True)
     signed_on = models.DateField(_("signed"))
     first_collection_on = models.DateField(_("first collection"))

@@ -166,9 +166,9 @@ def returned_debits(start: datetime.date, end: datetime.date, latest: int = 100)
     )
     classes: dict[str, int] = {}
     for row in by_code:
-        kind = reason_class(row["bank_reason_code"], chargeback=False)
+        kind = reason_class(row["bank_reason_code"])
         if row["recovery"] in (Recovery.TOLD, Recovery.FLAGGED):
-            kind = ReasonClass.REFUSED  # chargebacks too, whatever their code
+            kind = ReasonClass.REFUSED  # a reversal the donor asked for, whatever its code
         row["reason"] = reason_label(row["bank_reason_code"])
         row["recovery_label"] = Recovery(row["recovery"]).label
         classes[kind] = classes.get(kind, 0) + row["count"]
@@ -191,6 +191,6 @@ def returned_debits(start: datetime.date, end: datetime.date, latest: int = 100)
     attention = list(
         Subscription.objects.filter(attention_since__isnull=False)
         .order_by("-attention_since")
-        .only("mollie_id", "amount", "attention_since", "halted_reason", "status")[:latest]
+        .only("mollie_id", "amount", "attention_since", "attention_reason")[:latest]
     )
     return ReturnedDebits(by_class=by_class, by_code=by_code, latest=rows, attention=attention)

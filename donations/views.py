@@ -5,7 +5,6 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,6 +22,7 @@ from core.actors import anonymous_actor
 from core.cache import public_page
 from core.http import cookie_free_post, no_faster_than, see_other
 from core.models import RateLimitCounter
+from core.sealed import seal, unseal
 
 from . import gateway, selectors, services
 from .bank import iban_masked
@@ -103,8 +103,9 @@ def _donate_submit(request: HttpRequest) -> HttpResponse:
 
 # --- Giving by direct-debit mandate (donations/services/direct_debit.py) -----------------------
 # The donate form, then a page with the mandate to agree to (its reference included), then the
-# gift. What the donor typed travels from the form to that page and back in one signed field:
-# nothing is stored before they agree, and nothing they typed can be changed on the way.
+# gift. What the donor typed travels from the form to that page and back in one sealed field
+# (core/sealed.py: encrypted, authenticated, half an hour): nothing is stored before they
+# agree, nothing they typed can be read or changed on the way.
 MANDATE_SALT = "donations.mandate-sign"
 MANDATE_SIGN_SECONDS = 30 * 60
 MANDATE_FIELDS = ("amount", "frequency", "name", "email", "holder", "iban", "reference")
@@ -123,6 +124,7 @@ def _mandate_gift(cleaned: dict) -> dict:
     }
 
 
+@sensitive_variables("gift", "context")
 def _mandate_page(
     request: HttpRequest,
     gift: dict,
@@ -132,7 +134,7 @@ def _mandate_page(
 ) -> HttpResponse:
     terms = services.mandate_terms(reference=gift["reference"])
     context = {
-        "payload": signing.dumps(gift, salt=MANDATE_SALT, compress=True),
+        "payload": seal(gift, purpose=MANDATE_SALT),
         "form": form or MandateSignForm(),
         "amount": Decimal(gift["amount"]),
         "frequency": gift["frequency"],
@@ -142,6 +144,8 @@ def _mandate_page(
         "first_collection_on": terms.first_collection_on,
         "creditor_name": terms.creditor_name,
         "creditor_id": terms.creditor_id,
+        "creditor_address": terms.creditor_address,
+        "signed_on": terms.signed_on,
         "notice_days": settings.DIRECT_DEBIT_FIRST_NOTICE_DAYS,
         **extra,
     }
@@ -149,15 +153,13 @@ def _mandate_page(
 
 
 def _mandate_payload(request: HttpRequest) -> dict | None:
-    try:
-        gift = signing.loads(
-            request.POST.get("payload", ""), salt=MANDATE_SALT, max_age=MANDATE_SIGN_SECONDS
-        )
-    except signing.BadSignature:  # altered, or older than half an hour
-        return None
+    """What the mandate page carried back; None when altered, or older than half an hour."""
+    payload = request.POST.get("payload", "")
+    gift = unseal(payload, purpose=MANDATE_SALT, max_age=MANDATE_SIGN_SECONDS)
     return gift if isinstance(gift, dict) and set(MANDATE_FIELDS) <= set(gift) else None
 
 
+@sensitive_variables("gift")
 def _form_again(gift: dict) -> DonationForm:
     """The donate form filled in with what was typed (to change something, or to retype the
     account Mollie refused)."""
@@ -206,7 +208,8 @@ def mandate_sign(request: HttpRequest) -> HttpResponse:
             holder=gift["holder"],
             iban=gift["iban"],
             reference=gift["reference"],
-            client_key=ratelimit.client_key(request),
+            # A whole IPv6 subscriber (a /48 at most) is one client for mandates.
+            client_key=ratelimit.client_key(request, v6_prefix=48),
         )
     except DirectDebitLimitReached:
         message = _(

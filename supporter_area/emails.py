@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.models import EmailLog
 from core.names import person_name_or_blank
 from core.outbox import context_preparer, email_deliver, email_queue
 from donations import services as gift_services
-from donations.bank_reasons import reason_label
 from supporters.models import LoginCode, Supporter
 from supporters.services import login_code_context
 
@@ -259,6 +259,7 @@ def mandate_notice(*, mandate) -> None:
             "account": mandate.iban_masked,
             "creditor_name": settings.DIRECT_DEBIT_CREDITOR_NAME,
             "creditor_id": settings.DIRECT_DEBIT_CREDITOR_ID,
+            "creditor_address": settings.DIRECT_DEBIT_CREDITOR_ADDRESS,
             "signed_on": mandate.signed_on,
             "notice_days": settings.DIRECT_DEBIT_FIRST_NOTICE_DAYS,
         },
@@ -267,20 +268,47 @@ def mandate_notice(*, mandate) -> None:
     )
 
 
+def _after_login(language: str, name: str, **kwargs) -> str:
+    """An address in the area that the login page leads on to, in `language`."""
+    with translation.override(language):
+        login = reverse("supporters:login")
+        then = urlencode({"next": reverse(f"supporters:{name}", kwargs=kwargs)})
+    return f"{settings.PUBLIC_BASE_URL}{login}?{then}"
+
+
 def regular_halted(*, subscription, reason: str) -> None:
+    """The bank cannot be debited: the gift waits for another account or payment method (the
+    reason is put in words when the email is made, in its language)."""
+    language = subscription.supporter.language
     _about_gift(
         "regular-halted",
         subscription,
         subject=_("Your bank could not collect your gift"),
         key=f":{reason}:{subscription.synced_at.isoformat()}",
-        reason=reason_label(reason),
+        reason_code=reason,
+        new_account_url=_after_login(language, "bank_account", gift=subscription.pk),
+        new_method_url=_after_login(language, "payment_method", gift=subscription.pk),
     )
 
 
 def debit_refused(*, payment) -> None:
     _about_gift(
-        "debit-refused",
-        payment,
-        subject=_("Your bank refused a collection"),
-        reason=reason_label(payment.bank_reason_code),
+        "debit-refused", payment, subject=_("Your bank refused a collection"),
+        reason_code=payment.bank_reason_code,
+    )  # fmt: skip
+
+
+def mandate_stopped(*, mandate) -> None:
+    """Someone used the notice's link: the address is told the mandate and its gift stopped."""
+    donation = mandate.donation
+    supporter_email_queue(
+        event_key=f"mandate-stopped:{mandate.reference}",
+        supporter=donation.supporter,
+        template="donations/mandate_stopped",
+        subject=_("Your direct debit has been stopped"),
+        context={
+            "name": person_name_or_blank(donation.supporter.name),
+            "reference": mandate.reference,
+        },
+        language=donation.language,
     )

@@ -39,6 +39,8 @@ def gift_emails(sender, *, event: GiftEvent, **details) -> None:
         emails.regular_halted(subscription=subscription, reason=details["reason"])
     elif event is GiftEvent.MANDATE_GIVEN:
         emails.mandate_notice(mandate=details["mandate"])
+    elif event is GiftEvent.MANDATE_STOPPED:
+        emails.mandate_stopped(mandate=details["mandate"])
     elif event is GiftEvent.PAYMENT_METHOD_CHANGED:
         emails.payment_method_changed(subscription=subscription)
     elif event is GiftEvent.AGREEMENT_SIGNED:

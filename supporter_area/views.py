@@ -10,7 +10,6 @@ import json
 from functools import wraps
 
 from django.conf import settings
-from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import ratelimit
 from core.actors import supporter_actor
 from core.http import cookie_free_post, no_faster_than, safe_next, see_other, with_next
+from core.sealed import seal, unseal
 from donations import selectors as gifts
 from donations import services as gift_services
 from donations.exceptions import GiftBusy, GiftError
@@ -357,24 +357,21 @@ def bank_account(request: HttpRequest, subscription) -> HttpResponse:
     """A new account for a running gift by direct-debit mandate: the mandate to agree to (its
     reference carried, signed, from the page to the agreement), then the gift moves onto it."""
     form = NewAccountForm(request.POST or None)
-    try:
-        reference = signing.loads(
-            request.POST.get("reference", ""), salt=ACCOUNT_SALT, max_age=3600
-        )
-    except signing.BadSignature:
-        reference = gift_services.mandate_terms().reference
-    terms = gift_services.mandate_terms(reference=reference)
+    carried = unseal(request.POST.get("reference", ""), purpose=ACCOUNT_SALT, max_age=1800)
+    terms = gift_services.mandate_terms(reference=(carried or {}).get("reference", ""))
     context = {
         "subscription": subscription,
         "current": gifts.subscription_bank_mandate(subscription=subscription),
         "form": form,
-        "signed_reference": signing.dumps(terms.reference, salt=ACCOUNT_SALT),
+        "signed_reference": seal({"reference": terms.reference}, purpose=ACCOUNT_SALT),
         "reference": terms.reference,
         "amount": subscription.amount,
         "frequency": subscription.frequency,
         "creditor_name": terms.creditor_name,
         "creditor_id": terms.creditor_id,
-        "notice_days": settings.DIRECT_DEBIT_FIRST_NOTICE_DAYS,
+        "creditor_address": terms.creditor_address,
+        "signed_on": terms.signed_on,
+        "next_collection_on": gift_services.replacement_first_collection(subscription),
         "account": _("the account you give above"),
     }
     template = "supporters/bank_account.html"
@@ -391,7 +388,7 @@ def bank_account(request: HttpRequest, subscription) -> HttpResponse:
                 iban=form.cleaned_data["iban"],
                 reference=terms.reference,
                 actor=_actor(request),
-                client_key=ratelimit.client_key(request),
+                client_key=ratelimit.client_key(request, v6_prefix=48),
             )
         except gift_services.AccountRefused:
             form.add_error(

@@ -1,5 +1,8 @@
 """Supporters: the people who give. Separate from staff users; they never get a password."""
 
+import contextlib
+import re
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
@@ -16,12 +19,23 @@ def normalise_email(email: str) -> str:
 DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
 
+# Domains that reach the same mailboxes as another.
+SAME_MAILBOXES = {"googlemail.com": "gmail.com"}
+
+
 def mailbox_of(email: str) -> str:
     """The mailbox an address reaches, for counting what is sent to it: without a "+tag"
-    (most services deliver name+anything@ to name@) and, where the service ignores them,
-    without dots. Never stored, never used to send."""
+    (most services deliver name+anything@ to name@), without the quotes of a quoted local
+    part, with the domain in its ASCII (punycode) form and under the name of the service it
+    belongs to, and, where the service ignores them, without dots. Never stored, never used to
+    send."""
     local, _at, domain = normalise_email(email).rpartition("@")
+    if len(local) > 1 and local.startswith('"') and local.endswith('"'):
+        local = re.sub(r"\\(.)", r"\1", local[1:-1])  # "a\nn" is the mailbox ann
     local = local.split("+", 1)[0]
+    with contextlib.suppress(UnicodeError):  # not a name IDNA can spell: count it as written
+        domain = domain.encode("idna").decode("ascii")
+    domain = SAME_MAILBOXES.get(domain, domain)
     if domain in DOTLESS_DOMAINS:
         local = local.replace(".", "")
     return f"{local}@{domain}"

@@ -78,3 +78,32 @@ def test_each_regular_gift_takes_over_its_supporters_mollie_customer_and_mandate
     assert gifts.get(pk=oneoff.pk).mollie_customer_id == ""
     assert new.get_model("donations", "Subscription").objects.get().mandate_id == "mdt_ann"
     assert not hasattr(new.get_model("supporters", "Supporter")(), "mollie_customer_id")
+
+
+def test_bank_details_stored_before_redaction_are_masked():
+    """Payments stored before Mollie's answers were redacted keep no account or holder."""
+    old = migrate([("donations", "0009_direct_debit_mandates_and_returned_debits")])
+    supporter = old.get_model("supporters", "Supporter").objects.create(email="ann@example.org")
+    donation = old.get_model("donations", "Donation").objects.create(
+        public_token="t" * 20, supporter=supporter, amount=10, frequency="oneoff", language="nl"
+    )
+    payment = old.get_model("donations", "Payment")
+    details = {"consumerName": "A. Example", "consumerAccount": "NL91 ABNA 0417 1643 00",
+               "consumerBic": "ABNANL2A"}  # fmt: skip
+    payment.objects.create(
+        mollie_id="tr_old1", donation=donation, supporter=supporter, status="paid",
+        sequence_type="oneoff", amount=10, mollie_data={"id": "tr_old1", "details": details},
+    )  # fmt: skip
+    paypal = {"consumerName": "A", "consumerAccount": "ann@example.org"}
+    payment.objects.create(
+        mollie_id="tr_old2", donation=donation, supporter=supporter, status="paid",
+        sequence_type="oneoff", amount=10, mollie_data={"id": "tr_old2", "details": paypal},
+    )  # fmt: skip
+
+    new = migrate()
+    rows = {p.mollie_id: p.mollie_data for p in new.get_model("donations", "Payment").objects.all()}
+    assert rows["tr_old1"]["details"] == {
+        "consumerAccount": "NL** **** **** 4300",
+        "consumerBic": "ABNANL2A",
+    }
+    assert rows["tr_old2"]["details"] == {"consumerAccount": "ann@example.org"}

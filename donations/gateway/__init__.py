@@ -438,6 +438,14 @@ def chargebacks_of(mollie_id: str) -> list[MollieChargeback]:
     return [MollieChargeback.from_json(_expected(item, "chargeback")) for item in items]
 
 
+def mandates_of_customer(customer_id: str) -> list[MollieMandate]:
+    """Every mandate of a customer (all pages)."""
+    resource = CustomerMandates(client(), _customer_stub(customer_id))
+    with _translated_errors():
+        items = [dict(item) for item in _all_pages(resource.list(limit=250))]
+    return [MollieMandate.from_json(_expected(item, "mandate")) for item in items]
+
+
 def mandate_revoke(*, customer_id: str, mandate_id: str) -> None:
     """Revoke a mandate: it can never be charged again (subscriptions pinned to it end)."""
     resource = CustomerMandates(client(), _customer_stub(customer_id))

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ..bank import iban_masked, redact
+from ..bank import redact
 from ..exceptions import UnexpectedProviderAnswer
 from ..models import ZERO, PaymentStatus, SequenceType, SubscriptionStatus
 
@@ -163,21 +163,17 @@ class MollieMandate:
     id: str
     status: str  # "valid", "pending" or "invalid"
     method: str
-    reference: str
-    account_masked: str  # the account, masked; never the full IBAN
+    reference: str  # our mandate reference
     raw: dict = field(repr=False, compare=False)
 
     @classmethod
     def from_json(cls, data: dict) -> "MollieMandate":
-        details = data.get("details") if isinstance(data.get("details"), dict) else {}
-        account = details.get("consumerAccount")
         try:
             return cls(
                 id=data["id"],
                 status=data.get("status") or "",
                 method=data.get("method") or "",
                 reference=data.get("mandateReference") or "",
-                account_masked=iban_masked(account) if isinstance(account, str) else "",
                 raw=redact(data),
             )
         except (KeyError, TypeError) as error:

@@ -32,11 +32,12 @@ from .direct_debit import (
     mandate_stop_by_link,
     mandate_terms,
     mandates_follow_up,
+    replacement_first_collection,
 )
 from .mandates import VERIFICATION_AMOUNT, mandate_change_start
 from .privacy import supporter_gifts_anonymise, supporter_gifts_stop
 from .reconcile import ReconcileReport, payments_reconcile, subscription_sync
-from .recovery import recoveries_due
+from .recovery import gifts_attention_done, recoveries_due
 from .refunds import payment_refund
 from .start import donation_start
 from .subscriptions import (
@@ -69,6 +70,7 @@ __all__ = [
     "agreement_yearly_amount",
     "changes_settle",
     "donation_start",
+    "gifts_attention_done",
     "mandate_by_stop_token",
     "mandate_change_refresh",
     "mandate_change_start",
@@ -86,6 +88,7 @@ __all__ = [
     "payments_reconcile",
     "pre_debit_notices_send",
     "recoveries_due",
+    "replacement_first_collection",
     "subscription_cancel",
     "subscription_pause",
     "subscription_resume",

@@ -55,9 +55,11 @@ from ..gateway import MollieSubscription
 from ..lifecycle import TRANSITIONS
 from ..models import (
     ACTIVE_SUBSCRIPTION_STATUSES,
+    BankMandate,
     FormerMollieSubscription,
     GiftChange,
     GiftPhase,
+    MandateChange,
     Subscription,
     SubscriptionStatus,
 )
@@ -236,6 +238,8 @@ def _settle(change: GiftChange) -> None:
         else:
             previous = gift.amount
             subscription_apply_mollie(gift, data, replaced=gift.paused_until is not None)
+            if change.kind == Kind.MANDATE and "bank_mandate" in change.details:
+                happened = _bank_mandate_settle(gift, change.details, actor)
             if change.kind == Kind.AMOUNT:
                 happened = gift.amount == Decimal(change.details["amount"])
                 if gift.amount != previous:
@@ -257,6 +261,39 @@ def _settle(change: GiftChange) -> None:
     # the Mollie subscription that resumes it (paused, and the old one canceled), unless a
     # lost answer made it already (below).
     strays_resolve(gift)
+
+
+def _bank_mandate_settle(gift: Subscription, details: dict, actor: Actor) -> bool:
+    """A new account whose move Mollie's lost answer left unknown: when Mollie shows the gift
+    on the new mandate, the mandate is finished as the change would have (the old ones end, the
+    notice goes out); else the new mandate is taken back (ended here, revoked at Mollie) and
+    the gift charges what it charged. Returns whether the change happened. The caller holds
+    the gift's row lock."""
+    mandate = BankMandate.objects.filter(pk=details["bank_mandate"]).first()
+    if mandate is None or mandate.status != BankMandate.Status.NEW:
+        return mandate is not None and mandate.is_active
+    if gift.mandate_id == details["new_mandate"]:
+        BankMandate.objects.filter(donation_id=gift.donation_id).exclude(pk=mandate.pk).end(
+            BankMandate.End.REPLACED
+        )
+        mandate.status = BankMandate.Status.ACTIVE
+        mandate.notice_sent_at = timezone.now()
+        mandate.save(update_fields=["status", "notice_sent_at"])
+        MandateChange.objects.create(
+            subscription=gift,
+            status=MandateChange.Status.DONE,
+            old_mandate_id=details.get("old_mandate", ""),
+            new_mandate_id=mandate.mollie_id,
+            completed_at=timezone.now(),
+        )
+        gift_audit(actor, audit.MANDATE_REPLACE, gift, reference=mandate.reference)
+        gift_event_announce(GiftEvent.MANDATE_GIVEN, mandate=mandate)
+        return True
+    BankMandate.objects.filter(pk=mandate.pk).end(BankMandate.End.REFUSED)
+    with contextlib.suppress(PaymentProviderRefused):
+        gateway.mandate_revoke(customer_id=gift.customer_id, mandate_id=details["new_mandate"])
+    BankMandate.objects.filter(pk=mandate.pk).update(revoked_at=timezone.now())
+    return False
 
 
 def take_up(gift: Subscription, data: MollieSubscription) -> Subscription:

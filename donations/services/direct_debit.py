@@ -41,16 +41,18 @@ from supporters.services import supporter_get_or_create
 
 from .. import audit, gateway, schedule
 from ..audit import gift_audit, mandate_audit
-from ..bank import iban_masked, mandate_reference
+from ..bank import iban_fingerprint, iban_masked, mandate_reference
 from ..events import GiftEvent, gift_event_announce
 from ..exceptions import (
     AccountRefused,
     DirectDebitLimitReached,
     GiftError,
     GiftNotChangeable,
+    MandateNotMade,
     PaymentProviderError,
     PaymentProviderRefused,
 )
+from ..gateway import MollieMandate
 from ..lifecycle import MANDATE_START
 from ..models import (
     BankMandate,
@@ -86,6 +88,7 @@ class MandateTerms:
     first_collection_on: date  # at the earliest; the notice says the final day
     creditor_name: str
     creditor_id: str
+    creditor_address: str
 
 
 def mandate_terms(*, reference: str = "") -> MandateTerms:
@@ -97,6 +100,7 @@ def mandate_terms(*, reference: str = "") -> MandateTerms:
         first_collection_on=first_collection(today),
         creditor_name=settings.DIRECT_DEBIT_CREDITOR_NAME,
         creditor_id=settings.DIRECT_DEBIT_CREDITOR_ID,
+        creditor_address=settings.DIRECT_DEBIT_CREDITOR_ADDRESS,
     )
 
 
@@ -105,31 +109,84 @@ def first_collection(notice_day: date) -> date:
     return notice_day + timedelta(days=settings.DIRECT_DEBIT_FIRST_NOTICE_DAYS)
 
 
-@sensitive_variables("iban", "budgets")
-def _budgets_spend(*, client_key: str, email: str, iban: str) -> None:
-    """Count one mandate against each budget; DirectDebitLimitReached when one is spent. Every
-    budget counts the attempt, so trying many accounts or many addresses costs as much."""
-    budgets = [
-        ("mandate-client", client_key, settings.DIRECT_DEBIT_PER_CLIENT_PER_DAY, DAY),
-        (
-            "mandate-address",
-            ratelimit.hash_key(f"address:{mailbox_of(email)}"),
-            settings.DIRECT_DEBIT_PER_ADDRESS_PER_DAY,
-            DAY,
-        ),
-        (
-            "mandate-account",
-            ratelimit.hash_key(f"iban:{iban}"),
-            settings.DIRECT_DEBIT_PER_IBAN_PER_MONTH,
-            30 * DAY,
-        ),
+@sensitive_variables("iban")
+def _budgets(iban: str, who: tuple[str, str, int]) -> list[tuple[str, str, int, int]]:
+    """The budgets a mandate counts against besides the client's: `who`'s (scope, key, limit a
+    day) and the account's."""
+    account = ratelimit.hash_key(f"iban:{iban}")
+    return [
+        (*who[:2], who[2], DAY),
+        ("mandate-account", account, settings.DIRECT_DEBIT_PER_IBAN_PER_MONTH, 30 * DAY),
     ]
-    results = [
-        ratelimit.hit(scope=scope, key=key, limit=limit, window=window)
-        for scope, key, limit, window in budgets
-    ]
-    if not all(results):
+
+
+@sensitive_variables("iban")
+def _budgets_check(*, client_key: str, iban: str, who: tuple[str, str, int]) -> None:
+    """DirectDebitLimitReached when a budget is spent. The client's counts this attempt; the
+    address's (or supporter's) and the account's count only mandates actually made
+    (`_budgets_spend`), so that nobody can spend a stranger's account or address budget with
+    attempts that are refused anyway."""
+    if not ratelimit.hit(
+        scope="mandate-client",
+        key=client_key,
+        limit=settings.DIRECT_DEBIT_PER_CLIENT_PER_DAY,
+        window=DAY,
+    ):
         raise DirectDebitLimitReached
+    for scope, key, limit, _window in _budgets(iban, who):
+        if ratelimit.count(scope=scope, key=key) >= limit:
+            raise DirectDebitLimitReached
+
+
+@sensitive_variables("iban")
+def _budgets_spend(*, iban: str, who: tuple[str, str, int]) -> None:
+    """Count a mandate that was made against the address's (or supporter's) and the account's
+    budgets."""
+    for scope, key, _limit, window in _budgets(iban, who):
+        ratelimit.count_hit(scope=scope, key=key, window=window)
+
+
+def _address_budget(email: str) -> tuple[str, str, int]:
+    """A typed address's budget: per mailbox, however it is spelt."""
+    key = ratelimit.hash_key(f"address:{mailbox_of(email)}")
+    return ("mandate-address", key, settings.DIRECT_DEBIT_PER_ADDRESS_PER_DAY)
+
+
+# A proven supporter giving a running gift a new account, a few times a day at most.
+NEW_ACCOUNTS_PER_DAY = 3
+
+
+@sensitive_variables("iban", "holder")
+def _mandate_at_mollie(
+    mandate: BankMandate, *, customer_id: str, holder: str, iban: str
+) -> MollieMandate:
+    """Make the mandate of our row `mandate` at Mollie. When Mollie cannot or will not, the row
+    ends as refused; AccountRefused when the account is what Mollie refused."""
+    try:
+        return gateway.mandate_create(
+            customer_id=customer_id,
+            holder=holder,
+            iban=iban,
+            signed_on=mandate.signed_on,
+            reference=mandate.reference,
+            idempotency_key=f"bank-mandate-{mandate.pk}",
+        )
+    except PaymentProviderError as error:
+        BankMandate.objects.filter(pk=mandate.pk).end(BankMandate.End.REFUSED)
+        if isinstance(error, PaymentProviderRefused) and error.field == "consumerAccount":
+            raise AccountRefused(str(error)) from None
+        raise
+
+
+def replacement_first_collection(gift: Subscription) -> date | None:
+    """The day a new account given to `gift` would first be charged: the gift's next charge,
+    the end of its pause, or (halted or suspended: started again) its next regular day."""
+    today = timezone.localdate()
+    if gift.phase in (GiftPhase.SUSPENDED, GiftPhase.HALTED):
+        return schedule.next_regular_day(gift.start_date, today=today)
+    if gift.paused_until is not None:
+        return gift.paused_until
+    return gift.next_payment_date
 
 
 @sensitive_variables("iban", "holder")
@@ -154,8 +211,10 @@ def mandate_gift_start(
     """
     signed_before = BankMandate.objects.filter(reference=reference).first()
     if reference and signed_before is not None:  # the same signed form sent twice
+        if signed_before.end == BankMandate.End.REFUSED:
+            raise MandateNotMade
         return signed_before
-    _budgets_spend(client_key=client_key, email=email, iban=iban)
+    _budgets_check(client_key=client_key, iban=iban, who=_address_budget(email))
     if not ratelimit.hit(
         scope="donation-start",
         key=client_key,
@@ -179,6 +238,7 @@ def mandate_gift_start(
                 donation=donation,
                 reference=terms.reference,
                 iban_masked=iban_masked(iban),
+                iban_fingerprint=iban_fingerprint(iban),
                 holder_name=holder,
                 signed_on=terms.signed_on,
                 first_collection_on=terms.first_collection_on,
@@ -187,21 +247,12 @@ def mandate_gift_start(
         return BankMandate.objects.get(reference=terms.reference)
     try:
         customer_id = donation_customer(donation)
-        data = gateway.mandate_create(
-            customer_id=customer_id,
-            holder=holder,
-            iban=iban,
-            signed_on=terms.signed_on,
-            reference=terms.reference,
-            idempotency_key=f"bank-mandate-{mandate.pk}",
-        )
-    except PaymentProviderError as error:
-        with transaction.atomic():
-            Donation.objects.filter(pk=donation.pk).update(start_error=str(error)[:2000])
-            BankMandate.objects.filter(pk=mandate.pk).end(BankMandate.End.REFUSED)
-        if isinstance(error, PaymentProviderRefused) and error.field == "consumerAccount":
-            raise AccountRefused(str(error)) from None
+        data = _mandate_at_mollie(mandate, customer_id=customer_id, holder=holder, iban=iban)
+    except (PaymentProviderError, AccountRefused) as error:
+        Donation.objects.filter(pk=donation.pk).update(start_error=str(error)[:2000])
+        BankMandate.objects.filter(pk=mandate.pk).end(BankMandate.End.REFUSED)
         raise
+    _budgets_spend(iban=iban, who=_address_budget(email))
     with locked(BankMandate, mandate.pk) as mandate:
         mandate.mollie_id = data.id
         mandate.status = BankMandate.Status.ACTIVE
@@ -228,9 +279,11 @@ def mandate_notice_details(*, mandate_id: int) -> dict:
     with locked(BankMandate, mandate_id) as mandate:
         if not mandate.is_active:
             return {"first_collection_on": None, "stop_url": ""}
-        mandate.first_collection_on = max(
-            mandate.first_collection_on, first_collection(timezone.localdate())
-        )
+        if not Subscription.objects.filter(donation_id=mandate.donation_id).exists():
+            # A new gift: its collections begin once this has gone out, the notice period on.
+            mandate.first_collection_on = max(
+                mandate.first_collection_on, first_collection(timezone.localdate())
+            )
         mandate.stop_token_hash = _token_hash(token)
         mandate.stop_link_expires_at = timezone.now() + timedelta(
             days=settings.DIRECT_DEBIT_STOP_LINK_DAYS
@@ -313,6 +366,7 @@ def mandate_stop_by_link(*, token: str, actor: Actor) -> bool:
             return False  # used at this very moment by another click
         BankMandate.objects.filter(pk=mandate.pk).end(BankMandate.End.NOT_ME)
         mandate_audit(actor, audit.MANDATE_STOP, mandate)
+        gift_event_announce(GiftEvent.MANDATE_STOPPED, mandate=mandate)
     with contextlib.suppress(GiftError, PaymentProviderError):
         _mandate_ended_at_mollie(mandate)
     return True
@@ -339,11 +393,26 @@ def _mandate_ended_at_mollie(mandate: BankMandate) -> None:
         and mandate.end == BankMandate.End.NOT_ME
         and gift.mandate_id in ("", mandate.mollie_id)
     ):
-        subscription_cancel(subscription=gift, actor=Actor.system())
+        # The donor was told with MANDATE_STOPPED, not the usual "your gift has stopped".
+        subscription_cancel(subscription=gift, actor=Actor.system(), notify=False)
     BankMandate.objects.filter(pk=mandate.pk).update(revoked_at=timezone.now())
 
 
 @sensitive_variables("iban", "holder")
+def _lost_mandate_revoke(mandate: BankMandate) -> None:
+    """A mandate we gave up on when Mollie did not answer: if Mollie made it after all (found by
+    our reference), it is revoked, so that no valid mandate of that account is left behind."""
+    donation = mandate.donation
+    gift = Subscription.objects.filter(donation=donation).first()
+    customer_id = gift.customer_id if gift is not None else donation.mollie_customer_id
+    if customer_id:
+        for found in gateway.mandates_of_customer(customer_id):
+            if found.reference == mandate.reference and found.status != "invalid":
+                with contextlib.suppress(PaymentProviderRefused):
+                    gateway.mandate_revoke(customer_id=customer_id, mandate_id=found.id)
+    BankMandate.objects.filter(pk=mandate.pk).update(revoked_at=timezone.now())
+
+
 def mandate_replace(
     *,
     subscription: Subscription,
@@ -361,12 +430,19 @@ def mandate_replace(
     Raises DirectDebitLimitReached, AccountRefused, GiftNotChangeable for a stopped gift,
     GiftBusy and PaymentProviderError (the gift is then as it was).
     """
-    supporter = subscription.supporter
-    _budgets_spend(client_key=client_key, email=supporter.email, iban=iban)
+    supporter_key = ratelimit.hash_key(f"supporter:{subscription.supporter_id}")
+    who = ("mandate-new-account", supporter_key, NEW_ACCOUNTS_PER_DAY)
+    _budgets_check(client_key=client_key, iban=iban, who=who)
     with gift_change(subscription, GiftChange.Kind.MANDATE) as claim:
         gift = claim.subscription
         if gift.phase not in MANDATE_START.accepts:
             raise GiftNotChangeable(MANDATE_START.refusal_in(gift.phase))
+        given = BankMandate.objects.filter(
+            donation_id=gift.donation_id, reference=reference, status=BankMandate.Status.ACTIVE
+        ).first()
+        if reference and given is not None:  # the same agreement sent twice
+            claim.nothing_to_do()
+            return given
         try:
             old_mandate = subscription_mandate(gift)
         except PaymentProviderRefused:
@@ -377,24 +453,23 @@ def mandate_replace(
             donation_id=gift.donation_id,
             reference=terms.reference,
             iban_masked=iban_masked(iban),
+            iban_fingerprint=iban_fingerprint(iban),
             holder_name=holder,
             signed_on=terms.signed_on,
-            first_collection_on=terms.first_collection_on,
+            # The donor agreed to the day shown: the gift's next charge, from this account.
+            first_collection_on=replacement_first_collection(gift) or terms.first_collection_on,
         )
-        try:
-            data = gateway.mandate_create(
-                customer_id=gift.customer_id,
-                holder=holder,
-                iban=iban,
-                signed_on=terms.signed_on,
-                reference=terms.reference,
-                idempotency_key=f"bank-mandate-{mandate.pk}",
-            )
-        except PaymentProviderError as error:
-            BankMandate.objects.filter(pk=mandate.pk).end(BankMandate.End.REFUSED)
-            if isinstance(error, PaymentProviderRefused) and error.field == "consumerAccount":
-                raise AccountRefused(str(error)) from None
-            raise
+        data = _mandate_at_mollie(mandate, customer_id=gift.customer_id, holder=holder, iban=iban)
+        _budgets_spend(iban=iban, who=who)
+        # Known before the gift moves: should Mollie's answer to the move be lost, settling the
+        # change finishes this mandate (or takes it back) from what Mollie shows.
+        BankMandate.objects.filter(pk=mandate.pk).update(mollie_id=data.id)
+        claim.record(
+            bank_mandate=mandate.pk,
+            new_mandate=data.id,
+            old_mandate=old_mandate,
+            actor=actor.as_json(),
+        )
         moved = None
         if gift.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING):
             moved = gateway.subscription_update(
@@ -407,7 +482,9 @@ def mandate_replace(
                 gift.mandate_id = data.id
             gift.notice_due = True  # the first charge from the new account is announced
             gift.save(update_fields=["mandate_id", "notice_due"])
-            BankMandate.objects.filter(donation_id=gift.donation_id).end(BankMandate.End.REPLACED)
+            BankMandate.objects.filter(donation_id=gift.donation_id).exclude(pk=mandate.pk).end(
+                BankMandate.End.REPLACED
+            )
             mandate.mollie_id = data.id
             mandate.status = BankMandate.Status.ACTIVE
             mandate.notice_sent_at = timezone.now()  # the gift runs: nothing waits for it
@@ -463,6 +540,20 @@ def mandates_follow_up() -> tuple[int, list[str]]:
         ],
         revoked_at__isnull=True,
     ).exclude(mollie_id="")
+    # Refused while Mollie's answer was lost: the mandate may exist at Mollie all the same.
+    lost = BankMandate.objects.filter(
+        end=BankMandate.End.REFUSED,
+        mollie_id="",
+        revoked_at__isnull=True,
+        created_at__lt=timezone.now() - timedelta(minutes=10),
+    ).select_related("donation")
+    for mandate in lost:
+        try:
+            _lost_mandate_revoke(mandate)
+        except PaymentProviderError as error:
+            errors.append(f"mandate {mandate.reference}: {error}")
+            continue
+        done += 1
     for mandate in [*waiting, *ended]:
         try:
             if mandate.is_active:

@@ -31,6 +31,7 @@ from ..events import GiftEvent, gift_event_announce
 from ..exceptions import GiftNotChangeable, PaymentProviderRefused
 from ..lifecycle import MANDATE_START
 from ..models import (
+    BankMandate,
     GiftChange,
     GiftPhase,
     MandateChange,
@@ -166,6 +167,10 @@ def mandate_change_follow(*, payment: Payment) -> MandateChange | None:
             change.new_mandate_id = new_mandate
             change.completed_at = timezone.now()
             change.save(update_fields=["status", "new_mandate_id", "completed_at"])
+            # A mandate by IBAN the gift charged ends with the move (and its stop link).
+            BankMandate.objects.filter(donation_id=gift.donation_id).exclude(
+                mollie_id=new_mandate
+            ).end(BankMandate.End.REPLACED)
             gift_event_announce(GiftEvent.PAYMENT_METHOD_CHANGED, subscription=gift)
         if gift.phase in (GiftPhase.SUSPENDED, GiftPhase.HALTED):
             restart_claimed(gift)

@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.db import locked
@@ -29,6 +30,7 @@ from ..events import GiftEvent, gift_event_announce
 from ..exceptions import GiftError, PaymentProviderError, PaymentProviderRefused
 from ..models import (
     ACTIVE_SUBSCRIPTION_STATUSES,
+    Attention,
     BankMandate,
     GiftChange,
     Payment,
@@ -55,7 +57,11 @@ def recovery_decide(payment: Payment, events: list[GiftEvent]) -> list[str]:
     back (`events`, about to be announced). Sets the payment's fields (not saved) and returns
     their names; may mark the gift for staff. Nothing else is done here: it runs in the
     transaction that stores the payment's new status."""
-    if not payment.subscription_id or payment.sequence_type != SequenceType.RECURRING:
+    if (
+        not payment.subscription_id
+        or payment.sequence_type != SequenceType.RECURRING
+        or payment.method != "directdebit"  # a card's failure is no returned debit
+    ):
         return []
     if GiftEvent.PAYMENT_UNSUCCESSFUL in events:
         kind = reason_class(payment.bank_reason_code)
@@ -66,6 +72,11 @@ def recovery_decide(payment: Payment, events: list[GiftEvent]) -> list[str]:
     else:
         return []
     fields = ["recovery"]
+    stops_the_account = kind in (ReasonClass.ACCOUNT_UNUSABLE, ReasonClass.DECEASED)
+    if stops_the_account and not _still_charged(payment):
+        # The gift has moved to another account or payment method since: the old account's
+        # return says nothing about the new one.
+        kind = ReasonClass.OTHER
     if kind is ReasonClass.NO_FUNDS and payment.retry_of_id is None:
         payment.recovery = Recovery.RETRY_DUE
         returned_on = timezone.localdate(payment.failed_at or timezone.now())
@@ -74,7 +85,7 @@ def recovery_decide(payment: Payment, events: list[GiftEvent]) -> list[str]:
     elif kind in (ReasonClass.ACCOUNT_UNUSABLE, ReasonClass.DECEASED):
         payment.recovery = Recovery.HALTING
         if kind is ReasonClass.DECEASED:
-            _attention(payment.subscription_id)
+            _attention(payment.subscription_id, Attention.DECEASED)
     elif kind is ReasonClass.REFUSED:
         earlier = (
             Payment.objects.filter(subscription_id=payment.subscription_id, recovery__in=REFUSALS)
@@ -83,15 +94,22 @@ def recovery_decide(payment: Payment, events: list[GiftEvent]) -> list[str]:
         )
         payment.recovery = Recovery.FLAGGED if earlier else Recovery.TOLD
         if earlier:
-            _attention(payment.subscription_id)
+            _attention(payment.subscription_id, Attention.REFUSED_TWICE)
     else:
         payment.recovery = Recovery.USUAL
     return fields
 
 
-def _attention(subscription_id: int) -> None:
+def _still_charged(payment: Payment) -> bool:
+    """Whether the gift of `payment` still charges the mandate `payment` was taken from."""
+    return Subscription.objects.filter(
+        pk=payment.subscription_id, mandate_id=payment.mandate_id
+    ).exists()
+
+
+def _attention(subscription_id: int, reason: str) -> None:
     Subscription.objects.filter(pk=subscription_id, attention_since__isnull=True).update(
-        attention_since=timezone.now()
+        attention_since=timezone.now(), attention_reason=reason
     )
 
 
@@ -114,6 +132,15 @@ def recovery_follow_up(payment: Payment) -> None:
             return
         code = next((c for c in codes if c), CHARGEBACK_DEFAULT_CODE)
         Payment.objects.filter(pk=payment.pk).update(bank_reason_code=code)
+        payment.bank_reason_code = code
+        kind = reason_class(code, chargeback=True)
+        if kind in (ReasonClass.ACCOUNT_UNUSABLE, ReasonClass.DECEASED) and _still_charged(payment):
+            # Reversed as unauthorised (no valid mandate) or for a closed account: the holder
+            # did not agree, or cannot be debited; collecting stops at once.
+            Payment.objects.filter(pk=payment.pk).update(recovery=Recovery.HALTING)
+            payment.recovery = Recovery.HALTING
+            with contextlib.suppress(GiftError, PaymentProviderError):
+                gift_halt(payment=payment, wait=FOLLOW_WAIT_SECONDS)
 
 
 def gift_halt(*, payment: Payment, wait: float | None = None) -> Subscription:
@@ -130,8 +157,10 @@ def gift_halt(*, payment: Payment, wait: float | None = None) -> Subscription:
     done = Recovery.HALTED_QUIETLY if quietly else Recovery.HALTED
     with gift_change(payment.subscription, GiftChange.Kind.HALT, wait=wait) as claim:
         gift = claim.subscription
-        if claim.unchanged:
+        if claim.unchanged or gift.mandate_id != payment.mandate_id:
+            # Halted or stopped already, or moved to another account meanwhile.
             Payment.objects.filter(pk=payment.pk).update(recovery=done)
+            claim.nothing_to_do()
             return gift
         with locked(Subscription, gift.pk) as gift:
             # Marked first: should the answer below be lost, settling the change with what
@@ -169,20 +198,31 @@ def debit_retry(*, payment: Payment) -> Payment | None:
     returned debit. Returns the new attempt, if any. Raises GiftBusy, PaymentProviderError."""
     with gift_change(payment.subscription, GiftChange.Kind.RETRY, wait=0) as claim:
         gift = claim.subscription
-        if claim.unchanged or not payment.mandate_id:
+        # Only from the account that was short, and only while the gift charges it: after a
+        # new account (or a halt) the returned debit is not collected from another.
+        moved_on = not payment.mandate_id or payment.mandate_id != gift.mandate_id
+        if claim.unchanged or moved_on:
             Payment.objects.filter(pk=payment.pk).update(recovery=Recovery.NOT_RETRIED)
+            claim.nothing_to_do()
             return None
         existing = Payment.objects.filter(retry_of=payment).first()
         if existing is None:
-            data = gateway.payment_create_recurring(
-                customer_id=gift.customer_id,
-                mandate_id=payment.mandate_id,
-                amount=payment.amount,
-                description=f"{gift.mollie_data.get('description') or settings.SITE_NAME} (2)",
-                webhook_url=webhook_url(),
-                metadata={"donation_id": gift.donation_id, "retry_of": payment.pk},
-                idempotency_key=f"payment-{payment.pk}-retry",
-            )
+            try:
+                data = gateway.payment_create_recurring(
+                    customer_id=gift.customer_id,
+                    mandate_id=payment.mandate_id,
+                    amount=payment.amount,
+                    description=_("New attempt: gift #%(gift)s to %(name)s")
+                    % {"gift": gift.donation_id, "name": settings.SITE_NAME},
+                    webhook_url=webhook_url(),
+                    metadata={"donation_id": gift.donation_id, "retry_of": payment.pk},
+                    idempotency_key=f"payment-{payment.pk}-retry",
+                )
+            except PaymentProviderRefused as error:
+                # The mandate no longer works (revoked at the bank, say): not tried again.
+                logger.warning("New attempt of %s refused: %s", payment.mollie_id, error)
+                Payment.objects.filter(pk=payment.pk).update(recovery=Recovery.NOT_RETRIED)
+                return None
             existing, _created = Payment.objects.get_or_create(
                 mollie_id=data.id,
                 defaults={
@@ -221,3 +261,20 @@ def recoveries_due() -> tuple[int, list[str]]:
             continue
         done += 1
     return done, errors
+
+
+def gifts_attention_done(*, subscriptions, actor: Actor) -> int:
+    """Staff have looked at these gifts: they leave the list of gifts to look at. Returns how
+    many did."""
+    done = 0
+    for gift_id in subscriptions.filter(attention_since__isnull=False).values_list("pk", flat=True):
+        with locked(Subscription, gift_id) as gift:
+            if gift.attention_since is None:
+                continue
+            reason = gift.attention_reason
+            gift.attention_since = None
+            gift.attention_reason = ""
+            gift.save(update_fields=["attention_since", "attention_reason"])
+            gift_audit(actor, audit.SUBSCRIPTION_ATTENTION, gift, reason=reason)
+            done += 1
+    return done

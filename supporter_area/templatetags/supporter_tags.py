@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from core.money import euro
+from donations.bank_reasons import reason_label
 
 register = template.Library()
 
@@ -38,3 +39,9 @@ def gift_rows(payments) -> SafeString:
             for payment in payments
         ),
     )
+
+
+@register.filter
+def bank_reason(code: str) -> str:
+    """The bank's reason code for a returned debit, in words in the current language."""
+    return reason_label(code)

@@ -2,6 +2,7 @@
 the form and its mandate page, the notice, the first collection no earlier than the notice
 allows, "this was not me", and the answers to a bad IBAN."""
 
+import base64
 import datetime
 import re
 from decimal import Decimal
@@ -74,6 +75,8 @@ def test_the_mandate_page_shows_what_is_agreed_to_before_anything_happens(client
     reference = re.search(r"<dt>Mandate reference</dt><dd>([A-Z0-9-]+)</dd>", text).group(1)
     assert reference.startswith("DRN-") and len(reference) <= 35
     assert IBAN not in text and "0417 1643" not in text  # only the masked account is shown
+    sealed = payload_of(page)  # what travels back is sealed, not only signed
+    assert b"NL91" not in base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
     # Nothing exists yet, here or at Mollie.
     assert BankMandate.objects.count() == 0 and mollie.store.mandates == {}
     # Without the tick, nothing either.

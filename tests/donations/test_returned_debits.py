@@ -214,3 +214,49 @@ def test_a_halt_mollie_was_away_for_is_made_by_reconciliation(
     gift.refresh_from_db()
     assert returned.recovery == "halted" and gift.phase == "halted"
     assert subjects() == ["Your bank could not collect your gift"]
+
+
+def test_a_return_without_a_known_reason_gets_the_usual_email(client, mollie, gift, collect):
+    returned = collect(outcome="failed")  # no reason the site knows
+    assert (returned.bank_reason_code, returned.recovery) == ("", "usual")
+    assert not Payment.objects.filter(retry_of=returned).exists()
+    gift.refresh_from_db()
+    assert gift.phase == "running" and gift.failed_in_a_row == 1
+    assert subjects() == ["Your regular gift could not be collected"]
+
+
+def test_the_banks_reason_is_told_in_the_donors_language(client, mollie, gift, collect):
+    """The webhook may arrive in any language (Mollie's calls carry none): the email names the
+    reason in the donor's."""
+    from django.utils import translation
+
+    with translation.override("nl"):
+        collect(outcome="failed", reason="MS02")
+    assert "refused by the account holder" in mail.outbox[-1].body
+
+
+def test_staff_find_an_accounts_mandates_and_mark_gifts_as_dealt_with(
+    mollie, gift, collect, django_user_model
+):
+    collect(outcome="failed", reason="MD07")
+    gift.refresh_from_db()
+    assert gift.attention_reason == "deceased"
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
+    staff.force_login(
+        django_user_model.objects.create_user("staff", is_staff=True, is_superuser=True)
+    )
+    listing = reverse("admin:donations_bankmandate_changelist")
+    found = staff.get(listing, {"q": "nl91 abna 0417 1643 00"}).content.decode()
+    assert "NL** **** **** 4300" in found
+    assert "NL** **** **** 4300" not in staff.get(listing, {"q": SECOND_IBAN}).content.decode()
+    assert "account holder deceased" in staff.get(reverse("staff:returned_debits")).content.decode()
+    staff.post(
+        reverse("admin:donations_subscription_changelist"),
+        {"action": "attention_done", "_selected_action": [gift.pk]},
+    )
+    gift.refresh_from_db()
+    assert (gift.attention_since, gift.attention_reason) == (None, "")
+    assert "None." in staff.get(reverse("staff:returned_debits")).content.decode()
+
+
+SECOND_IBAN = "DE89370400440532013000"
