@@ -48,13 +48,13 @@ def fill(rows: int = ROWS, *, vacuum: bool = True) -> None:
             INSERT INTO donations_subscription
                 (mollie_id, donation_id, supporter_id, customer_id, mandate_id, amount, interval,
                  status, start_date, next_payment_date, started_at, canceled_at, mollie_data,
-                 failed_in_a_row, notice_due, halted_reason, awaits_first_gift)
+                 failed_in_a_row, notice_due, halted_reason, awaits_first_gift, attention_reason)
             SELECT 'sub_bench' || n, %s + (n %% 20000), %s + (n %% 20000), 'cst_bench', '', 10,
                    CASE WHEN n %% 7 = 0 THEN '3 months' ELSE '1 month' END,
                    CASE WHEN n %% 5 = 0 THEN 'canceled' ELSE 'active' END,
                    current_date, current_date, now() - (n %% 730) * interval '1 day',
                    CASE WHEN n %% 5 = 0 THEN now() - (n %% 300) * interval '1 day' END,
-                   '{}'::jsonb, 0, false, '', false
+                   '{}'::jsonb, 0, false, '', false, ''
             FROM generate_series(0, 19999) AS n
             """,
             [first_donation, first_supporter],
