@@ -1,13 +1,19 @@
+import io
+
+import segno
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from .models import Article, Campaign, GuideStep
+from . import goals
+from .models import Article, Campaign, CampaignLink, GuideStep
 
 
 def _alt_text_fields() -> dict[str, forms.CharField]:
@@ -33,6 +39,10 @@ class CampaignFormBase(forms.ModelForm):
             "facebook_form_url",
             "instagram_form_url",
             "hero_image",
+            "goal_kind",
+            "goal_target",
+            "goal_starts_on",
+            "goal_ends_on",
         ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -74,7 +84,26 @@ class CampaignAdmin(admin.ModelAdmin):
             (None, {"fields": ["name", "key", "is_current", "objection_count", "created_at"]}),
             (_("Where to object"), {"fields": ["facebook_form_url", "instagram_form_url"]}),
             (_("Image"), {"fields": ["hero_image", *alts]}),
+            (
+                _("Goal"),
+                {
+                    "fields": ["goal_kind", "goal_target", "goal_starts_on", "goal_ends_on"],
+                    "description": _(
+                        "The campaign page shows the progress toward the goal. Raise the "
+                        "figure once it is reached: the page then says the first goal was met."
+                    ),
+                },
+            ),
         ]
+
+    def save_model(self, request, obj: Campaign, form, change: bool) -> None:
+        if change:
+            goals.goal_raised(
+                obj,
+                kind_before=form.initial.get("goal_kind", ""),
+                target_before=form.initial.get("goal_target"),
+            )
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Article)
@@ -101,3 +130,65 @@ class ArticleAdmin(admin.ModelAdmin):
         with override(obj.language):
             url = reverse("campaign:preview", kwargs={"pk": obj.pk})
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Preview"))
+
+
+QR_KINDS = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+@admin.register(CampaignLink)
+class CampaignLinkAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "campaign", "target", "language", "is_active", "qr_codes"]
+    list_filter = ["campaign", "is_active", "target", "language"]
+    search_fields = ["label", "code"]
+    list_select_related = ["campaign"]
+    readonly_fields = ["address", "qr_codes", "created_at"]
+    fields = [
+        "campaign",
+        "label",
+        "code",
+        "address",
+        "target",
+        "language",
+        "amount",
+        "frequency",
+        "is_active",
+        "qr_codes",
+        "created_at",
+    ]
+
+    def get_urls(self) -> list:
+        qr = self.admin_site.admin_view(self.qr_code)
+        return [
+            path("<int:pk>/qr.<str:kind>", qr, name="campaign_campaignlink_qr"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("address"))
+    def address(self, obj: CampaignLink) -> str:
+        return link_address(obj) if obj.pk else "-"
+
+    @admin.display(description=_("QR code"))
+    def qr_codes(self, obj: CampaignLink) -> str:
+        if not obj.pk:
+            return "-"
+        svg, png = (
+            reverse("admin:campaign_campaignlink_qr", kwargs={"pk": obj.pk, "kind": kind})
+            for kind in ("svg", "png")
+        )
+        return format_html('<a href="{}">SVG</a> · <a href="{}">PNG</a>', svg, png)
+
+    def qr_code(self, request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+        """The link's QR code, made here (segno), as SVG for print or PNG for anything else."""
+        link = get_object_or_404(CampaignLink, pk=pk)
+        if kind not in QR_KINDS or not self.has_view_permission(request, link):
+            raise Http404
+        buffer = io.BytesIO()
+        # "Quartile" error correction: a poster's code still reads with a scratch or a fold.
+        segno.make(link_address(link), error="q").save(buffer, kind=kind, scale=10, border=4)
+        response = HttpResponse(buffer.getvalue(), content_type=QR_KINDS[kind])
+        response["Content-Disposition"] = f'attachment; filename="link-{link.code}.{kind}"'
+        return response
+
+
+def link_address(link: CampaignLink) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{link.get_absolute_url()}"

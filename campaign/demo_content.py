@@ -6,7 +6,36 @@ CAMPAIGN = {
     # Meta's own forms for objecting to the use of your information for AI (public facts).
     "facebook_form_url": "https://www.facebook.com/help/contact/712876720715583",
     "instagram_form_url": "https://help.instagram.com/contact/767264225370182",
+    # A goal the campaign page shows progress toward: new monthly, quarterly or yearly donors.
+    "goal_kind": "donors",
+    "goal_target": 250,
 }
+
+# Campaign links staff would make for print and mail (/d/<code>/), each counted on its own.
+CAMPAIGN_LINKS = [
+    {
+        "code": "nieuwsbrief",
+        "label": "Nieuwsbrief december",
+        "target": "give",
+        "language": "nl",
+        "amount": 10,
+        "frequency": "monthly",
+    },
+    {
+        "code": "poster",
+        "label": "Poster in de bibliotheek",
+        "target": "page",
+        "language": "nl",
+    },
+    {
+        "code": "newsletter",
+        "label": "English newsletter",
+        "target": "give",
+        "language": "en",
+        "frequency": "oneoff",
+        "amount": 25,
+    },
+]
 
 CAMPAIGN_ARTICLES = {
     "nl": {

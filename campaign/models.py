@@ -1,7 +1,10 @@
 """Campaign content: campaigns, their articles per language, and the objection guide."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +17,12 @@ from core.images import image_validate, images_refresh
 from .markdown import render_markdown
 
 ALT_TEXT_NEEDED = _("Describe the image for people who cannot see it.")
+
+
+class GoalKind(models.TextChoices):
+    DONORS = "donors", _("new regular donors")
+    AMOUNT = "amount", _("money raised, in euros")
+    OBJECTIONS = "objections", _("people who objected")
 
 
 class Campaign(models.Model):
@@ -36,6 +45,22 @@ class Campaign(models.Model):
     hero_alt = models.JSONField(_("hero image alt text"), default=dict, blank=True)
     hero_variants = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # A goal the campaign page shows progress toward (campaign/goals.py counts it).
+    goal_kind = models.CharField(_("goal"), max_length=12, choices=GoalKind.choices, blank=True)
+    goal_target = models.PositiveIntegerField(
+        _("goal figure"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    goal_starts_on = models.DateField(
+        _("counting from"),
+        null=True,
+        blank=True,
+        help_text=_("Gifts and objections from this day count. Empty: from the campaign's start."),
+    )
+    goal_ends_on = models.DateField(_("goal end date"), null=True, blank=True)
+    # The figure reached before staff raised the goal, so the page can say it was reached.
+    goal_reached_target = models.PositiveIntegerField(
+        _("goal reached earlier"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("campaign")
@@ -61,6 +86,16 @@ class Campaign(models.Model):
         if self.hero_image and missing:
             # On the image field: the admin edits the descriptions as one field per language.
             raise ValidationError({"hero_image": f"{ALT_TEXT_NEEDED} ({', '.join(missing)})"})
+        if self.goal_kind and not self.goal_target:
+            raise ValidationError({"goal_target": _("Give the goal a figure.")})
+        if self.goal_target and not self.goal_kind:
+            raise ValidationError({"goal_kind": _("Choose what the goal counts.")})
+        if self.goal_starts_on and self.goal_ends_on and self.goal_ends_on < self.goal_starts_on:
+            raise ValidationError({"goal_ends_on": _("The end date is before the start date.")})
+
+    @property
+    def has_goal(self) -> bool:
+        return bool(self.goal_kind and self.goal_target)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -197,3 +232,100 @@ class GuideStep(models.Model):
     def clean(self) -> None:
         if self.image and not self.image_alt.strip():
             raise ValidationError({"image_alt": ALT_TEXT_NEEDED})
+
+
+# The source a gift started on the giving page records (its other pages are articles, known by
+# their translation key).
+GIVING_PAGE = "giving"
+
+# Link codes are typed from posters and read aloud: short, lower case, no look-alike trouble.
+LINK_CODE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+
+
+class LinkTarget(models.TextChoices):
+    GIFT_FORM = "give", _("the gift form")
+    CAMPAIGN_PAGE = "page", _("the campaign page")
+
+
+class GiftFrequency(models.TextChoices):
+    """What a link may preset on the gift form (the gift form's own values)."""
+
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("every quarter")
+    YEARLY = "yearly", _("yearly")
+    ONEOFF = "oneoff", _("one-off")
+
+
+class CampaignLink(models.Model):
+    """A short address (/d/<code>/) for a newsletter, a poster or a post.
+
+    It leads to the campaign page or the gift form (amount, frequency and language preset) and
+    every gift started from it records the link as its source. Nothing about the visitor is
+    kept: the code travels in the address, not in a cookie.
+    """
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[
+            RegexValidator(
+                LINK_CODE_RE,
+                _("Use up to 32 small letters, digits and hyphens; no hyphen at either end."),
+            )
+        ],
+        help_text=_("The link is /d/<code>/, for example /d/newsletter-dec/."),
+    )
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), related_name="links", on_delete=models.PROTECT
+    )
+    label = models.CharField(
+        _("what it is for"), max_length=200, help_text=_("For example: December newsletter.")
+    )
+    target = models.CharField(
+        _("leads to"), max_length=4, choices=LinkTarget.choices, default=LinkTarget.GIFT_FORM
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    amount = models.PositiveIntegerField(
+        _("amount preset, in euros"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Only for the gift form. Empty: the usual amount."),
+    )
+    frequency = models.CharField(
+        _("frequency preset"),
+        max_length=10,
+        choices=GiftFrequency.choices,
+        blank=True,
+        help_text=_("Only for the gift form. Empty: the usual choice."),
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "An inactive link still leads to the site, but gifts from it no longer count for it."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign link")
+        verbose_name_plural = _("campaign links")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.label} (/d/{self.code}/)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaign_link", kwargs={"code": self.code})
+
+    def clean(self) -> None:
+        if self.code:
+            self.code = self.code.strip().lower()
+        if self.target == LinkTarget.CAMPAIGN_PAGE and (self.amount or self.frequency):
+            raise ValidationError(
+                _("Amount and frequency are preset on the gift form only: let the link lead there.")
+            )

@@ -1,9 +1,12 @@
 """Reads of campaign content for the public pages."""
 
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import get_language
 
-from .models import Article, GuideStep
+from .models import GIVING_PAGE, Article, Campaign, CampaignLink, GuideStep
 
 SEARCH_CONFIGS = {"nl": "dutch", "en": "english"}
 MAX_SEARCH_TERMS = 8
@@ -18,6 +21,50 @@ def current_campaign_article(*, language: str) -> Article | None:
         .prefetch_related(Prefetch("steps", queryset=GuideStep.objects.order_by("position", "id")))
         .first()
     )
+
+
+def campaign_link(*, code: str) -> CampaignLink | None:
+    """The campaign link with this code, active or not (1 query)."""
+    return CampaignLink.objects.filter(code=code).first()
+
+
+@dataclass(frozen=True)
+class GiftSource:
+    link: CampaignLink | None = None
+    campaign: Campaign | None = None
+    page: str = ""
+
+
+def gift_source(*, link_code: str, page: str) -> GiftSource:
+    """Where a gift form was opened: the active campaign link it came through, the page it sat
+    on (an article's translation key, or the giving page), and their campaign (at most 2
+    queries). Unknown codes and keys count as nothing: they come from the address."""
+    link = None
+    if link_code:
+        link = (
+            CampaignLink.objects.filter(code=link_code, is_active=True)
+            .select_related("campaign")
+            .first()
+        )
+    article = None
+    if page and page != GIVING_PAGE:
+        article = Article.objects.filter(translation_key=page).select_related("campaign").first()
+    known_page = page if page == GIVING_PAGE or article is not None else ""
+    campaign = link.campaign if link else (article.campaign if article else None)
+    return GiftSource(link=link, campaign=campaign, page=known_page)
+
+
+def page_titles(*, keys: set[str]) -> dict[str, str]:
+    """Titles of the articles with these translation keys, in the current language where there
+    is one (1 query)."""
+    titles: dict[str, str] = {}
+    language = get_language()
+    for key, lang, title in Article.objects.filter(translation_key__in=keys).values_list(
+        "translation_key", "language", "title"
+    ):
+        if key not in titles or lang == language:
+            titles[key] = title
+    return titles
 
 
 def article_translations(*, article: Article) -> dict[str, Article]:

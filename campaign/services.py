@@ -11,7 +11,7 @@ from . import demo_content
 from .demo_image import ALT as DEMO_HERO_ALT
 from .demo_image import demo_hero_png
 from .exceptions import ObjectionLimitReached
-from .models import Article, Campaign, GuideStep
+from .models import Article, Campaign, CampaignLink, GuideStep
 
 OBJECTION_WINDOW_SECONDS = 3600
 
@@ -37,13 +37,14 @@ def objection_record(*, campaign: Campaign, client_key: str) -> int:
 
 @transaction.atomic
 def demo_content_load(*, reset: bool = False) -> dict[str, int]:
-    """Create the demo campaign, its guide and two more articles in every language.
+    """Create the demo campaign (with a goal), its guide, two more articles in every language,
+    and a few campaign links.
 
     Safe to run any number of times: existing rows are found by their natural keys and never
     duplicated. Without `reset`, content staff have edited is left as it is; with `reset`, the
     demo texts are written back. The objection count is never touched.
     """
-    created = {"campaigns": 0, "articles": 0, "steps": 0}
+    created = {"campaigns": 0, "articles": 0, "steps": 0, "links": 0}
     details = {k: v for k, v in demo_content.CAMPAIGN.items() if k != "key"}
     campaign, was_created = Campaign.objects.get_or_create(
         key=demo_content.CAMPAIGN["key"], defaults=details
@@ -87,6 +88,13 @@ def demo_content_load(*, reset: bool = False) -> dict[str, int]:
                 reset=reset,
             )
             created["articles"] += was_created
+
+    for link in demo_content.CAMPAIGN_LINKS:
+        details = {k: v for k, v in link.items() if k != "code"}
+        _, was_created = CampaignLink.objects.get_or_create(
+            code=link["code"], defaults={"campaign": campaign, **details}
+        )
+        created["links"] += was_created
     return created
 
 

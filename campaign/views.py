@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -17,10 +17,10 @@ from core import ratelimit
 from core.cache import public_page
 from core.http import cookie_free_post, see_other
 
-from . import selectors, services
+from . import goals, selectors, services
 from .exceptions import ObjectionLimitReached
 from .forms import MastodonShareForm
-from .models import Article, Campaign
+from .models import GIVING_PAGE, LINK_CODE_RE, Article, Campaign, LinkTarget
 
 MAX_QUERY_LENGTH = 200
 
@@ -33,10 +33,16 @@ def objection_count_text(count: int) -> str:
     }
 
 
-def _donate_context() -> dict:
+def _donate_context(request: HttpRequest, page: str) -> dict:
+    """What the small gift form needs, with where it stands: the page's key, and the campaign
+    link the reader followed (?link=<code>, from /d/<code>/) so a gift records its source. Both
+    travel in the form's address, never in a cookie."""
+    link = request.GET.get("link", "")
     return {
         "preset_amounts": settings.DONATION_PRESET_AMOUNTS,
         "default_amount": settings.DONATION_DEFAULT_AMOUNT,
+        "source_page": page,
+        "source_link": link if LINK_CODE_RE.match(link) else "",
     }
 
 
@@ -51,11 +57,20 @@ def _current_article_or_404() -> Article:
 @public_page
 def home(request: HttpRequest) -> HttpResponse:
     article = _current_article_or_404()
-    return render(
+    goal = goals.goal_progress(article.campaign)
+    response = render(
         request,
         "campaign/home.html",
-        {"article": article, "campaign": article.campaign, **_donate_context()},
+        {
+            "article": article,
+            "campaign": article.campaign,
+            "goal": goal,
+            **_donate_context(request, article.translation_key),
+        },
     )
+    if goal is not None:  # the bar moves with each paid gift: a minute behind at most
+        response.public_seconds = goals.GOAL_PAGE_SECONDS
+    return response
 
 
 @require_safe
@@ -119,7 +134,7 @@ def search_count(request: HttpRequest) -> JsonResponse:
 @require_safe
 @public_page
 def giving_info(request: HttpRequest) -> HttpResponse:
-    return render(request, "campaign/giving.html", _donate_context())
+    return render(request, "campaign/giving.html", _donate_context(request, GIVING_PAGE))
 
 
 @require_safe
@@ -199,3 +214,29 @@ def share_mastodon(request: HttpRequest) -> HttpResponse:
             return see_other(f"https://{server}/share?{urlencode({'text': text})}")
         return render(request, "campaign/share_mastodon.html", {"form": form}, status=400)
     return render(request, "campaign/share_mastodon.html", {"form": form})
+
+
+@require_safe
+def campaign_link(request: HttpRequest, code: str) -> HttpResponse:
+    """/d/<code>/: a campaign link from a newsletter or a poster, on to where it leads.
+
+    The link's code goes along in the address so the gift form can record it; nothing about
+    the visitor is stored or set (no cookie). An inactive link still leads to the site, without
+    its code. The redirect may be cached briefly: staff can change where a link leads.
+    """
+    link = selectors.campaign_link(code=code.lower())
+    if link is None:
+        raise Http404(_("This link does not exist (any more)."))
+    with override(link.language):
+        query = {"link": link.code} if link.is_active else {}
+        if link.target == LinkTarget.CAMPAIGN_PAGE:
+            url = reverse("campaign:home")
+        else:
+            url = reverse("donations:donate")
+            if link.frequency:
+                query["frequency"] = link.frequency
+            if link.amount:
+                query["amount"] = str(link.amount)
+    response = redirect(f"{url}?{urlencode(query)}" if query else url)
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+    return response

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve as static_serve
 
+from campaign import views as campaign_views
 from core import two_factor
 from core import views as core_views
 from core.staff_login import ThrottledAdminLoginForm
@@ -15,6 +16,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
+    # Campaign links for newsletters and posters: short, and the same in every language (the
+    # link itself says which language it leads to).
+    path("d/<str:code>/", campaign_views.campaign_link, name="campaign_link"),
     # Outside the language prefix, and with or without the slash: Mollie POSTs here and a
     # redirect would turn the POST into a GET without its body. The token is the site's own
     # (donations.services.webhook_path); the address without one is where payments made

@@ -66,6 +66,12 @@ def _storable(request: HttpRequest) -> bool:
     return request.method in ("GET", "HEAD") and not request.META.get("QUERY_STRING")
 
 
+def page_seconds(response: HttpResponse) -> int:
+    """How long each cache may keep this page: the site's setting, or less when the view says
+    its page must be fresher (`response.public_seconds`, for a figure that moves)."""
+    return min(settings.PUBLIC_CACHE_SECONDS, getattr(response, "public_seconds", 10**9))
+
+
 def public_page(view):
     """Mark a GET view's page as the same for every reader: cacheable by shared caches, and
     stored whole by PublicPageCacheMiddleware.
@@ -78,7 +84,7 @@ def public_page(view):
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
-            patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+            patch_cache_control(response, public=True, max_age=page_seconds(response))
             response.public_page = True
         return response
 
@@ -161,6 +167,6 @@ class PublicPageCacheMiddleware:
                 if name.lower() not in self.STORED_HEADERS_SKIP
             ]
             forms = compressed_forms(response.content)
-            cache.set(key, (headers, forms), timeout=settings.PUBLIC_CACHE_SECONDS)
+            cache.set(key, (headers, forms), timeout=page_seconds(response))
             return _respond(request, headers, forms, "miss")
         return response

@@ -122,6 +122,9 @@ class DonationForm(forms.Form):
     )
     # A field people never see (hidden by the stylesheet); form-filling bots do fill it in.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
+    # Where the form was opened (docs/attribution.md): a campaign link's code, a page's key.
+    link = forms.CharField(required=False, widget=forms.HiddenInput)
+    page = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -143,6 +146,16 @@ class DonationForm(forms.Form):
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))
+
+    def clean_link(self) -> str:
+        return source_key(self.cleaned_data["link"])
+
+    def clean_page(self) -> str:
+        return source_key(self.cleaned_data["page"])
+
+    @property
+    def source(self) -> dict:
+        return {name: self.cleaned_data.get(name, "") for name in ("link", "page")}
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -177,9 +190,20 @@ class DonationForm(forms.Form):
             self.add_error("iban", error)
 
 
+SOURCE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+
+
+def source_key(value: str) -> str:
+    """A source's code or key as the address carried it; anything else counts as none (a
+    wrong source is no reason to refuse a gift)."""
+    value = value.strip().lower()
+    return value if SOURCE_KEY_RE.match(value) else ""
+
+
 def initial_from_query(query) -> dict:
-    """Pre-fill from the campaign page's small GET form (?frequency=oneoff&amount=25)."""
-    initial = {}
+    """Pre-fill from the campaign page's small GET form (?frequency=oneoff&amount=25), with
+    where it was opened (?link=<campaign link>&page=<page key>)."""
+    initial = {name: source_key(query.get(name, "")) for name in ("link", "page")}
     if query.get("frequency") in dict(frequency_choices()):
         initial["frequency"] = query["frequency"]
     amount = query.get("amount", "").strip()

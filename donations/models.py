@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from campaign.models import Campaign, CampaignLink
 from supporters.models import Supporter
 
 ZERO = Decimal("0.00")
@@ -104,6 +105,25 @@ class Donation(models.Model):
         _("start error"), blank=True, help_text=_("Why the payment could not be started.")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    # Where the gift form was opened (docs/attribution.md): the campaign link followed, else
+    # the page the form sat on; and that link's or page's campaign. Nothing about the visitor.
+    source_link = models.ForeignKey(
+        CampaignLink,
+        verbose_name=_("campaign link"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    source_page = models.CharField(_("started on page"), max_length=50, blank=True)
+    source_campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("donation")
@@ -112,6 +132,7 @@ class Donation(models.Model):
         indexes = [
             models.Index(fields=["frequency", "created_at"]),
             models.Index(fields=["language", "created_at"]),
+            models.Index(fields=["source_campaign", "created_at"], name="donation_source_created"),
         ]
 
     def __str__(self) -> str:

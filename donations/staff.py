@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from core.spreadsheet import csv_lines
 from core.two_factor import staff_permission_required
 
-from . import insight, reports
+from . import attribution, insight, reports
 from .models import PAYMENT_COLUMNS
 
 EXPORT_COLUMNS = [
@@ -186,4 +186,56 @@ def payments_export(request: HttpRequest) -> HttpResponse:
     lines = csv_lines(EXPORT_COLUMNS, _export_rows(payments))
     response = StreamingHttpResponse(lines, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="payments-{start}-{end}.csv"'
+    return response
+
+
+def _period(request: HttpRequest) -> PeriodForm:
+    today = timezone.localdate()
+    return PeriodForm(request.GET or {"start": today - datetime.timedelta(days=89), "end": today})
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)
+
+
+@never_cache
+@staff_permission_required("donations.view_figures")
+def sources(request: HttpRequest) -> HttpResponse:
+    """Per campaign and source (campaign link, page, direct): gifts started and paid, new
+    regular donors and their worth a month, money received; a chart, a table and a CSV."""
+    form = _period(request)
+    figures = None
+    if form.is_valid():
+        figures = attribution.source_figures(form.cleaned_data["start"], form.cleaned_data["end"])
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Where gifts came from"),
+        "period_form": form,
+        "figures": figures,
+        "chart": attribution.source_chart(figures.rows) if figures else None,
+        "query": request.GET.urlencode(),
+    }
+    status = 200 if figures is not None else 400
+    return render(request, "donations/staff/sources.html", context, status=status)
+
+
+@never_cache
+@staff_permission_required("donations.view_figures")
+def sources_export(request: HttpRequest) -> HttpResponse:
+    form = _period(request)
+    if not form.is_valid():
+        return sources(request)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    figures = attribution.source_figures(start, end)
+    values = (
+        [_cell(getattr(row, column)) for column in attribution.COLUMNS] for row in figures.rows
+    )
+    response = StreamingHttpResponse(
+        csv_lines(list(attribution.COLUMNS), values), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="sources-{start}-{end}.csv"'
     return response

@@ -9,5 +9,7 @@ urlpatterns = [
     path("payments.csv", staff.payments_export, name="payments_export"),
     path("regular-giving/", staff.regular_giving, name="regular_giving"),
     path("returned-debits/", staff.returned_debits, name="returned_debits"),
+    path("sources/", staff.sources, name="sources"),
+    path("sources.csv", staff.sources_export, name="sources_csv"),
     path("regular-giving/<slug:key>.csv", staff.regular_giving_export, name="regular_giving_csv"),
 ]

@@ -85,6 +85,7 @@ def _donate_submit(request: HttpRequest) -> HttpResponse:
             language=get_language(),
             site_url=settings.PUBLIC_BASE_URL,
             client_key=ratelimit.client_key(request),
+            source=form.source,
         )
     except DonationLimitReached:
         message = _("You have started several gifts in a short time. Please try again later.")
@@ -121,6 +122,8 @@ def _mandate_gift(cleaned: dict) -> dict:
         "holder": cleaned["holder"],
         "iban": cleaned["iban"],
         "reference": services.mandate_terms().reference,
+        "link": cleaned.get("link", ""),
+        "page": cleaned.get("page", ""),
     }
 
 
@@ -175,6 +178,8 @@ def _form_again(gift: dict) -> DonationForm:
             "route": PaymentRoute.MANDATE,
             "holder": gift["holder"],
             "iban": gift["iban"],
+            "link": gift.get("link", ""),
+            "page": gift.get("page", ""),
         }
     )
 
@@ -208,6 +213,7 @@ def mandate_sign(request: HttpRequest) -> HttpResponse:
             holder=gift["holder"],
             iban=gift["iban"],
             reference=gift["reference"],
+            source={"link": gift.get("link", ""), "page": gift.get("page", "")},
             # A whole IPv6 subscriber (a /48 at most) is one client for mandates.
             client_key=ratelimit.client_key(request, v6_prefix=48),
         )

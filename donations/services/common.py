@@ -4,6 +4,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from campaign.selectors import gift_source
+
 WEBHOOK_SALT = "donations.webhook"
 
 
@@ -33,3 +35,13 @@ def webhook_url() -> str | None:
     """Our webhook's address, only when Mollie can reach us (it refuses a localhost URL)."""
     base = settings.MOLLIE_WEBHOOK_BASE_URL
     return f"{base}{webhook_path()}" if base else None
+
+
+def gift_source_fields(*, link: str = "", page: str = "") -> dict:
+    """The donation's fields that say where its form was opened (docs/attribution.md)."""
+    source = gift_source(link_code=link, page=page)
+    return {
+        "source_link": source.link,
+        "source_page": source.page,
+        "source_campaign": source.campaign,
+    }

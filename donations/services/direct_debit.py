@@ -65,6 +65,7 @@ from ..models import (
     SubscriptionStatus,
 )
 from .changes import gift_change, subscription_apply_mollie
+from .common import gift_source_fields
 from .mandates import UNFINISHED, old_mandates_revoke_claimed
 from .start import donation_customer
 from .subscriptions import (
@@ -201,6 +202,7 @@ def mandate_gift_start(
     iban: str,
     reference: str,
     client_key: str,
+    source: dict | None = None,
 ) -> BankMandate:
     """Start a regular gift by direct-debit mandate; return its mandate (see the module doc).
 
@@ -233,6 +235,7 @@ def mandate_gift_start(
                 language=language,
                 route=PaymentRoute.MANDATE,
                 created_supporter=created,
+                **gift_source_fields(**(source or {})),
             )
             mandate = BankMandate.objects.create(
                 donation=donation,

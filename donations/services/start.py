@@ -14,7 +14,7 @@ from .. import gateway
 from ..exceptions import DonationLimitReached, PaymentProviderError
 from ..gateway import MolliePayment
 from ..models import Donation, Frequency, Payment
-from .common import webhook_url
+from .common import gift_source_fields, webhook_url
 
 DONATION_START_WINDOW_SECONDS = 3600
 
@@ -28,6 +28,7 @@ def donation_start(
     language: str,
     site_url: str,
     client_key: str,
+    source: dict | None = None,
 ) -> tuple[Donation, str]:
     """Record a donation and create its first payment at Mollie; return it and the checkout URL.
 
@@ -35,6 +36,7 @@ def donation_start(
     supporter set up is reused or changed). A regular gift gets a Mollie customer of its own,
     then a `first` payment on it.
     `site_url` is the scheme and host the donor used; the return URL is built on it.
+    `source` is where the form was opened ({"link": code, "page": key}, both may be empty).
 
     Raises DonationLimitReached when `client_key` started too many donations this hour. Raises
     PaymentProviderUnavailable or PaymentProviderRefused when Mollie cannot or will not create
@@ -54,6 +56,7 @@ def donation_start(
         frequency=frequency,
         language=language,
         created_supporter=created,
+        **gift_source_fields(**(source or {})),
     )
     try:
         data = _first_payment_create(donation=donation, site_url=site_url)

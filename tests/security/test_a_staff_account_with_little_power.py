@@ -66,6 +66,8 @@ STAFF_PAGES = [
     "/staff/regular-giving/mrr.csv",
     "/staff/payments.csv?start=2026-06-01&end=2026-06-30",
     "/staff/payments.csv",
+    "/staff/sources/",
+    "/staff/sources.csv?start=2026-06-01&end=2026-06-30",
 ]
 
 
@@ -101,6 +103,7 @@ def test_each_page_opens_with_exactly_its_permission(django_user_model):
     figures = _logged_in(_staff(django_user_model, "analyst", "donations.view_figures"))
     assert figures.get("/staff/dashboard/").status_code == 200
     assert figures.get("/staff/regular-giving/").status_code == 200
+    assert figures.get("/staff/sources/").status_code == 200
     assert figures.get(STAFF_PAGES[3]).status_code == 403
     assert b"payments.csv" not in figures.get("/staff/dashboard/").content
     export = _logged_in(_staff(django_user_model, "bookkeeper", "donations.export_payments"))

@@ -4,7 +4,10 @@ from campaign.services import demo_content_load
 
 
 class Command(BaseCommand):
-    help = "Load the demo campaign, its objection guide and two more articles (safe to re-run)."
+    help = (
+        "Load the demo campaign with its goal, its objection guide, two more articles and a "
+        "few campaign links (safe to re-run)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -17,7 +20,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo content ready: {campaigns} campaign(s), {articles} article(s) and "
-                "{steps} guide step(s) created.".format(**created)
+                "Demo content ready: {campaigns} campaign(s), {articles} article(s), "
+                "{steps} guide step(s) and {links} campaign link(s) created.".format(**created)
             )
         )
