@@ -416,6 +416,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # The MT940 reader logs a line it cannot read whole, with payers' names in it.
+        "mt940": {"level": "CRITICAL"},
     },
 }
 
