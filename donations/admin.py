@@ -21,6 +21,7 @@ from .exceptions import GiftError, PaymentProviderError
 from .models import (
     PAYMENT_COLUMNS,
     BankMandate,
+    BankTransfer,
     Donation,
     GiftChange,
     MandateChange,
@@ -41,6 +42,8 @@ MOLLIE_PAYMENT_FIELDS = [
     "retry_of",
     "synced_at",
     "mollie_data",
+    "recorded_by",
+    "agreement",
 ]
 
 
@@ -146,8 +149,14 @@ class PaymentAdmin(ReadOnlyAdmin):
         "amount_charged_back",
         "paid_at",
     ]
-    list_filter = ["status", "sequence_type", "recovery", "created_at", "paid_at"]
-    search_fields = ["mollie_id", "supporter__email", "supporter__name", "bank_reason_code"]
+    list_filter = ["status", "origin", "sequence_type", "recovery", "created_at", "paid_at"]
+    search_fields = [
+        "mollie_id",
+        "supporter__email",
+        "supporter__name",
+        "bank_reason_code",
+        "reference",
+    ]
     date_hierarchy = "created_at"
     list_select_related = ["supporter"]
     fields = MOLLIE_PAYMENT_FIELDS
@@ -342,3 +351,28 @@ class MandateChangeAdmin(ReadOnlyAdmin):
     list_filter = ["status", "created_at"]
     search_fields = ["subscription__mollie_id", "subscription__supporter__email"]
     list_select_related = ["subscription"]
+
+
+@admin.register(BankTransfer)
+class BankTransferAdmin(ReadOnlyAdmin):
+    """Transfers read from imported statements; staff decide on waiting ones on the statement
+    page (Staff → Bank statements and transfers)."""
+
+    list_display = ["booked_on", "amount", "payer_name", "payer_account", "status", "payment"]
+    list_filter = ["status", "booked_on"]
+    search_fields = ["payer_name", "remittance", "key"]
+    date_hierarchy = "booked_on"
+    fields = [
+        "key",
+        "booked_on",
+        "amount",
+        "currency",
+        "remittance",
+        "payer_name",
+        "payer_account",
+        "status",
+        "payment",
+        "statement_name",
+        "imported_at",
+        "decided_at",
+    ]

@@ -18,6 +18,9 @@ SUBSCRIPTION_HALT = "subscription.halt"
 MANDATE_STOP = "mandate.stop"
 MANDATE_REPLACE = "mandate.replace"
 SUBSCRIPTION_ATTENTION = "subscription.attention_done"
+GIFT_RECORD = "payment.record"
+STATEMENT_IMPORT = "statement.import"
+TRANSFER_IGNORE = "banktransfer.ignore"
 
 actions_register(
     {
@@ -32,6 +35,9 @@ actions_register(
         MANDATE_STOP: _("direct-debit mandate stopped with the link in its notice"),
         MANDATE_REPLACE: _("new account for a direct debit"),
         SUBSCRIPTION_ATTENTION: _("marked as dealt with"),
+        GIFT_RECORD: _("gift recorded (outside Mollie)"),
+        STATEMENT_IMPORT: _("bank statement imported"),
+        TRANSFER_IGNORE: _("bank transfer ignored (no gift)"),
     }
 )
 

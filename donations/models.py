@@ -72,6 +72,23 @@ class PaymentRoute(models.TextChoices):
 
     CHECKOUT = "checkout", _("through Mollie's checkout (iDEAL, card, …)")
     MANDATE = "mandate", _("by direct-debit mandate (IBAN)")
+    RECORDED = "recorded", _("outside Mollie, recorded by staff or from a bank statement")
+
+
+class PaymentOrigin(models.TextChoices):
+    """Who knows about a payment first: Mollie, staff who recorded it, or our bank."""
+
+    MOLLIE = "mollie", _("Mollie")
+    STAFF = "staff", _("recorded by staff")
+    BANK = "bank", _("bank statement")
+
+
+class RecordedMethod(models.TextChoices):
+    """How money that did not come through Mollie was given."""
+
+    TRANSFER = "banktransfer", _("bank transfer")
+    CASH = "cash", _("cash")
+    IN_KIND = "inkind", _("gift in kind (its value)")
 
 
 class Donation(models.Model):
@@ -472,7 +489,8 @@ class PaymentQuerySet(models.QuerySet):
 class Payment(models.Model):
     """One Mollie payment (`tr_...`). Status and amounts follow Mollie through `payment_sync`."""
 
-    mollie_id = models.CharField(_("Mollie id"), max_length=40, unique=True)
+    # Empty (NULL) for money that did not come through Mollie (`origin`).
+    mollie_id = models.CharField(_("Mollie id"), max_length=40, unique=True, null=True, blank=True)
     donation = models.ForeignKey(
         Donation,
         verbose_name=_("donation"),
@@ -537,6 +555,29 @@ class Payment(models.Model):
     failed_at = models.DateTimeField(_("failed or ended"), null=True, blank=True)
     mollie_data = models.JSONField(_("last data from Mollie"), default=dict, blank=True)
     synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    # Money that did not come through Mollie (docs/recorded-gifts.md): who knew of it first,
+    # the transfer's reference or staff's note, who recorded it, the agreement it pays.
+    origin = models.CharField(
+        _("origin"), max_length=8, choices=PaymentOrigin.choices, default=PaymentOrigin.MOLLIE
+    )
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    agreement = models.ForeignKey(
+        "PeriodicAgreement",
+        verbose_name=_("periodic gift agreement"),
+        related_name="transfers",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Set for a transfer paid against a periodic gift agreement."),
+    )
 
     objects = PaymentQuerySet.as_manager()
 
@@ -550,8 +591,15 @@ class Payment(models.Model):
             ("view_figures", gettext_noop("Can see the giving figures (totals, no names)")),
             ("export_payments", gettext_noop("Can export payments with donors' details")),
             ("refund_payment", gettext_noop("Can refund payments through Mollie")),
+            ("record_gift", gettext_noop("Can record gifts made outside Mollie")),
+            ("import_statement", gettext_noop("Can import bank statements and match transfers")),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(origin="mollie", mollie_id__isnull=False)
+                | (~models.Q(origin="mollie") & models.Q(mollie_id__isnull=True)),
+                name="payment_mollie_id_only_from_mollie",
+            ),
             models.CheckConstraint(
                 condition=models.Q(donation__isnull=False) | models.Q(subscription__isnull=False),
                 name="payment_belongs_to_a_gift",
@@ -619,6 +667,19 @@ class Payment(models.Model):
         return self.sequence_type == SequenceType.ONEOFF
 
     @property
+    def is_recorded(self) -> bool:
+        """Money that did not come through Mollie: recorded by staff or from a statement."""
+        return self.origin != PaymentOrigin.MOLLIE
+
+    @property
+    def recorded_label(self) -> str:
+        """How recorded money was given, in words ("bank transfer"); "" for Mollie's."""
+        if not self.is_recorded:
+            return ""
+        labels = dict(RecordedMethod.choices)
+        return str(labels.get(self.method, PaymentOrigin(self.origin).label))
+
+    @property
     def is_recurring(self) -> bool:
         """A monthly charge Mollie made by itself (not the first payment the donor made)."""
         return self.sequence_type == SequenceType.RECURRING
@@ -643,6 +704,8 @@ class Payment(models.Model):
 # page in the admin, the admin's payments, the staff's CSV (each adds what it needs besides).
 PAYMENT_HISTORY_COLUMNS = (
     "created_at",
+    "origin",
+    "method",
     "paid_at",
     "amount",
     "sequence_type",
@@ -661,6 +724,8 @@ PAYMENT_COLUMNS = (
     "amount_refunded",
     "amount_charged_back",
     "method",
+    "origin",
+    "reference",
 )
 
 
@@ -887,3 +952,81 @@ class PeriodicAgreement(models.Model):
             and (self.end_year is None or year <= self.end_year)
             and (ended is None or year <= ended)
         )
+
+
+class TransferReference(models.Model):
+    """The reference a supporter uses to give by bank transfer ("to give by transfer, use
+    reference …" in the supporter area): a bank statement's transfer with it is theirs.
+
+    Random, not derived from the supporter's number, so nobody can work out another donor's
+    reference and put a gift on their statement.
+    """
+
+    supporter = models.OneToOneField(
+        Supporter,
+        verbose_name=_("supporter"),
+        related_name="transfer_reference",
+        on_delete=models.CASCADE,
+    )
+    code = models.CharField(_("transfer reference"), max_length=16, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transfer reference")
+        verbose_name_plural = _("transfer references")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class BankTransfer(models.Model):
+    """An incoming transfer read from a bank statement staff imported (docs/recorded-gifts.md).
+
+    Its `key` is the bank's own reference for it, so importing the same statement again finds
+    the row and changes nothing. A matched or assigned transfer has its recorded gift; the
+    rest wait for staff to assign or ignore them. The payer's account is kept masked only.
+    """
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("matched by its reference")
+        WAITING = "waiting", _("waiting for staff")
+        ASSIGNED = "assigned", _("assigned by staff")
+        IGNORED = "ignored", _("ignored by staff")
+
+    key = models.CharField(_("bank's reference"), max_length=120, unique=True)
+    booked_on = models.DateField(_("booked"))
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    remittance = models.CharField(_("description"), max_length=500, blank=True)
+    payer_name = models.CharField(_("payer"), max_length=200, blank=True)
+    payer_account = models.CharField(_("payer's account"), max_length=34, blank=True)
+    payer_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.WAITING
+    )
+    payment = models.OneToOneField(
+        Payment,
+        verbose_name=_("recorded gift"),
+        related_name="bank_transfer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    statement_name = models.CharField(_("statement file"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bank transfer")
+        verbose_name_plural = _("bank transfers")
+        ordering = ["-booked_on", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["booked_on"],
+                condition=models.Q(status="waiting"),
+                name="banktransfer_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booked_on} € {self.amount} {self.payer_name}"

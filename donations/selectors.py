@@ -20,6 +20,7 @@ from .models import (
     PAYMENT_HISTORY_COLUMNS,
     ZERO,
     BankMandate,
+    BankTransfer,
     Donation,
     MandateChange,
     Payment,
@@ -178,6 +179,18 @@ def supporter_statement(*, supporter: Supporter, year: int) -> Statement:
     gross = sum((p.amount for p in payments), ZERO)
     refunded = sum((p.amount_returned for p in payments), ZERO)
     agreements = [a for a in supporter_agreements(supporter=supporter) if a.covers_year(year)]
+    for agreement in agreements:
+        # What was paid against the agreement this year: its regular gift's charges, and the
+        # transfers that named it (by hand or from a bank statement).
+        agreement.paid_in_year = sum(
+            (
+                p.net_amount
+                for p in payments
+                if p.agreement_id == agreement.pk
+                or (agreement.subscription_id and p.subscription_id == agreement.subscription_id)
+            ),
+            ZERO,
+        )
     return Statement(
         year=year,
         payments=payments,
@@ -273,3 +286,21 @@ def supporter_gifts_export(*, supporter: Supporter) -> dict:
             for s in Subscription.objects.filter(supporter=supporter).order_by("started_at")
         ],
     }
+
+
+def agreement_by_number(*, number: str) -> PeriodicAgreement | None:
+    """The agreement with this transaction number, with its supporter (1 query)."""
+    return (
+        PeriodicAgreement.objects.filter(transaction_number=number)
+        .select_related("supporter")
+        .first()
+    )
+
+
+def transfers_waiting(limit: int = 200) -> list[BankTransfer]:
+    """Imported transfers that wait for staff to assign or ignore them, oldest first."""
+    return list(
+        BankTransfer.objects.filter(status=BankTransfer.Status.WAITING).order_by("booked_on", "pk")[
+            :limit
+        ]
+    )

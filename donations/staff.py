@@ -4,18 +4,25 @@ import datetime
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from core.actors import actor_of
+from core.money import parse_amount
 from core.spreadsheet import csv_lines
 from core.two_factor import staff_permission_required
+from supporters.services import supporter_get_or_create
 
-from . import attribution, insight, reports
-from .models import PAYMENT_COLUMNS
+from . import attribution, insight, reports, selectors, services
+from .bank_statement import StatementUnreadable, statement_read
+from .exceptions import GiftNotChangeable
+from .models import PAYMENT_COLUMNS, RecordedMethod
 
 EXPORT_COLUMNS = [
     *PAYMENT_COLUMNS,
@@ -239,3 +246,180 @@ def sources_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="sources-{start}-{end}.csv"'
     return response
+
+
+# --- Gifts outside Mollie: recorded by hand, or from a bank statement ------------------------
+
+RECORD_MAX_AMOUNT = Decimal("1000000")
+
+
+class WhoseForm(forms.Form):
+    """Whose gift: a supporter's address (a new supporter is made for a new address), and
+    optionally the periodic gift agreement it pays."""
+
+    email = forms.EmailField(label=_("Supporter's email address"), max_length=254)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        required=False,
+        help_text=_("Only used for a new supporter."),
+    )
+    agreement = forms.CharField(
+        label=_("Periodic gift agreement"),
+        max_length=20,
+        required=False,
+        help_text=_("Its transaction number (PG-…), when the gift pays one."),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        number = cleaned.get("agreement", "").strip().upper()
+        cleaned["agreement_row"] = None
+        if number and cleaned.get("email"):
+            agreement = selectors.agreement_by_number(number=number)
+            if agreement is None or agreement.supporter.email.lower() != cleaned["email"].lower():
+                message = _("This supporter has no periodic gift agreement with that number.")
+                self.add_error("agreement", message)
+            else:
+                cleaned["agreement_row"] = agreement
+        return cleaned
+
+    def supporter(self):
+        supporter, _created = supporter_get_or_create(
+            email=self.cleaned_data["email"],
+            name=self.cleaned_data.get("name", ""),
+            language=settings.LANGUAGE_CODE,
+        )
+        return supporter
+
+
+class RecordGiftForm(WhoseForm):
+    paid_on = forms.DateField(
+        label=_("Date received"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    amount = forms.CharField(
+        label=_("Amount in euros"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    method = forms.ChoiceField(label=_("How it was given"), choices=RecordedMethod.choices)
+    reference = forms.CharField(label=_("Reference or note"), max_length=140, required=False)
+
+    field_order = ["email", "name", "paid_on", "amount", "method", "reference", "agreement"]
+
+    def clean_paid_on(self) -> datetime.date:
+        value = self.cleaned_data["paid_on"]
+        if not EARLIEST_DATE <= value <= timezone.localdate():
+            raise forms.ValidationError(
+                _("Choose a date from %(first)s to today.") % {"first": EARLIEST_DATE.isoformat()}
+            )
+        return value
+
+    def clean_amount(self) -> Decimal:
+        return parse_amount(
+            self.cleaned_data["amount"], minimum=Decimal("0.01"), maximum=RECORD_MAX_AMOUNT
+        )
+
+
+def _staff_page(request, template: str, title, status: int = 200, **context) -> HttpResponse:
+    context = {**admin.site.each_context(request), "title": title, **context}
+    return render(request, template, context, status=status)
+
+
+@never_cache
+@staff_permission_required("donations.record_gift")
+def record_gift(request: HttpRequest) -> HttpResponse:
+    """Staff record a gift that did not come through Mollie (transfer, cash, in kind)."""
+    form = RecordGiftForm(request.POST or None, initial={"paid_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        payment = services.gift_record(
+            supporter=form.supporter(),
+            paid_on=data["paid_on"],
+            amount=data["amount"],
+            method=data["method"],
+            reference=data["reference"],
+            actor=actor_of(request),
+            agreement=data["agreement_row"],
+        )
+        messages.success(
+            request,
+            _("Recorded: %(amount)s from %(email)s on %(day)s.")
+            % {
+                "amount": f"€ {payment.amount}",
+                "email": data["email"],
+                "day": data["paid_on"].isoformat(),
+            },
+        )
+        return redirect("staff:record_gift")
+    status = 400 if request.method == "POST" else 200
+    return _staff_page(
+        request, "donations/staff/record_gift.html", _("Record a gift"), status, form=form
+    )
+
+
+class StatementForm(forms.Form):
+    statement = forms.FileField(
+        label=_("Bank statement (CAMT.053 or MT940)"),
+        help_text=_("Download it from online banking; importing the same file twice is harmless."),
+    )
+
+
+@never_cache
+@staff_permission_required("donations.import_statement")
+def bank_statement(request: HttpRequest) -> HttpResponse:
+    """Import a bank statement; the transfers that wait for staff, to assign or ignore."""
+    form = StatementForm(request.POST or None, request.FILES or None)
+    report, status = None, 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["statement"]
+            try:
+                statement = statement_read(upload.read(), filename=upload.name)
+            except StatementUnreadable as error:
+                form.add_error("statement", str(error))
+            else:
+                report = services.statement_import(
+                    statement=statement, filename=upload.name, actor=actor_of(request)
+                )
+                status = 200
+    return _staff_page(
+        request,
+        "donations/staff/bank_statement.html",
+        _("Bank statements and transfers"),
+        status,
+        form=form,
+        report=report,
+        waiting=selectors.transfers_waiting(),
+        whose=WhoseForm(),
+    )
+
+
+@never_cache
+@staff_permission_required("donations.import_statement")
+def bank_transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign a waiting transfer to a supporter (it becomes their gift), or ignore it."""
+    if request.method != "POST":
+        return redirect("staff:bank_statement")
+    actor = actor_of(request)
+    try:
+        if "ignore" in request.POST:
+            services.transfer_ignore(transfer_id=pk, actor=actor)
+            messages.success(request, _("The transfer is ignored: it is no gift."))
+        else:
+            whose = WhoseForm(request.POST)
+            if not whose.is_valid():
+                errors = " ".join(e for field in whose.errors.values() for e in field)
+                messages.error(request, errors)
+                return redirect(reverse("staff:bank_statement") + f"#transfer-{pk}")
+            services.transfer_assign(
+                transfer_id=pk,
+                supporter=whose.supporter(),
+                agreement=whose.cleaned_data["agreement_row"],
+                actor=actor,
+            )
+            messages.success(request, _("The transfer is recorded as a gift."))
+    except GiftNotChangeable:
+        messages.error(request, _("This transfer has been dealt with already."))
+    return redirect("staff:bank_statement")

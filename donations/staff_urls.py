@@ -11,5 +11,8 @@ urlpatterns = [
     path("returned-debits/", staff.returned_debits, name="returned_debits"),
     path("sources/", staff.sources, name="sources"),
     path("sources.csv", staff.sources_export, name="sources_csv"),
+    path("record-gift/", staff.record_gift, name="record_gift"),
+    path("bank-statement/", staff.bank_statement, name="bank_statement"),
+    path("bank-transfers/<int:pk>/", staff.bank_transfer_decide, name="bank_transfer_decide"),
     path("regular-giving/<slug:key>.csv", staff.regular_giving_export, name="regular_giving_csv"),
 ]

@@ -167,6 +167,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "gifts": gifts.supporter_running_gifts(supporter=supporter),
         "totals": gifts.supporter_totals(supporter=supporter),
         "page": page,
+        "transfer_reference": gift_services.transfer_reference_for(supporter=supporter),
     }
     return render(request, "supporters/home.html", context)
 

@@ -146,8 +146,8 @@ def test_no_private_name_is_imported_from_another_module():
 def test_one_writer_for_the_fields_two_paths_could_write():
     """`next_payment_date` is written where Mollie's view is applied, where the subscription is
     made and where a charge moves it on; a gift's Mollie customer id only by the donations
-    services that make and erase it; a donor's first gift where payments are synced (see the
-    comments there)."""
+    services that make and erase it; a donor's first gift in one helper, which payments synced
+    from Mollie and gifts recorded outside it both call (see the comments there)."""
     writers = {
         "next_payment_date": {
             "donations/services/subscriptions.py",
@@ -155,7 +155,7 @@ def test_one_writer_for_the_fields_two_paths_could_write():
             "donations/services/charges.py",
         },
         "mollie_customer_id": {"donations/services/start.py", "donations/services/privacy.py"},
-        "first_gift_at": {"donations/services/sync.py"},
+        "first_gift_at": {"donations/services/common.py"},
     }
     for field, allowed in writers.items():
         found = {

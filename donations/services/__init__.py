@@ -37,6 +37,14 @@ from .direct_debit import (
 from .mandates import VERIFICATION_AMOUNT, mandate_change_start
 from .privacy import supporter_gifts_anonymise, supporter_gifts_stop
 from .reconcile import ReconcileReport, payments_reconcile, subscription_sync
+from .recorded import (
+    ImportReport,
+    gift_record,
+    statement_import,
+    transfer_assign,
+    transfer_ignore,
+    transfer_reference_for,
+)
 from .recovery import gifts_attention_done, recoveries_due
 from .refunds import payment_refund
 from .start import donation_start
@@ -59,6 +67,7 @@ __all__ = [
     "GiftBusy",
     "GiftError",
     "GiftNotChangeable",
+    "ImportReport",
     "MandateTerms",
     "PaymentProviderError",
     "PaymentProviderRefused",
@@ -70,6 +79,7 @@ __all__ = [
     "agreement_yearly_amount",
     "changes_settle",
     "donation_start",
+    "gift_record",
     "gifts_attention_done",
     "mandate_by_stop_token",
     "mandate_change_refresh",
@@ -89,6 +99,7 @@ __all__ = [
     "pre_debit_notices_send",
     "recoveries_due",
     "replacement_first_collection",
+    "statement_import",
     "subscription_cancel",
     "subscription_pause",
     "subscription_resume",
@@ -97,6 +108,9 @@ __all__ = [
     "subscription_update_amount",
     "supporter_gifts_anonymise",
     "supporter_gifts_stop",
+    "transfer_assign",
+    "transfer_ignore",
+    "transfer_reference_for",
     "webhook_path",
     "webhook_token_is_ours",
 ]

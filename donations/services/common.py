@@ -6,6 +6,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from campaign.selectors import gift_source
 
+from ..models import Donor
+
 WEBHOOK_SALT = "donations.webhook"
 
 
@@ -45,3 +47,11 @@ def gift_source_fields(*, link: str = "", page: str = "") -> dict:
         "source_page": source.page,
         "source_campaign": source.campaign,
     }
+
+
+def donor_first_gift(*, supporter_id: int, paid_at) -> None:
+    """Remember when a supporter's first gift was paid (the cohort figures count from it); a
+    donor record that exists already is left as it is. The one writer of `first_gift_at`."""
+    Donor.objects.bulk_create(
+        [Donor(supporter_id=supporter_id, first_gift_at=paid_at)], ignore_conflicts=True
+    )

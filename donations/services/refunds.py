@@ -29,6 +29,11 @@ def payment_refund(*, payment: Payment, amount: Decimal | None = None, actor: Ac
         remaining = current.amount_kept
         refunded_before = current.amount_refunded
         is_paid = current.is_paid
+        recorded = current.is_recorded
+    if recorded:  # no money of Mollie's: there is nothing Mollie could give back
+        raise RefundNotPossible(
+            _("This gift did not come through Mollie; give it back by bank transfer.")
+        )
     refund = remaining if amount is None else amount
     if not is_paid or refund <= 0 or refund > remaining:
         raise RefundNotPossible(

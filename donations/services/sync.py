@@ -15,7 +15,6 @@ from ..gateway import MolliePayment
 from ..models import (
     UNSUCCESSFUL_STATUSES,
     Donation,
-    Donor,
     FormerMollieSubscription,
     MandateChange,
     Payment,
@@ -24,6 +23,7 @@ from ..models import (
     Subscription,
 )
 from .charges import CHARGED_BACK, subscription_charge_settled, subscription_charged
+from .common import donor_first_gift
 from .mandates import mandate_change_follow
 from .recovery import recovery_decide, recovery_follow_up
 from .subscriptions import subscription_start
@@ -272,8 +272,4 @@ def _events_announce(
             )
         )
     if first_gift:
-        # Only a supporter's first: a donor record that exists already is left as it is.
-        Donor.objects.bulk_create(
-            [Donor(supporter_id=payment.supporter_id, first_gift_at=payment.paid_at)],
-            ignore_conflicts=True,
-        )
+        donor_first_gift(supporter_id=payment.supporter_id, paid_at=payment.paid_at)

@@ -31,7 +31,7 @@ def gift_rows(payments) -> SafeString:
             (
                 date_format(timezone.localtime(payment.paid_at or payment.created_at), fmt),
                 euro(payment.amount),
-                check if payment.is_verification else one_off if payment.is_oneoff else regular,
+                _kind(payment, check, one_off, regular),
                 reversed_ if payment.amount_charged_back else payment.get_status_display(),
                 # An en dash when nothing went back to the donor.
                 euro(payment.amount_returned) if payment.amount_returned else "\u2013",
@@ -39,6 +39,14 @@ def gift_rows(payments) -> SafeString:
             for payment in payments
         ),
     )
+
+
+def _kind(payment, check: str, one_off: str, regular: str) -> str:
+    if payment.is_verification:
+        return check
+    if payment.is_recorded:  # a transfer or cash we recorded: "bank transfer (recorded by us)"
+        return gettext("%(how)s (recorded by us)") % {"how": payment.recorded_label}
+    return one_off if payment.is_oneoff else regular
 
 
 @register.filter
