@@ -39,6 +39,9 @@ def setup_django() -> str:
     os.environ["HTTPS"] = "0"
     os.environ["EMAIL_URL"] = "memorymail://"
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    # The staff pages are timed for their figures, not their login: the benchmark's staff
+    # member has the permission it needs and no second factor.
+    os.environ["STAFF_OTP_REQUIRED"] = "0"
 
     import django
     from django.core.management import call_command

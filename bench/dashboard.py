@@ -1,13 +1,33 @@
 """The staff dashboard's p50, and each regular-giving figure's, over a million payment rows
 (PostgreSQL)."""
 
+import datetime
+
 from django.db import connection
 
 ROWS = 1_000_000
 
 
+def _campaign_with_links() -> tuple[int, list[int]]:
+    """A campaign and three campaign links the filled gifts come from (the rest: direct)."""
+    from campaign.models import Campaign, CampaignLink
+
+    campaign, _ = Campaign.objects.get_or_create(key="bench", defaults={"name": "Bench"})
+    links = [
+        CampaignLink.objects.get_or_create(
+            code=f"bench-{n}", defaults={"campaign": campaign, "label": f"Bench link {n}"}
+        )[0].pk
+        for n in range(3)
+    ]
+    return campaign.pk, links
+
+
 def fill(rows: int = ROWS, *, vacuum: bool = True) -> None:
-    """Insert `rows` payments spread over two years, with SQL so it takes seconds, not hours."""
+    """Insert `rows` payments spread over two years, with SQL so it takes seconds, not hours.
+
+    The gifts come from three campaign links (a quarter each), the campaign page (an eighth)
+    or nowhere in particular, for the figures per source."""
+    campaign, links = _campaign_with_links()
     with connection.cursor() as cursor:
         # The benchmarks before this one leave rows behind: the new rows are numbered from
         # after the last of those, not from the smallest id in the table.
@@ -33,12 +53,17 @@ def fill(rows: int = ROWS, *, vacuum: bool = True) -> None:
             """
             INSERT INTO donations_donation
                 (public_token, supporter_id, amount, frequency, language, created_supporter,
-                 start_error, mollie_customer_id, route, created_at)
-            SELECT 'bench-' || n, %s + (n %% 20000), 10, 'oneoff', 'nl', false, '', '',
-                   'checkout', now()
+                 start_error, mollie_customer_id, route, created_at, source_link_id,
+                 source_campaign_id, source_page)
+            SELECT 'bench-' || n, %s + (n %% 20000), 10,
+                   CASE WHEN n %% 2 = 0 THEN 'monthly' ELSE 'oneoff' END, 'nl', false, '', '',
+                   'checkout', now() - (n %% 730) * interval '1 day',
+                   CASE WHEN n %% 8 < 6 THEN (ARRAY[%s, %s, %s])[1 + n %% 3] END,
+                   CASE WHEN n %% 8 < 7 THEN %s END,
+                   CASE WHEN n %% 8 = 6 THEN 'campaign' ELSE '' END
             FROM generate_series(1, 20000) AS n
             """,
-            [first_supporter],
+            [first_supporter, *links, campaign],
         )
         cursor.execute("SELECT min(id) FROM donations_donation WHERE id > %s", [donations_before])
         first_donation = cursor.fetchone()[0]
@@ -68,7 +93,8 @@ def fill(rows: int = ROWS, *, vacuum: bool = True) -> None:
             INSERT INTO donations_payment
                 (mollie_id, donation_id, subscription_id, supporter_id, status, sequence_type,
                  amount, amount_refunded, amount_charged_back, method, mandate_id, created_at,
-                 paid_at, mollie_data, is_verification, recovered, bank_reason_code, recovery)
+                 paid_at, mollie_data, is_verification, recovered, bank_reason_code, recovery,
+                 origin, reference)
             SELECT 'tr_bench' || n, %s + (n %% 20000),
                    CASE WHEN n %% 3 = 0 THEN NULL ELSE %s + (n %% 20000) END,
                    %s + (n %% 20000),
@@ -79,7 +105,7 @@ def fill(rows: int = ROWS, *, vacuum: bool = True) -> None:
                    CASE WHEN n %% 10 = 0 THEN NULL
                         ELSE now() - (n %% 730) * interval '1 day'
                                    - (n %% 86400) * interval '1 second' END,
-                   '{}'::jsonb, false, false, '', ''
+                   '{}'::jsonb, false, false, '', '', 'mollie', ''
             FROM generate_series(1, %s) AS n
             """,
             [first_donation, first_subscription, first_supporter, rows],
@@ -116,7 +142,10 @@ def run(repeat: int = 15) -> dict:
     if connection.vendor != "postgresql":
         return {"skipped": "needs PostgreSQL: set DATABASE_URL=postgres://..."}
     fill()
+    from django.contrib.auth.models import Permission
+
     user = get_user_model().objects.create_user("bench", "b@example.org", "x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_figures"))
     client = Client()
     client.force_login(user)
 
@@ -133,9 +162,24 @@ def run(repeat: int = 15) -> dict:
         for key in FIGURES
     }
     page = round(p50_ms(lambda: load("/staff/regular-giving/"), 5), 1)
+    # Where gifts came from, per campaign and source: over the last year, and over both.
+    today = datetime.date.today()
+    sources = {
+        f"{days}_days": round(
+            p50_ms(
+                lambda days=days: load(
+                    f"/staff/sources.csv?start={today - datetime.timedelta(days=days)}&end={today}"
+                ),
+                repeat,
+            ),
+            1,
+        )
+        for days in (365, 730)
+    }
     return {
         "rows": ROWS,
         "p50_ms": round(p50_ms(load, repeat), 1),
         "figures_p50_ms": figures,
         "regular_giving_page_p50_ms": page,
+        "sources_p50_ms": sources,
     }

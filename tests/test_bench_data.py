@@ -2,10 +2,13 @@
 names the columns: a column added later without a default breaks them. This runs the same fill
 at a small size against the current schema."""
 
+import datetime
+
 import pytest
 from django.db import connection
 
 from bench import dashboard
+from donations import attribution
 from donations.models import Payment, Subscription
 
 pytestmark = pytest.mark.django_db
@@ -19,3 +22,11 @@ def test_the_dashboard_benchmark_fills_the_current_schema(on_postgres):
         cursor.execute("SELECT count(*) FROM donations_donor")
         assert cursor.fetchone()[0] > 0
     assert all(p.recovery == "" for p in Payment.objects.all()[:10])
+    # The gifts come from campaign links, the campaign page and nowhere, for the figures.
+    sources = {row.kind for row in attribution.source_figures(*_two_years()).rows}
+    assert sources == {"link", "page", "direct"}
+
+
+def _two_years() -> tuple[datetime.date, datetime.date]:
+    today = datetime.date.today()
+    return today - datetime.timedelta(days=730), today
