@@ -360,3 +360,20 @@ class NewAccountForm(forms.Form):
 
     def clean_iban(self) -> str:
         return iban_clean(self.cleaned_data["iban"])
+
+
+class TransferAgreementForm(AgreementForm):
+    """A periodic gift agreement paid by bank transfer: the yearly amount is the donor's to
+    choose (there is no regular gift to take it from)."""
+
+    yearly_amount = forms.CharField(
+        label=_("Amount per year in euros"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"required": _("Enter an amount.")},
+    )
+
+    field_order = ["yearly_amount"]
+
+    def clean_yearly_amount(self) -> Decimal:
+        return parse_amount(self.cleaned_data["yearly_amount"])

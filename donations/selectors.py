@@ -205,6 +205,17 @@ def supporter_agreements(*, supporter: Supporter) -> list[PeriodicAgreement]:
     return list(PeriodicAgreement.objects.filter(supporter=supporter).order_by("-signed_at"))
 
 
+def supporter_transfer_agreements(*, supporter: Supporter) -> list[PeriodicAgreement]:
+    """The supporter's active agreements paid by bank transfer (no regular gift), 1 query."""
+    return list(
+        PeriodicAgreement.objects.filter(
+            supporter=supporter,
+            subscription__isnull=True,
+            status=PeriodicAgreement.Status.ACTIVE,
+        ).order_by("signed_at")
+    )
+
+
 def supporter_agreement(*, supporter: Supporter, number: str) -> PeriodicAgreement | None:
     """One of `supporter`'s agreements by its transaction number (None for anyone else's)."""
     return PeriodicAgreement.objects.filter(supporter=supporter, transaction_number=number).first()

@@ -31,6 +31,7 @@ urlpatterns = [
         name="payment_method_return",
     ),
     path("periodic-gift/", views.agreement_new, name="agreement_new"),
+    path("periodic-gift/by-transfer/", views.agreement_by_transfer, name="agreement_by_transfer"),
     path("gifts/<int:gift>/periodic-gift/", views.agreement_new, name="agreement_new"),
     path("periodic-gift/<str:number>/", views.agreement, name="agreement"),
     path("statement/<int:year>/", views.statement, name="statement"),

@@ -28,7 +28,13 @@ from core.sealed import seal, unseal
 from donations import selectors as gifts
 from donations import services as gift_services
 from donations.exceptions import GiftBusy, GiftError
-from donations.forms import AgreementForm, AmountForm, NewAccountForm, PauseForm
+from donations.forms import (
+    AgreementForm,
+    AmountForm,
+    NewAccountForm,
+    PauseForm,
+    TransferAgreementForm,
+)
 from donations.http import PROVIDER_FAILED, provider_unavailable
 from donations.session import donations_started_here
 from supporters import services
@@ -168,6 +174,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "totals": gifts.supporter_totals(supporter=supporter),
         "page": page,
         "transfer_reference": gift_services.transfer_reference_for(supporter=supporter),
+        "transfer_agreements": gifts.supporter_transfer_agreements(supporter=supporter),
     }
     return render(request, "supporters/home.html", context)
 
@@ -421,6 +428,17 @@ def payment_method_return(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+def _signed(data: dict) -> dict:
+    """What an agreement form says, as the signing services take it."""
+    return {
+        "years": data["years"],
+        "ends_on_income_loss": data["ends_on_income_loss"],
+        "signed_name": data["signed_name"],
+        "signed_place": data["signed_place"],
+        "details": {name: data.get(name) for name in gift_services.DONOR_FIELDS},
+    }
+
+
 @with_regular_gift(gettext_lazy("Which gift becomes a periodic gift?"))
 def agreement_new(request: HttpRequest, subscription) -> HttpResponse:
     """Turn a running gift into a periodic gift agreement: the form, then the signature."""
@@ -440,13 +458,7 @@ def agreement_new(request: HttpRequest, subscription) -> HttpResponse:
 
     def sign() -> HttpResponse:
         agreement = gift_services.agreement_sign(
-            subscription=subscription,
-            years=data["years"],
-            ends_on_income_loss=data["ends_on_income_loss"],
-            signed_name=data["signed_name"],
-            signed_place=data["signed_place"],
-            details={name: data.get(name) for name in gift_services.DONOR_FIELDS},
-            actor=_actor(request),
+            subscription=subscription, **_signed(data), actor=_actor(request)
         )
         number = agreement.transaction_number
         return see_other(reverse("supporters:agreement", kwargs={"number": number}))
@@ -456,11 +468,35 @@ def agreement_new(request: HttpRequest, subscription) -> HttpResponse:
 
 @never_cache
 @supporter_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def agreement_by_transfer(request: HttpRequest) -> HttpResponse:
+    """A periodic gift agreement paid by bank transfer: the amount a year, the particulars,
+    then the signature."""
+    form = TransferAgreementForm(request.POST or None, initial={"years": "5"})
+    context = {"form": form, "by_transfer": True}
+    if request.method != "POST":
+        return render(request, "supporters/agreement_new.html", context)
+    if not form.is_valid():
+        return render(request, "supporters/agreement_new.html", context, status=400)
+    data = form.cleaned_data
+    agreement = gift_services.agreement_sign_by_transfer(
+        supporter=request.supporter,
+        yearly_amount=data["yearly_amount"],
+        **_signed(data),
+        actor=_actor(request),
+    )
+    number = agreement.transaction_number
+    return see_other(reverse("supporters:agreement", kwargs={"number": number}))
+
+
+@never_cache
+@supporter_required
 def agreement(request: HttpRequest, number: str) -> HttpResponse:
     found = gifts.supporter_agreement(supporter=request.supporter, number=number)
     if found is None:
         raise Http404
-    return render(request, "supporters/agreement.html", {"agreement": found})
+    context = {"agreement": found, "transfer_reference": found.transaction_number}
+    return render(request, "supporters/agreement.html", context)
 
 
 @never_cache

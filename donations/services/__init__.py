@@ -17,7 +17,12 @@ from ..exceptions import (
     PaymentProviderUnavailable,
     RefundNotPossible,
 )
-from .agreements import DONOR_FIELDS, agreement_sign, agreement_yearly_amount
+from .agreements import (
+    DONOR_FIELDS,
+    agreement_sign,
+    agreement_sign_by_transfer,
+    agreement_yearly_amount,
+)
 from .changes import changes_settle
 from .charges import pre_debit_notices_send
 from .common import webhook_path, webhook_token_is_ours
@@ -76,6 +81,7 @@ __all__ = [
     "RefundNotPossible",
     "SyncResult",
     "agreement_sign",
+    "agreement_sign_by_transfer",
     "agreement_yearly_amount",
     "changes_settle",
     "donation_start",

@@ -270,3 +270,50 @@ def test_the_area_shows_the_donor_s_own_transfer_reference(client, ann, settings
     assert reference.startswith("GIFT-") and reference in html and "NL39RABO0300065264" in html
     bob = Supporter.objects.create(email="bob@example.org", name="Bob")
     assert services.transfer_reference_for(supporter=bob) != reference
+
+
+def _agreement_form(**fields) -> dict:
+    return {
+        "yearly_amount": "240",
+        "years": "5",
+        "ends_on_income_loss": "on",
+        "donor_first_names": "Ann Maria",
+        "donor_surname": "Example",
+        "donor_birth_date": "1970-01-01",
+        "donor_birth_place": "Utrecht",
+        "donor_street": "Straat 1",
+        "donor_postcode": "1234 AB",
+        "donor_city": "Utrecht",
+        "donor_country": "Nederland",
+        "signed_place": "Utrecht",
+        "signed_name": "Ann Maria Example",
+        "agree": "on",
+        **fields,
+    }
+
+
+def test_a_donor_signs_an_agreement_paid_by_transfer_once_and_transfers_count_against_it(
+    client, staff, ann, mailoutbox
+):
+    log_in(client, ann)
+    with override("en"):
+        form = reverse("supporters:agreement_by_transfer")
+        assert client.get(form).status_code == 200
+        bad = client.post(form, _agreement_form(yearly_amount="lots"))
+        assert bad.status_code == 400
+        first = client.post(form, _agreement_form())
+        again = client.post(form, _agreement_form())  # a second click
+    assert first.status_code == again.status_code == 303
+    agreement = PeriodicAgreement.objects.get(supporter=ann)
+    assert agreement.subscription is None and agreement.yearly_amount == Decimal("240.00")
+    assert first["Location"] == again["Location"]
+    assert any(agreement.transaction_number in m.body for m in mailoutbox)  # the donor's copy
+    assert AuditEvent.objects.filter(action="agreement.sign", supporter_id=ann.pk).count() == 1
+    number = agreement.transaction_number
+    upload(staff, camt({"ref": "T1", "amount": "120.00", "text": f"periodieke gift {number}"}))
+    assert Payment.objects.get(supporter=ann).agreement == agreement
+    with override("en"):
+        page = client.get(first["Location"]).content.decode()
+        statement = client.get(reverse("supporters:statement", kwargs={"year": 2026}))
+    assert f"with {number} as the description" in page
+    assert f"Paid against agreement {number} in 2026: €\xa0120.00." in statement.content.decode()

@@ -141,8 +141,9 @@ def test_overview_uses_a_fixed_number_of_queries(client, django_assert_num_queri
         make_payment(ann, "5.00")
     log_in(client, ann)
     client.get(url("home"))  # the first visit draws the supporter's transfer reference
-    # session, supporter, monthly gift, totals, years, page count, page rows, transfer reference
-    with django_assert_num_queries(8):
+    # session, supporter, monthly gift, totals, years, page count, page rows, transfer
+    # reference, agreements paid by transfer
+    with django_assert_num_queries(9):
         response = client.get(url("home"))
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(count, 25)
