@@ -18,6 +18,7 @@ import secrets
 import string
 import tempfile
 import threading
+from zoneinfo import ZoneInfo
 
 COLLECTIONS = (
     "payments",
@@ -27,6 +28,7 @@ COLLECTIONS = (
     "refunds",
     "chargebacks",
 )
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 _ALNUM = string.ascii_letters + string.digits
 MAX_DELIVERIES = 500  # the overview shows recent webhook calls; older ones are dropped
 
@@ -71,7 +73,11 @@ class Store:
         return timestamp(self.now())
 
     def today(self) -> dt.date:
-        return self.now().date()
+        """The date in the Netherlands: the calendar Mollie and the Dutch sites it serves date
+        mandates, subscriptions and charges by (Mollie's dates carry no zone). With UTC's
+        date, a signature dated today by a Dutch site was "in the future" after midnight in
+        Amsterdam, for an hour or two each night."""
+        return self.now().astimezone(AMSTERDAM).date()
 
     # -- ids ---------------------------------------------------------------------------------
 

@@ -245,3 +245,23 @@ def test_recurring_payment_needs_valid_mandate(client, mandated_customer):
     assert payment.checkout_url is None
     assert payment.changepaymentstate_url
     assert payment.method == "directdebit"
+
+
+def test_a_mandate_signed_just_after_midnight_in_amsterdam_is_not_in_the_future(
+    client, fixed_clock
+):
+    """The sandbox dates by the Netherlands' calendar, as the Dutch site does: at 23:30 UTC
+    in winter it is already the next day in Amsterdam."""
+    import datetime as dt
+
+    fixed_clock.move_to(dt.datetime(2026, 12, 5, 23, 30, tzinfo=dt.UTC))
+    customer = client.customers.create({"name": "Ed"})
+    mandate = customer.mandates.create(
+        {
+            "method": "directdebit",
+            "consumerName": "E. Example",
+            "consumerAccount": "NL91ABNA0417164300",
+            "signatureDate": "2026-12-06",
+        }
+    )
+    assert dict(customer.mandates.get(mandate.id))["signatureDate"] == "2026-12-06"
