@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from mollie.api.error import NotFoundError, UnprocessableEntityError
 
@@ -252,8 +254,6 @@ def test_a_mandate_signed_just_after_midnight_in_amsterdam_is_not_in_the_future(
 ):
     """The sandbox dates by the Netherlands' calendar, as the Dutch site does: at 23:30 UTC
     in winter it is already the next day in Amsterdam."""
-    import datetime as dt
-
     fixed_clock.move_to(dt.datetime(2026, 12, 5, 23, 30, tzinfo=dt.UTC))
     customer = client.customers.create({"name": "Ed"})
     mandate = customer.mandates.create(
