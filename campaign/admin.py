@@ -15,6 +15,10 @@ from django.utils.translation import override
 from . import goals
 from .models import Article, Campaign, CampaignLink, GuideStep
 
+GOAL_FIELDS = ["goal_kind", "goal_target", "goal_starts_on", "goal_ends_on"]
+# The donations app's permission to see the giving figures (named, not imported).
+GOAL_PERMISSION = "donations.view_figures"
+
 
 def _alt_text_fields() -> dict[str, forms.CharField]:
     return {
@@ -87,7 +91,7 @@ class CampaignAdmin(admin.ModelAdmin):
             (
                 _("Goal"),
                 {
-                    "fields": ["goal_kind", "goal_target", "goal_starts_on", "goal_ends_on"],
+                    "fields": GOAL_FIELDS,
                     "description": _(
                         "The campaign page shows the progress toward the goal. Raise the "
                         "figure once it is reached: the page then says the first goal was met."
@@ -96,12 +100,21 @@ class CampaignAdmin(admin.ModelAdmin):
             ),
         ]
 
+    def get_readonly_fields(self, request, obj=None) -> list:
+        """A goal counts gifts and money: who may set one must be allowed to see the figures
+        (a one-day goal would otherwise show a day's income on the public page)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(GOAL_PERMISSION):
+            fields += GOAL_FIELDS
+        return fields
+
     def save_model(self, request, obj: Campaign, form, change: bool) -> None:
         if change:
             goals.goal_raised(
                 obj,
                 kind_before=form.initial.get("goal_kind", ""),
                 target_before=form.initial.get("goal_target"),
+                starts_before=form.initial.get("goal_starts_on"),
             )
         super().save_model(request, obj, form, change)
 
@@ -135,8 +148,27 @@ class ArticleAdmin(admin.ModelAdmin):
 QR_KINDS = {"svg": "image/svg+xml", "png": "image/png"}
 
 
+class CampaignLinkForm(forms.ModelForm):
+    class Meta:
+        model = CampaignLink
+        fields = [
+            "campaign",
+            "label",
+            "code",
+            "target",
+            "language",
+            "amount",
+            "frequency",
+            "is_active",
+        ]
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().lower()  # typed from a poster, read as such
+
+
 @admin.register(CampaignLink)
 class CampaignLinkAdmin(admin.ModelAdmin):
+    form = CampaignLinkForm
     list_display = ["label", "code", "campaign", "target", "language", "is_active", "qr_codes"]
     list_filter = ["campaign", "is_active", "target", "language"]
     search_fields = ["label", "code"]

@@ -274,7 +274,7 @@ class CampaignLink(models.Model):
                 _("Use up to 32 small letters, digits and hyphens; no hyphen at either end."),
             )
         ],
-        help_text=_("The link is /d/<code>/, for example /d/newsletter-dec/."),
+        help_text=_("The link becomes /d/CODE/, for example /d/newsletter-dec/."),
     )
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campaign"), related_name="links", on_delete=models.PROTECT
@@ -323,8 +323,6 @@ class CampaignLink(models.Model):
         return reverse("campaign_link", kwargs={"code": self.code})
 
     def clean(self) -> None:
-        if self.code:
-            self.code = self.code.strip().lower()
         if self.target == LinkTarget.CAMPAIGN_PAGE and (self.amount or self.frequency):
             raise ValidationError(
                 _("Amount and frequency are preset on the gift form only: let the link lead there.")

@@ -160,10 +160,30 @@ class PaymentAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["supporter"]
     fields = MOLLIE_PAYMENT_FIELDS
-    actions = ["refund"]
+    actions = ["refund", "void"]
 
     def has_refund_permission(self, request) -> bool:
         return request.user.has_perm("donations.refund_payment")
+
+    def has_void_permission(self, request) -> bool:
+        return request.user.has_perm("donations.record_gift")
+
+    @admin.action(description=_("Undo recorded gifts (not through Mollie)"), permissions=["void"])
+    def void(self, request, queryset):
+        """A recorded gift staff got wrong stops counting; a transfer it came from waits again."""
+        done = 0
+        for payment in queryset:
+            try:
+                services.gift_void(payment_id=payment.pk, actor=actor_of(request))
+                done += 1
+            except GiftError as error:
+                self.message_user(request, f"{payment}: {error}", messages.ERROR)
+        if done:
+            self.message_user(
+                request,
+                ngettext("%d recorded gift undone.", "%d recorded gifts undone.", done) % done,
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Refund through Mollie"), permissions=["refund"])
     def refund(self, request, queryset):
@@ -185,7 +205,7 @@ class PaymentAdmin(ReadOnlyAdmin):
                     services.payment_refund(payment=payment, amount=amount, actor=actor)
                     done += 1
                 except (PaymentProviderError, GiftError) as error:
-                    self.message_user(request, f"{payment.mollie_id}: {error}", messages.ERROR)
+                    self.message_user(request, f"{payment}: {error}", messages.ERROR)
             if done:
                 self.message_user(
                     request,

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from campaign.models import GIVING_PAGE, Campaign, CampaignLink
 from campaign.selectors import page_titles
 
-from .models import FREQUENCY_MONTHS, NET_AMOUNT, ZERO, Donation, Payment
+from .models import FREQUENCY_MONTHS, NET_AMOUNT, ZERO, Donation, Payment, PaymentRoute
 from .reports import count_rows
 
 REGULAR = list(FREQUENCY_MONTHS)
+RECORDED = "\x00recorded"  # the key of the row of gifts recorded outside Mollie
 SOURCE_FIELDS = ("source_campaign", "source_link", "source_page")
 
 # A regular gift's worth per month: its amount over the months between two charges.
@@ -64,14 +65,19 @@ def _goal_window(first: datetime.date | None, last: datetime.date | None) -> Q:
 def goal_new_regular_donors(
     campaign: Campaign, first: datetime.date | None, last: datetime.date | None
 ) -> int:
-    """Regular gifts started from the campaign (its links and pages) whose first charge was
-    paid in the goal's window."""
-    donations = Donation.objects.filter(source_campaign=campaign, frequency__in=REGULAR)
-    if first:
-        donations = donations.filter(created_at__gte=_day_start(first))
-    if last:
-        donations = donations.filter(created_at__lt=_day_start(last + datetime.timedelta(days=1)))
-    return donations.filter(donation_is_paid()).count()
+    """People who started a regular gift from the campaign (its links and pages) whose payment
+    came in within the goal's days; each person once, however many gifts they started."""
+    paid = Payment.objects.paid().filter(_goal_window(first, last))
+    return (
+        Donation.objects.filter(source_campaign=campaign, frequency__in=REGULAR)
+        .filter(
+            Exists(paid.filter(donation=OuterRef("pk")))
+            | Exists(paid.filter(subscription__donation=OuterRef("pk")))
+        )
+        .values("supporter")
+        .distinct()
+        .count()
+    )
 
 
 def goal_money_raised(
@@ -148,12 +154,20 @@ def source_figures(start: datetime.date, end: datetime.date) -> SourceFigures:
     were started. Four grouped queries, whatever the number of rows; then names for the keys.
     """
     since, until = _day_start(start), _day_start(end + datetime.timedelta(days=1))
-    started = Donation.objects.filter(created_at__gte=since, created_at__lt=until)
+    # Gifts recorded by staff or from a bank statement were never started on a form: they
+    # count in the money received only, on a row of their own.
+    started = Donation.objects.filter(created_at__gte=since, created_at__lt=until).exclude(
+        route=PaymentRoute.RECORDED
+    )
     by_source: dict[tuple, dict] = {}
 
     def add(rows, *names: str) -> None:
         for row in rows:
-            key = (row["source_campaign"], row["source_link"], row["source_page"])
+            # A link is the source, whichever page it led to: one row per link.
+            link = row["source_link"]
+            key = (row["source_campaign"], link, "" if link else row["source_page"])
+            if row.get("route") == PaymentRoute.RECORDED:
+                key = (None, None, RECORDED)
             entry = by_source.setdefault(key, {})
             for name in names:
                 entry[name] = entry.get(name, 0) + (row[name] or 0)
@@ -179,11 +193,12 @@ def source_figures(start: datetime.date, end: datetime.date) -> SourceFigures:
         "donation": Q(donation__isnull=False),
         "subscription__donation": Q(donation__isnull=True, subscription__isnull=False),
     }
+    names = (*SOURCE_FIELDS, "route")
     for through, only in whose.items():
-        paths = [f"{through}__{name}" for name in SOURCE_FIELDS]
+        paths = [f"{through}__{name}" for name in names]
         rows = received.filter(only).values_list(*paths).annotate(raised=Sum(NET_AMOUNT)).order_by()
         add(
-            ({**dict(zip(SOURCE_FIELDS, row[:3], strict=True)), "raised": row[3]} for row in rows),
+            ({**dict(zip(names, row[:4], strict=True)), "raised": row[4]} for row in rows),
             "raised",
         )
     return SourceFigures(start=start, end=end, rows=_named_rows(by_source))
@@ -196,10 +211,12 @@ def _named_rows(by_source: dict[tuple, dict]) -> list[SourceRow]:
     links = {
         link.pk: link for link in CampaignLink.objects.filter(pk__in={key[1] for key in by_source})
     }
-    titles = page_titles(keys={key[2] for key in by_source if key[2]})
+    titles = page_titles(keys={key[2] for key in by_source if key[2] and key[2] != RECORDED})
     rows = []
     for (campaign_id, link_id, page), values in by_source.items():
-        if link_id in links:
+        if page == RECORDED:
+            kind, code, name = "recorded", "", _("Recorded by staff or from a bank statement")
+        elif link_id in links:
             kind, code, name = "link", links[link_id].code, links[link_id].label
         elif page:
             kind, code = "page", page

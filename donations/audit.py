@@ -19,6 +19,7 @@ MANDATE_STOP = "mandate.stop"
 MANDATE_REPLACE = "mandate.replace"
 SUBSCRIPTION_ATTENTION = "subscription.attention_done"
 GIFT_RECORD = "payment.record"
+GIFT_VOID = "payment.void"
 STATEMENT_IMPORT = "statement.import"
 TRANSFER_IGNORE = "banktransfer.ignore"
 
@@ -36,6 +37,7 @@ actions_register(
         MANDATE_REPLACE: _("new account for a direct debit"),
         SUBSCRIPTION_ATTENTION: _("marked as dealt with"),
         GIFT_RECORD: _("gift recorded (outside Mollie)"),
+        GIFT_VOID: _("recorded gift undone"),
         STATEMENT_IMPORT: _("bank statement imported"),
         TRANSFER_IGNORE: _("bank transfer ignored (no gift)"),
     }

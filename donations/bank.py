@@ -24,8 +24,9 @@ from schwifty.exceptions import (
 )
 
 # Anything shaped like an IBAN: two letters, two digits, then 10 to 30 letters and digits,
-# possibly in groups with a space or two between (ordinary or non-breaking, as people type).
-IBAN_LIKE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \u00a0]{0,2}[A-Z0-9]){10,30}\b", re.IGNORECASE)
+# possibly in groups with a space, a dot, a hyphen, an underscore or a slash or two between,
+# and glued to the words around it ("IBANNL91…", "…4300EUR"): a payer writes it any way.
+IBAN_LIKE = re.compile(r"[A-Z]{2}\d{2}(?:[\s.\-_/\u00a0]{0,2}[A-Z0-9]){10,32}", re.IGNORECASE)
 
 
 def iban_clean(value: str) -> str:
@@ -65,7 +66,7 @@ def iban_clean(value: str) -> str:
 def iban_masked(iban: str) -> str:
     """What the site shows and keeps of an account: its country and its last four characters
     (NL** **** **** 1234), the same length for every country so the mask tells nothing more."""
-    compact = re.sub(r"\s", "", iban).upper()
+    compact = re.sub(r"[^A-Za-z0-9]", "", iban).upper()  # however its groups were separated
     if len(compact) < 8:
         return "****"
     return f"{compact[:2]}** **** **** {compact[-4:]}"
@@ -87,15 +88,16 @@ def _looks_valid(candidate: str) -> bool:
     return True
 
 
-def _longest_iban(candidate: str) -> str:
-    """The longest start of `candidate` (words separated by spaces) that is a valid IBAN, or ""."""
-    words = re.split(r"([ \u00a0]+)", candidate)  # the words, and the spaces between them
-    while words:
-        text = "".join(words)
-        if len(re.sub(r"\s", "", text)) >= 14 and _looks_valid(text):
-            return text
-        words = words[:-2]  # the last word and the spaces before it
-    return ""
+def _iban_at_start(candidate: str) -> int:
+    """How many characters of `candidate` (from its start) a valid IBAN takes up, separators
+    between its groups included; 0 when it does not start with one. The IBAN's own length is
+    its country's, so only the letters and digits count."""
+    places = [index for index, char in enumerate(candidate) if char.isalnum()]
+    compact = "".join(candidate[index] for index in places).upper()
+    for length in range(15, min(len(compact), 34) + 1):
+        if _looks_valid(compact[:length]):
+            return places[length - 1] + 1
+    return 0
 
 
 def _ibans_in(text: str) -> list[tuple[int, int]]:
@@ -103,10 +105,10 @@ def _ibans_in(text: str) -> list[tuple[int, int]]:
     spans = []
     position = 0
     while (match := IBAN_LIKE.search(text, position)) is not None:
-        iban = _longest_iban(match.group(0))
-        if iban:
-            spans.append((match.start(), match.start() + len(iban)))
-            position = match.start() + len(iban)
+        taken = _iban_at_start(match.group(0))
+        if taken:
+            spans.append((match.start(), match.start() + taken))
+            position = match.start() + taken
         else:
             position = match.start() + 1
     return spans

@@ -47,10 +47,6 @@ MAX_BYTES = 20 * 1024 * 1024
 KEY_MAX = 120
 NOT_PROVIDED = "NOTPROVIDED"
 
-# A key longer than this gets its reference hashed, leaving room for a "#2" when two
-# transfers on one statement would otherwise share a key.
-_KEY_BASE_MAX = KEY_MAX - 8
-
 _CAMT053 = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})")
 _CAMT053_VERSIONS = range(2, 14)
 _ISO20022 = re.compile(r"urn:iso:std:iso:20022:tech:xsd:([a-z]{4}\.\d{3})\.\d{3}\.\d{2}")
@@ -133,8 +129,6 @@ class _Read:
     end_to_end_id: str
     payer_name: str
     payer_iban: str
-    reference: str  # the bank's own reference for it, "" if none
-    position: str  # where it is on the statement, for the last-resort key
 
 
 # --- Entry point ---------------------------------------------------------------------------
@@ -209,26 +203,21 @@ def _amount_unreadable(value: str = "") -> StatementUnreadable:
 
 
 def _key_of(read: _Read) -> str:
-    """The transfer's stable id: our account, the booking date and the bank's reference (or
-    the payer's end-to-end id); failing both, a hash of what the transfer says and where."""
-    if read.reference:
-        reference = f"ref:{mask_ibans(read.reference)}"
-    elif read.end_to_end_id:
-        reference = f"e2e:{read.end_to_end_id}"
-    else:
-        parts = (
-            read.account_masked,
-            read.booked_on.isoformat(),
-            str(read.amount),
-            read.remittance,
-            read.payer_name,
-            read.position,
-        )
-        reference = "sha256:" + _sha256("\x1f".join(parts))
-    prefix = f"{read.account_masked.replace(' ', '')}:{read.booked_on.isoformat()}:"
-    if len(prefix) + len(reference) > _KEY_BASE_MAX:
-        reference = "h:" + _sha256(reference)
-    return prefix + reference
+    """The transfer's id, the same whatever file it is read from: our account, the booking
+    date, and a hash of the amount, the currency and the payer's account. Not the bank's own
+    reference, nor the place on the statement: a CAMT.053 and an MT940 file of the same day, or
+    a day statement and a month's statement, give them differently, and the same transfer read
+    from both must be found again. Transfers alike in all of these on one day are told apart by
+    their order (`_with_unique_keys`): a whole day is on every statement that covers it."""
+    parts = (
+        read.booked_on.isoformat(),
+        str(read.amount),
+        read.currency,
+        iban_fingerprint(read.payer_iban) if read.payer_iban else "",
+    )
+    return f"{read.account_masked.replace(' ', '')}:{read.booked_on.isoformat()}:" + _sha256(
+        "\x1f".join(parts)
+    )
 
 
 def _sha256(text: str) -> str:
@@ -248,8 +237,31 @@ def _with_unique_keys(transfers: Iterable[Transfer]) -> tuple[Transfer, ...]:
     return tuple(unique)
 
 
+# What a transfer on a real statement can be; anything else is a damaged or made-up file.
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_AMOUNT_LIMIT = Decimal("100000000")  # what the site can store (ten digits, two decimals)
+_EARLIEST = datetime.date(2000, 1, 1)
+
+
+def _checked(read: _Read) -> _Read:
+    if not _CURRENCY.fullmatch(read.currency):
+        raise StatementUnreadable(
+            _("A currency in this statement is not a currency code. Export the statement again.")
+        )
+    if read.amount >= _AMOUNT_LIMIT or read.amount != read.amount.quantize(Decimal("0.01")):
+        raise _amount_unreadable(str(read.amount))
+    latest = datetime.date.today() + datetime.timedelta(days=366)
+    if not _EARLIEST <= read.booked_on <= latest:
+        raise StatementUnreadable(
+            _("A booking date in this statement (%(day)s) cannot be right. Export it again.")
+            % {"day": read.booked_on.isoformat()}
+        )
+    return read
+
+
 def _transfer(read: _Read) -> Transfer:
-    """The transfer as it leaves this module: masked, with its key."""
+    """The transfer as it leaves this module: checked, masked, with its key."""
+    read = _checked(read)
     return Transfer(
         key=_key_of(read),
         booked_on=read.booked_on,
@@ -448,15 +460,15 @@ def _camt_statement_reads(camt: _Camt, statement: Element) -> Iterator[_Read | N
     is not one."""
     account = _camt_account(camt, statement)
     account_currency = camt.text(statement, "Acct", "Ccy").upper()
-    for number, entry in enumerate(camt.findall(statement, "Ntry"), start=1):
+    for entry in camt.findall(statement, "Ntry"):
         if _camt_is_booked_credit(camt, entry):
-            yield from _camt_entry_reads(camt, entry, account, account_currency, number)
+            yield from _camt_entry_reads(camt, entry, account, account_currency)
         else:
             yield None
 
 
 def _camt_entry_reads(
-    camt: _Camt, entry: Element, account: str, account_currency: str, number: int
+    camt: _Camt, entry: Element, account: str, account_currency: str
 ) -> Iterator[_Read | None]:
     """The transfers of one booked credit entry: one per transaction in it (a batch has
     several), or the entry itself when the bank gives no transaction details."""
@@ -470,39 +482,18 @@ def _camt_entry_reads(
         end_to_end_id="",
         payer_name="",
         payer_iban="",
-        reference="",
-        position=f"{number}.1",
     )
-    entry_reference = camt.text(entry, "AcctSvcrRef")
     details = camt.findall(entry, "NtryDtls", "TxDtls")
     if not details:
-        reference = f"{entry_reference}/1" if entry_reference else ""
-        yield replace(entry_read, reference=reference) if amount > 0 else None
+        yield entry_read if amount > 0 else None
         return
-    own_references = [camt.text(tx, "Refs", "AcctSvcrRef") for tx in details]
-    for index, tx in enumerate(details, start=1):
+    for tx in details:
         if camt.text(tx, "CdtDbtInd").upper() not in ("", "CRDT"):
             yield None
             continue
         tx_amount, tx_currency = _camt_tx_money(camt, tx, len(details), entry_read)
-        read = replace(
-            entry_read,
-            amount=tx_amount,
-            currency=tx_currency,
-            reference=_camt_reference(own_references, index, entry_reference),
-            position=f"{number}.{index}",
-        )
+        read = replace(entry_read, amount=tx_amount, currency=tx_currency)
         yield _camt_with_payer(camt, tx, read) if tx_amount > 0 else None
-
-
-def _camt_reference(own_references: list[str], index: int, entry_reference: str) -> str:
-    """The bank's reference for transaction `index` (from 1) of an entry: its own, unless the
-    bank repeats one reference for the whole batch; else the entry's and the index."""
-    own = own_references[index - 1]
-    shared = own_references.count(own) > 1 or (len(own_references) > 1 and own == entry_reference)
-    if own and not shared:
-        return own
-    return f"{entry_reference}/{index}" if entry_reference else ""
 
 
 def _camt_tx_money(camt: _Camt, tx: Element, count: int, entry: _Read) -> tuple[Decimal, str]:
@@ -557,8 +548,8 @@ def _mt940_statement(text: str) -> Statement:
                 for k in ("transaction_reference", "statement_number")
             ).strip()
         )
-        for index, transaction in enumerate(parsed, start=1):
-            read = _mt940_read(transaction.data, account, parsed.currency or "", index)
+        for transaction in parsed:
+            read = _mt940_read(transaction.data, account, parsed.currency or "")
             if read is None:
                 skipped += 1
             else:
@@ -606,7 +597,7 @@ def _is_iban(value: str) -> bool:
     return bool(value) and find_ibans(value) == [value]
 
 
-def _mt940_read(data: dict[str, Any], account: str, currency: str, index: int) -> _Read | None:
+def _mt940_read(data: dict[str, Any], account: str, currency: str) -> _Read | None:
     """The incoming transfer of one MT940 transaction, or None for anything else."""
     amount = data.get("amount")
     if str(data.get("status") or "").upper() != "C" or amount is None or amount.amount <= 0:
@@ -624,7 +615,6 @@ def _mt940_read(data: dict[str, Any], account: str, currency: str, index: int) -
         remittance = _mt940_remittance(fields["REMI"])
     else:  # structured without a description (payer and references only), or free text
         remittance = "" if fields else details
-    bank_reference = str(data.get("bank_reference") or "").strip()
     return _Read(
         account_masked=account,
         booked_on=datetime.date(date.year, date.month, date.day),
@@ -634,8 +624,6 @@ def _mt940_read(data: dict[str, Any], account: str, currency: str, index: int) -
         end_to_end_id=_end_to_end_id(fields.get("EREF", "")),
         payer_name=fields.get("NAME") or counterparty[2],
         payer_iban=iban,
-        reference="" if bank_reference.upper() in ("", "NONREF") else bank_reference,
-        position=str(index),
     )
 
 

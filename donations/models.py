@@ -569,6 +569,9 @@ class Payment(models.Model):
         null=True,
         blank=True,
     )
+    # What a form that records a gift by hand carried (one per form shown): the same form sent
+    # twice records one gift.
+    record_key = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
     agreement = models.ForeignKey(
         "PeriodicAgreement",
         verbose_name=_("periodic gift agreement"),
@@ -647,7 +650,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.mollie_id} € {self.amount} {self.status}"
+        return f"{self.mollie_id or f'#{self.pk}'} € {self.amount} {self.status}"
 
     @property
     def is_final(self) -> bool:
@@ -988,7 +991,7 @@ class BankTransfer(models.Model):
     """
 
     class Status(models.TextChoices):
-        MATCHED = "matched", _("matched by its reference")
+        MATCHED = "matched", _("matched automatically")
         WAITING = "waiting", _("waiting for staff")
         ASSIGNED = "assigned", _("assigned by staff")
         IGNORED = "ignored", _("ignored by staff")
@@ -1013,6 +1016,8 @@ class BankTransfer(models.Model):
         blank=True,
     )
     statement_name = models.CharField(_("statement file"), max_length=200, blank=True)
+    # Why a transfer that names a donor still waits (for staff to decide), in words.
+    note = models.CharField(_("note"), max_length=300, blank=True)
     imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 

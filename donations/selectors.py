@@ -26,6 +26,7 @@ from .models import (
     Payment,
     PeriodicAgreement,
     Subscription,
+    TransferReference,
 )
 
 # What new_public_token makes: URL-safe base64 (letters, digits, "-" and "_").
@@ -78,7 +79,9 @@ def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
     return (
         Payment.objects.filter(supporter=supporter)
         .only(*PAYMENT_HISTORY_COLUMNS)
-        .order_by("-created_at", "-pk")
+        # By the date the list shows (paid, else made): a gift recorded later for an earlier
+        # day takes its place among the others.
+        .order_by(Coalesce("paid_at", "created_at").desc(), "-pk")
     )
 
 
@@ -183,13 +186,7 @@ def supporter_statement(*, supporter: Supporter, year: int) -> Statement:
         # What was paid against the agreement this year: its regular gift's charges, and the
         # transfers that named it (by hand or from a bank statement).
         agreement.paid_in_year = sum(
-            (
-                p.net_amount
-                for p in payments
-                if p.agreement_id == agreement.pk
-                or (agreement.subscription_id and p.subscription_id == agreement.subscription_id)
-            ),
-            ZERO,
+            (p.net_amount for p in payments if _pays_agreement(p, agreement)), ZERO
         )
     return Statement(
         year=year,
@@ -199,6 +196,16 @@ def supporter_statement(*, supporter: Supporter, year: int) -> Statement:
         net=gross - refunded,
         agreements=agreements,
     )
+
+
+def _pays_agreement(payment: Payment, agreement: PeriodicAgreement) -> bool:
+    """Whether a paid payment counts against `agreement`: a transfer that named it, or a charge
+    of its regular gift, from the agreement's first day."""
+    if timezone.localdate(payment.paid_at) < agreement.start_date:
+        return False
+    if payment.agreement_id == agreement.pk:
+        return True
+    return bool(agreement.subscription_id) and payment.subscription_id == agreement.subscription_id
 
 
 def supporter_agreements(*, supporter: Supporter) -> list[PeriodicAgreement]:
@@ -256,9 +263,29 @@ def supporter_gifts_export(*, supporter: Supporter) -> dict:
                 "amount_refunded": export_money(p.amount_refunded),
                 "amount_charged_back": export_money(p.amount_charged_back),
                 "method": p.method,
+                "origin": p.origin,
+                "reference": p.reference or None,
+                "periodic_gift_agreement": p.agreement.transaction_number if p.agreement else None,
             }
-            for p in Payment.objects.filter(supporter=supporter).order_by("created_at")
+            for p in Payment.objects.filter(supporter=supporter)
+            .select_related("agreement")
+            .order_by("created_at")
         ],
+        "bank_transfers": [
+            {
+                "booked_on": export_time(t.booked_on),
+                "amount": export_money(t.amount),
+                "payer": t.payer_name or None,
+                "account": t.payer_account or None,  # masked: the full IBAN is never stored
+                "description": t.remittance or None,
+            }
+            for t in BankTransfer.objects.filter(payment__supporter=supporter).order_by(
+                "booked_on", "pk"
+            )
+        ],
+        "transfer_reference": TransferReference.objects.filter(supporter=supporter)
+        .values_list("code", flat=True)
+        .first(),
         "direct_debit_mandates": [
             {
                 "reference": m.reference,

@@ -1,6 +1,7 @@
 """Staff pages outside the model admin: the dashboard and the CSV export of payments."""
 
 import datetime
+import secrets
 from decimal import Decimal
 
 from django import forms
@@ -10,17 +11,18 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from core.actors import actor_of
-from core.money import parse_amount
+from core.money import euro, parse_amount
 from core.spreadsheet import csv_lines
 from core.two_factor import staff_permission_required
 from supporters.services import supporter_get_or_create
 
 from . import attribution, insight, reports, selectors, services
-from .bank_statement import StatementUnreadable, statement_read
+from .bank_statement import MAX_BYTES, StatementUnreadable, statement_read
 from .exceptions import GiftNotChangeable
 from .models import PAYMENT_COLUMNS, RecordedMethod
 
@@ -304,8 +306,15 @@ class RecordGiftForm(WhoseForm):
     )
     method = forms.ChoiceField(label=_("How it was given"), choices=RecordedMethod.choices)
     reference = forms.CharField(label=_("Reference or note"), max_length=140, required=False)
+    # One per form shown: the same form sent twice records one gift.
+    key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
 
     field_order = ["email", "name", "paid_on", "amount", "method", "reference", "agreement"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["key"] = secrets.token_urlsafe(24)
 
     def clean_paid_on(self) -> datetime.date:
         value = self.cleaned_data["paid_on"]
@@ -333,28 +342,40 @@ def record_gift(request: HttpRequest) -> HttpResponse:
     form = RecordGiftForm(request.POST or None, initial={"paid_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        payment = services.gift_record(
-            supporter=form.supporter(),
-            paid_on=data["paid_on"],
-            amount=data["amount"],
-            method=data["method"],
-            reference=data["reference"],
-            actor=actor_of(request),
-            agreement=data["agreement_row"],
-        )
+        try:
+            payment = _gift_record(request, form)
+        except GiftNotChangeable as error:
+            form.add_error("agreement", str(error))
+            return _staff_page(
+                request, "donations/staff/record_gift.html", _("Record a gift"), 400, form=form
+            )
         messages.success(
             request,
             _("Recorded: %(amount)s from %(email)s on %(day)s.")
             % {
-                "amount": f"€ {payment.amount}",
+                "amount": euro(payment.amount),
                 "email": data["email"],
-                "day": data["paid_on"].isoformat(),
+                "day": date_format(data["paid_on"], "SHORT_DATE_FORMAT"),
             },
         )
         return redirect("staff:record_gift")
     status = 400 if request.method == "POST" else 200
     return _staff_page(
         request, "donations/staff/record_gift.html", _("Record a gift"), status, form=form
+    )
+
+
+def _gift_record(request: HttpRequest, form: RecordGiftForm):
+    data = form.cleaned_data
+    return services.gift_record(
+        supporter=form.supporter(),
+        paid_on=data["paid_on"],
+        amount=data["amount"],
+        method=data["method"],
+        reference=data["reference"],
+        actor=actor_of(request),
+        agreement=data["agreement_row"],
+        key=data["key"] or None,
     )
 
 
@@ -376,7 +397,9 @@ def bank_statement(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["statement"]
             try:
-                statement = statement_read(upload.read(), filename=upload.name)
+                # One byte more than the reader takes: a larger file is refused, not read whole.
+                data = upload.read(MAX_BYTES + 1)
+                statement = statement_read(data, filename=upload.name)
             except StatementUnreadable as error:
                 form.add_error("statement", str(error))
             else:
@@ -420,6 +443,6 @@ def bank_transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=actor,
             )
             messages.success(request, _("The transfer is recorded as a gift."))
-    except GiftNotChangeable:
-        messages.error(request, _("This transfer has been dealt with already."))
+    except GiftNotChangeable as error:
+        messages.error(request, str(error))
     return redirect("staff:bank_statement")

@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
             name='CampaignLink',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='The link is /d/<code>/, for example /d/newsletter-dec/.', max_length=32, unique=True, validators=[django.core.validators.RegexValidator(re.compile('^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$'), 'Use up to 32 small letters, digits and hyphens; no hyphen at either end.')], verbose_name='code')),
+                ('code', models.CharField(help_text='The link becomes /d/CODE/, for example /d/newsletter-dec/.', max_length=32, unique=True, validators=[django.core.validators.RegexValidator(re.compile('^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$'), 'Use up to 32 small letters, digits and hyphens; no hyphen at either end.')], verbose_name='code')),
                 ('label', models.CharField(help_text='For example: December newsletter.', max_length=200, verbose_name='what it is for')),
                 ('target', models.CharField(choices=[('give', 'the gift form'), ('page', 'the campaign page')], default='give', max_length=4, verbose_name='leads to')),
                 ('language', models.CharField(choices=[('nl', 'Dutch'), ('en', 'English')], default='nl', max_length=5, verbose_name='language')),

@@ -45,6 +45,7 @@ from .reconcile import ReconcileReport, payments_reconcile, subscription_sync
 from .recorded import (
     ImportReport,
     gift_record,
+    gift_void,
     statement_import,
     transfer_assign,
     transfer_ignore,
@@ -86,6 +87,7 @@ __all__ = [
     "changes_settle",
     "donation_start",
     "gift_record",
+    "gift_void",
     "gifts_attention_done",
     "mandate_by_stop_token",
     "mandate_change_refresh",

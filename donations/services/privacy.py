@@ -9,7 +9,14 @@ from supporters.models import Supporter
 
 from .. import gateway
 from ..exceptions import PaymentNotFound
-from ..models import BankMandate, Donation, Payment, Subscription
+from ..models import (
+    BankMandate,
+    BankTransfer,
+    Donation,
+    Payment,
+    Subscription,
+    TransferReference,
+)
 from .subscriptions import subscription_cancel
 
 
@@ -40,7 +47,14 @@ def supporter_gifts_anonymise(*, supporter: Supporter) -> None:
 
     Run inside the erasure's transaction.
     """
-    Payment.objects.filter(supporter=supporter).update(mollie_data={})
+    Payment.objects.filter(supporter=supporter).update(mollie_data={}, reference="")
+    # Transfers from the donor's bank: who paid, from which account and what they wrote go;
+    # the amount and the day stay with the payment. Their transfer reference goes too, so a
+    # later transfer with it waits for staff instead of joining an erased record.
+    BankTransfer.objects.filter(payment__supporter=supporter).update(
+        payer_name="", payer_account="", payer_fingerprint="", remittance=""
+    )
+    TransferReference.objects.filter(supporter=supporter).delete()
     Subscription.objects.filter(supporter=supporter).update(mollie_data={}, customer_id="")
     Donation.objects.filter(supporter=supporter).update(mollie_customer_id="")
     # The mandates by IBAN keep their reference (the bank knows the collections by it), not

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.audit import audit_record
@@ -29,6 +30,7 @@ from ..bank import mask_ibans
 from ..bank_statement import Statement, Transfer
 from ..exceptions import GiftNotChangeable
 from ..models import (
+    BankMandate,
     BankTransfer,
     Donation,
     Frequency,
@@ -45,7 +47,10 @@ from .common import donor_first_gift
 # Crockford's base 32 without I, L, O and U: nothing to misread on a bank's form.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PREFIX = "GIFT"
-REFERENCE_RE = re.compile(rf"{REFERENCE_PREFIX}[{REFERENCE_ALPHABET}]{{8}}")
+# Looked for in a description squeezed to letters and digits, overlapping: in "GIFT KENMERK
+# GIFT-87K1-ARET" the first "GIFT" takes letters of the word after it, and must not hide the
+# reference itself.
+REFERENCE_RE = re.compile(rf"(?=({REFERENCE_PREFIX}[{REFERENCE_ALPHABET}]{{8}}))")
 # A recorded gift is dated at noon: whatever the zone, it stays on the day given.
 NOON = datetime.time(12)
 
@@ -88,11 +93,29 @@ def gift_record(
     actor: Actor,
     origin: str = PaymentOrigin.STAFF,
     agreement: PeriodicAgreement | None = None,
+    key: str | None = None,
 ) -> Payment:
     """Record a gift that did not come through Mollie, with its audit row, in one transaction.
-    Raises GiftNotChangeable for an agreement of another supporter."""
+    `key` is the recording form's own: the same form sent twice (two clicks, at once or one
+    after the other) records one gift, the first. Raises GiftNotChangeable for an agreement of
+    another supporter."""
     if agreement is not None and agreement.supporter_id != supporter.pk:
-        raise GiftNotChangeable("This agreement belongs to another supporter.")
+        raise GiftNotChangeable(_("This agreement belongs to another supporter."))
+    if agreement is not None and not _pays(agreement, paid_on):
+        raise GiftNotChangeable(_("This day is outside the years of the agreement."))
+    if key and (earlier := Payment.objects.filter(record_key=key).first()) is not None:
+        return earlier
+    try:
+        return _gift_record(
+            supporter, paid_on, amount, method, reference, actor, origin, agreement, key
+        )
+    except IntegrityError:
+        if key and (earlier := Payment.objects.filter(record_key=key).first()) is not None:
+            return earlier  # the other click, at the same moment
+        raise
+
+
+def _gift_record(supporter, paid_on, amount, method, reference, actor, origin, agreement, key):
     paid_at = datetime.datetime.combine(paid_on, NOON, tzinfo=timezone.get_current_timezone())
     with transaction.atomic():
         donation = Donation.objects.create(
@@ -114,6 +137,7 @@ def gift_record(
             reference=mask_ibans(reference)[:140],
             recorded_by_id=actor.user_id if actor.kind == "staff" else None,
             agreement=agreement,
+            record_key=key or None,
         )
         donor_first_gift(supporter_id=supporter.pk, paid_at=paid_at)
         audit_record(
@@ -148,78 +172,167 @@ class ImportReport:
 
 # An agreement's number as the site writes it (PG-2026-00012), however the payer spaced it.
 AGREEMENT_NUMBER_RE = re.compile(r"PG[\s./-]*(\d{4})[\s./-]*(\d{5,9})(?!\d)")
+# A transfer matched without staff: at most the largest gift staff may record by hand.
+MATCH_MAX_AMOUNT = Decimal("1000000")
+# A gift recorded by hand this close to a transfer's day, with its amount, may be that transfer.
+SAME_GIFT_DAYS = 10
 
 
-def _match(transfer: Transfer) -> tuple[Supporter | None, PeriodicAgreement | None]:
-    """Whose transfer this is: an active agreement's number in the description first (it names
-    the agreement too), then a supporter's transfer reference; (None, None) when neither.
-    Two queries at most, whatever the number of agreements and supporters."""
+@dataclass
+class Match:
+    """Whose a transfer is, and whether it may be recorded without staff (`note` says why not)."""
+
+    supporter: Supporter | None = None
+    agreement: PeriodicAgreement | None = None
+    note: str = ""
+
+    @property
+    def automatic(self) -> bool:
+        return self.supporter is not None and not self.note
+
+
+def _match(transfer: Transfer) -> Match:
+    """Whose transfer this is (docs/recorded-gifts.md). A donor's transfer reference is secret
+    and random: it matches. An agreement's number is not secret (it runs in order), so it only
+    matches from an account that paid that donor before, in the agreement's years; otherwise
+    the transfer waits, with a note for staff. At most three queries."""
     text = f"{transfer.remittance} {transfer.end_to_end_id}".upper()
-    numbers = {f"PG-{year}-{number}" for year, number in AGREEMENT_NUMBER_RE.findall(text)}
-    if numbers:
-        agreement = (
-            PeriodicAgreement.objects.filter(
-                transaction_number__in=numbers, status=PeriodicAgreement.Status.ACTIVE
-            )
-            .select_related("supporter")
-            .first()
-        )
-        if agreement is not None:
-            return agreement.supporter, agreement
     codes = set(REFERENCE_RE.findall(_squeezed(text)))
-    if codes:
-        match = TransferReference.objects.filter(code__in=codes).select_related("supporter").first()
-        if match is not None:
-            return match.supporter, None
-    return None, None
+    by_reference = (
+        TransferReference.objects.filter(code__in=codes).select_related("supporter").first()
+        if codes
+        else None
+    )
+    numbers = {f"PG-{year}-{number}" for year, number in AGREEMENT_NUMBER_RE.findall(text)}
+    agreement = (
+        PeriodicAgreement.objects.filter(
+            transaction_number__in=numbers, status=PeriodicAgreement.Status.ACTIVE
+        )
+        .select_related("supporter")
+        .first()
+        if numbers
+        else None
+    )
+    if agreement is not None and not _pays(agreement, transfer.booked_on):
+        agreement = None  # outside the agreement's years: an ordinary gift, if anyone's
+    if by_reference is not None:
+        supporter = by_reference.supporter
+        if agreement is not None and agreement.supporter_id != supporter.pk:
+            agreement = None
+        return _checked_match(transfer, Match(supporter, agreement))
+    if agreement is None:
+        return Match()
+    match = Match(agreement.supporter, agreement)
+    if not _account_known(agreement.supporter, transfer.payer_iban_fingerprint):
+        match.note = _("Names agreement %(number)s, from an account not seen for this donor.") % {
+            "number": agreement.transaction_number
+        }
+    return _checked_match(transfer, match)
+
+
+def _pays(agreement: PeriodicAgreement, day: datetime.date) -> bool:
+    return agreement.start_date <= day and agreement.covers_year(day.year)
+
+
+def _account_known(supporter: Supporter, fingerprint: str) -> bool:
+    """Whether this account paid `supporter` before (a transfer staff or a reference matched,
+    or a mandate by IBAN)."""
+    if not fingerprint:
+        return False
+    return (
+        BankTransfer.objects.filter(
+            payer_fingerprint=fingerprint,
+            payment__supporter=supporter,
+            status__in=[BankTransfer.Status.MATCHED, BankTransfer.Status.ASSIGNED],
+        ).exists()
+        or BankMandate.objects.filter(
+            iban_fingerprint=fingerprint, donation__supporter=supporter
+        ).exists()
+    )
+
+
+def _checked_match(transfer: Transfer, match: Match) -> Match:
+    """The match, with a note when staff should look first: a large amount, or a gift of the
+    same amount recorded by hand around that day (perhaps this very transfer)."""
+    if match.note:
+        return match
+    if transfer.amount > MATCH_MAX_AMOUNT:
+        match.note = _("A large amount: check it before it becomes a gift.")
+        return match
+    window = datetime.timedelta(days=SAME_GIFT_DAYS)
+    by_hand = (
+        Payment.objects.filter(
+            supporter=match.supporter,
+            origin=PaymentOrigin.STAFF,
+            amount=transfer.amount,
+            paid_at__date__gte=transfer.booked_on - window,
+            paid_at__date__lte=transfer.booked_on + window,
+            bank_transfer__isnull=True,
+        )
+        .order_by("paid_at")
+        .first()
+    )
+    if by_hand is not None:
+        match.note = _(
+            "A gift of this amount was recorded by hand on %(day)s: perhaps this transfer."
+        ) % {"day": timezone.localdate(by_hand.paid_at).isoformat()}
+    return match
 
 
 def statement_import(*, statement: Statement, filename: str, actor: Actor) -> ImportReport:
     """Store the statement's incoming transfers (each once) and record the gifts of those that
-    match; report what happened. Safe to run twice, and twice at once: a transfer's key is
-    unique, and the second import of it counts as repeated."""
+    match; report what happened. One transaction: all of it or nothing. Safe to run twice, and
+    twice at once: a transfer's key is unique, and the second import of it counts as read."""
     report = ImportReport(skipped=statement.skipped)
-    for transfer in statement.transfers:
-        if BankTransfer.objects.filter(key=transfer.key).exists():
-            report.repeated += 1
-            continue
-        try:
-            with transaction.atomic():
-                row = BankTransfer.objects.create(
-                    key=transfer.key,
-                    booked_on=transfer.booked_on,
-                    amount=transfer.amount,
-                    currency=transfer.currency,
-                    remittance=transfer.remittance[:500],
-                    payer_name=transfer.payer_name[:200],
-                    payer_account=transfer.payer_iban_masked,
-                    payer_fingerprint=transfer.payer_iban_fingerprint,
-                    statement_name=filename[:200],
-                )
-                supporter, agreement = (
-                    _match(transfer) if transfer.currency == "EUR" else (None, None)
-                )
-                if supporter is not None:
-                    _transfer_settle(row, supporter, agreement, actor, BankTransfer.Status.MATCHED)
-        except IntegrityError:  # the same transfer stored by an import running at once
-            report.repeated += 1
-            continue
-        report.new += 1
-        if transfer.currency != "EUR":
-            report.other_currency += 1
-        if row.status == BankTransfer.Status.MATCHED:
-            report.matched += 1
-        else:
-            report.waiting += 1
-    audit_record(
-        actor=actor,
-        action=audit.STATEMENT_IMPORT,
-        subject_type="statement",
-        subject_id=filename[:200],
-        supporter_id=None,
-        data=report.__dict__,
-    )
+    with transaction.atomic():
+        for transfer in statement.transfers:
+            _transfer_import(transfer, filename, actor, report)
+        audit_record(
+            actor=actor,
+            action=audit.STATEMENT_IMPORT,
+            subject_type="statement",
+            subject_id=filename[:64],
+            supporter_id=None,
+            data={"file": filename[:200], **report.__dict__},
+        )
     return report
+
+
+def _transfer_import(transfer: Transfer, filename: str, actor: Actor, report: ImportReport):
+    if BankTransfer.objects.filter(key=transfer.key).exists():
+        report.repeated += 1
+        return
+    try:
+        with transaction.atomic():
+            row = BankTransfer.objects.create(
+                key=transfer.key,
+                booked_on=transfer.booked_on,
+                amount=transfer.amount,
+                currency=transfer.currency,
+                remittance=transfer.remittance[:500],
+                payer_name=transfer.payer_name[:200],
+                payer_account=transfer.payer_iban_masked,
+                payer_fingerprint=transfer.payer_iban_fingerprint,
+                statement_name=filename[:200],
+            )
+            match = _match(transfer) if transfer.currency == "EUR" else Match()
+            if match.automatic:
+                _transfer_settle(
+                    row, match.supporter, match.agreement, actor, BankTransfer.Status.MATCHED
+                )
+            elif match.note:
+                row.note = f"{match.note} ({match.supporter.email})"[:300]
+                row.save(update_fields=["note"])
+    except IntegrityError:  # the same transfer stored by an import running at once
+        report.repeated += 1
+        return
+    report.new += 1
+    if transfer.currency != "EUR":
+        report.other_currency += 1
+    if row.status == BankTransfer.Status.MATCHED:
+        report.matched += 1
+    else:
+        report.waiting += 1
 
 
 def _transfer_settle(
@@ -255,9 +368,9 @@ def transfer_assign(
     with transaction.atomic():
         row = BankTransfer.objects.select_for_update().filter(pk=transfer_id).first()
         if row is None or row.status != BankTransfer.Status.WAITING:
-            raise GiftNotChangeable("This transfer has been dealt with already.")
+            raise GiftNotChangeable(_("This transfer has been dealt with already."))
         if row.currency != "EUR":
-            raise GiftNotChangeable("Only transfers in euros can become gifts.")
+            raise GiftNotChangeable(_("Only transfers in euros can become gifts."))
         _transfer_settle(row, supporter, agreement, actor, BankTransfer.Status.ASSIGNED)
     return row
 
@@ -267,7 +380,7 @@ def transfer_ignore(*, transfer_id: int, actor: Actor) -> BankTransfer:
     with transaction.atomic():
         row = BankTransfer.objects.select_for_update().filter(pk=transfer_id).first()
         if row is None or row.status != BankTransfer.Status.WAITING:
-            raise GiftNotChangeable("This transfer has been dealt with already.")
+            raise GiftNotChangeable(_("This transfer has been dealt with already."))
         row.status, row.decided_at = BankTransfer.Status.IGNORED, timezone.now()
         row.save(update_fields=["status", "decided_at"])
         audit_record(
@@ -279,3 +392,27 @@ def transfer_ignore(*, transfer_id: int, actor: Actor) -> BankTransfer:
             data={"amount": str(row.amount), "booked_on": row.booked_on.isoformat()},
         )
     return row
+
+
+def gift_void(*, payment_id: int, actor: Actor) -> Payment:
+    """Undo a recorded gift staff got wrong (the wrong donor, a typing error, twice): it no
+    longer counts anywhere, and a bank transfer it came from waits for staff again. Audited.
+    Raises GiftNotChangeable for a gift that came through Mollie or is void already."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+        if payment is None or not payment.is_recorded or payment.status != PaymentStatus.PAID:
+            raise GiftNotChangeable(_("Only a recorded gift that counts can be undone."))
+        payment.status, payment.failed_at = PaymentStatus.CANCELED, timezone.now()
+        payment.save(update_fields=["status", "failed_at"])
+        reopened = BankTransfer.objects.filter(payment=payment).update(
+            payment=None, status=BankTransfer.Status.WAITING, decided_at=None
+        )
+        audit_record(
+            actor=actor,
+            action=audit.GIFT_VOID,
+            subject_type="payment",
+            subject_id=payment.pk,
+            supporter_id=payment.supporter_id,
+            data={"amount": str(payment.amount), "transfer_reopened": bool(reopened)},
+        )
+    return payment

@@ -73,3 +73,24 @@ def test_an_account_holder_may_be_two_people_or_an_organisation(name):
 def test_an_account_holder_is_refused_outside_sepas_characters(name):
     with pytest.raises(forms.ValidationError):
         AccountHolderField().clean(name)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "NL91-ABNA-0417-1643-00",
+        "NL91.ABNA.0417.1643.00",
+        "IBANNL91ABNA0417164300",
+        "NL91ABNA0417164300EUR",
+        "NL91ABNA0417164300_gift",
+        "nl91/abna/0417/1643/00",
+        "gift van NL91 ABNA 0417 1643 00, bedankt",
+    ],
+)
+def test_an_iban_written_with_any_separator_or_glued_to_words_is_masked(written):
+    """A payer writes an account into a transfer's description any way they like; none of it
+    may reach the database whole."""
+    masked = mask_ibans(written)
+    assert "0417" not in masked and "1643" not in masked, masked
+    assert "NL** **** **** 4300" in masked
+    assert find_ibans(written)

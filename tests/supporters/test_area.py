@@ -277,6 +277,8 @@ def test_export_contains_everything_and_nothing_of_others(client, two_supporters
         "direct_debit_mandates",
         "periodic_gift_agreements",
         "monthly_gifts",
+        "bank_transfers",
+        "transfer_reference",
         "emails",
     }
     assert [p["amount"] for p in data["payments"]] == ["11.00"]
