@@ -20,10 +20,59 @@ def euro(amount) -> str:
     return "€\u00a0" + number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
+# Thousands in groups of three after a first group of one to three digits, then perhaps cents.
+_SPACES = re.compile(r"[ \u00a0\u202f]")
+_GROUPED = {
+    # thousands separator: decimal separator (the Dutch way, the English way, and with spaces)
+    ".": ",",
+    ",": ".",
+    " ": "[.,]",
+}
+
+
+def _without_grouping(value: str) -> str:
+    """`value` with its thousands separators taken out when they can only be that:
+    `1.000,00` (Dutch), `1,000.00` (English), `1 000,50`, `1.000.000`. A single `.` or `,`
+    before exactly three digits (`1.000`, `2,500`) reads as a thousand in one language and as
+    a small amount in the other: refused with a message saying how to write it. Anything else
+    is returned as it was, for the checks that follow."""
+    value = _SPACES.sub(" ", value)
+    for group, decimal in _GROUPED.items():
+        pattern = rf"\d{{1,3}}(?:{re.escape(group)}\d{{3}})+(?:{decimal}\d{{1,2}})?"
+        grouped = re.fullmatch(pattern, value)
+        if grouped is None:
+            continue
+        if group != " " and value.count(group) == 1 and not re.search(r"[.,]\d{1,2}$", value):
+            break  # one separator, three digits after it: which way is it meant?
+        whole = re.sub(r"[.,]\d{1,2}$", "", value) if re.search(r"[.,]\d{1,2}$", value) else value
+        cents = value[len(whole) + 1 :] if len(whole) < len(value) else ""
+        whole = whole.replace(group, "")
+        return f"{whole}.{cents}" if cents else whole
+    if re.fullmatch(r"\d{1,3}[.,]\d{3}", value):
+        digits = value.replace(".", "").replace(",", "")
+        raise forms.ValidationError(
+            _(
+                "We cannot tell whether %(typed)s means %(thousands)s. Write it without the "
+                "separator (%(plain)s), or with cents (%(example)s)."
+            )
+            % {
+                "typed": value,
+                "thousands": euro(Decimal(digits)),
+                "plain": digits,
+                "example": number_format(
+                    Decimal(digits), decimal_pos=2, use_l10n=True, force_grouping=True
+                ),
+            },
+            code="ambiguous",
+        )
+    return value
+
+
 def parse_amount(
     text: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None
 ) -> Decimal:
-    """Turn what a donor typed (`10`, `10.50`, `10,50`, `€ 10`) into euros with two decimals.
+    """Turn what a donor typed (`10`, `10.50`, `10,50`, `€ 10`, `1.000,00`, `1,000.00`) into
+    euros with two decimals.
 
     Raises ValidationError with a message meant for the donor for anything else, and for
     amounts outside `minimum` and `maximum` (by default DONATION_MIN_AMOUNT and _MAX_AMOUNT).
@@ -33,6 +82,7 @@ def parse_amount(
         raise forms.ValidationError(_("Enter an amount."), code="required")
     if value.startswith("-"):
         raise forms.ValidationError(_("Enter an amount above zero."), code="negative")
+    value = _without_grouping(value)
     if TOO_MANY_DECIMALS_RE.match(value):
         raise forms.ValidationError(
             _("Use at most two decimals, for example 12,50."), code="decimals"
