@@ -54,6 +54,10 @@ if PUBLIC_BASE_URL and PUBLIC_BASE_URL not in CSRF_TRUSTED_ORIGINS:
 DEMO = env.bool("DEMO", default=False)
 if DEMO:
     environ.Env.read_env(BASE_DIR / "config" / "demo.env", overwrite=False)
+# What one client may do per hour or day (gift starts, mandates, login codes, objections) is
+# limited against card testing and floods; someone trying the demo from one machine would
+# run into those limits at once, so the demo's defaults are far higher (run_dev says so).
+CLIENT_LIMIT_DEMO = 1000
 
 SITE_NAME = env.str("SITE_NAME", default="Digitale Rechten Nu")
 ORGANISATION = {
@@ -122,6 +126,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.theme.ThemeStyleMiddleware",
+    "core.http.SiteNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -186,8 +191,13 @@ RATELIMIT_STORE = env.str(
 # Public pages are cached server-side and by shared caches for this many seconds; staff edits
 # invalidate the server-side copy at once.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
+# With DEBUG on, a wrong address shows the site's own 404 page, as in production; 1 shows
+# Django's technical page (every URL pattern) instead.
+DEBUG_TECHNICAL_404 = env.bool("DEBUG_TECHNICAL_404", default=False)
 # How many "I objected" presses one client may make per hour.
-OBJECTION_LIMIT_PER_HOUR = env.int("OBJECTION_LIMIT_PER_HOUR", default=5)
+OBJECTION_LIMIT_PER_HOUR = env.int(
+    "OBJECTION_LIMIT_PER_HOUR", default=5 if not DEMO else CLIENT_LIMIT_DEMO
+)
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries we trust (0: none,
 # use the socket address). Only ever used to derive hashed rate-limit keys.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -199,7 +209,9 @@ DONATION_DEFAULT_AMOUNT = env.int("DONATION_DEFAULT_AMOUNT", default=10)
 DONATION_MIN_AMOUNT = env.str("DONATION_MIN_AMOUNT", default="2.00")
 DONATION_MAX_AMOUNT = env.str("DONATION_MAX_AMOUNT", default="5000.00")
 # Donation starts (payment attempts) one client may make per hour: slows down card testing.
-DONATION_START_LIMIT_PER_HOUR = env.int("DONATION_START_LIMIT_PER_HOUR", default=10)
+DONATION_START_LIMIT_PER_HOUR = env.int(
+    "DONATION_START_LIMIT_PER_HOUR", default=10 if not DEMO else CLIENT_LIMIT_DEMO
+)
 # Submitting the donate form always takes at least this long, so the time it takes does not tell
 # whether the address already belongs to a supporter with a Mollie customer (one call fewer).
 DONATION_START_MIN_RESPONSE_SECONDS = env.float("DONATION_START_MIN_RESPONSE_SECONDS", default=0.8)
@@ -252,7 +264,9 @@ DIRECT_DEBIT_RETRY_DAYS = env.int("DIRECT_DEBIT_RETRY_DAYS", default=5)
 DIRECT_DEBIT_STOP_LINK_DAYS = env.int("DIRECT_DEBIT_STOP_LINK_DAYS", default=60)
 # How many mandates by IBAN may be given per client and per email address in a day, and per
 # IBAN in thirty days (anyone can type an account that is not theirs: docs/security.md).
-DIRECT_DEBIT_PER_CLIENT_PER_DAY = env.int("DIRECT_DEBIT_PER_CLIENT_PER_DAY", default=3)
+DIRECT_DEBIT_PER_CLIENT_PER_DAY = env.int(
+    "DIRECT_DEBIT_PER_CLIENT_PER_DAY", default=3 if not DEMO else CLIENT_LIMIT_DEMO
+)
 DIRECT_DEBIT_PER_ADDRESS_PER_DAY = env.int("DIRECT_DEBIT_PER_ADDRESS_PER_DAY", default=2)
 DIRECT_DEBIT_PER_IBAN_PER_MONTH = env.int("DIRECT_DEBIT_PER_IBAN_PER_MONTH", default=2)
 
@@ -264,7 +278,9 @@ LOGIN_CODE_VALID_MINUTES = 10
 LOGIN_CODE_WRONG_TRIES = 5
 LOGIN_CODE_WINDOW_MINUTES = 15
 LOGIN_CODES_PER_ADDRESS = 3
-LOGIN_CODE_CLIENT_LIMIT = env.int("LOGIN_CODE_CLIENT_LIMIT", default=10)
+LOGIN_CODE_CLIENT_LIMIT = env.int(
+    "LOGIN_CODE_CLIENT_LIMIT", default=10 if not DEMO else CLIENT_LIMIT_DEMO
+)
 LOGIN_CODE_CLIENT_WRONG_TRIES = env.int("LOGIN_CODE_CLIENT_WRONG_TRIES", default=20)
 # Asking for a code always takes at least this long, known address or not, so response times
 # do not tell which addresses belong to supporters.

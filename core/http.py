@@ -6,10 +6,17 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import page_not_found
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -120,3 +127,27 @@ class RejectNulBytesMiddleware:
                 "A request must not contain NUL characters.\n", content_type="text/plain"
             )
         return self.get_response(request)
+
+
+class SiteNotFoundMiddleware:
+    """With DEBUG on, Django answers an unknown address with its technical 404 page (every URL
+    pattern listed); `make run` is what a newcomer sees, so show the site's own 404 page there
+    too. DEBUG_TECHNICAL_404=1 keeps Django's. The last middleware, so the page it puts in
+    place passes through all the others on its way out."""
+
+    TECHNICAL = b"<code>DEBUG = True</code>"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and not settings.DEBUG_TECHNICAL_404
+            and response.status_code == 404
+            and not response.streaming
+            and self.TECHNICAL in response.content
+        ):
+            return page_not_found(request, Http404())
+        return response

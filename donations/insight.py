@@ -51,6 +51,8 @@ class Figure:
     title: str
     columns: tuple[str, ...]  # the row keys, in CSV order; the first is the month
     value: str  # the row key the chart draws
+    axis_title: str  # what the chart's value axis counts
+    money: bool = False  # the value is an amount in euros
 
 
 FIGURES = {
@@ -61,30 +63,37 @@ FIGURES = {
             _("Monthly recurring revenue"),
             ("month", "recurring_revenue", "active_donors"),
             "recurring_revenue",
+            _("Per month"),
+            money=True,
         ),
         Figure(
             "churn",
             _("New and stopped regular gifts (churn)"),
             ("month", "started", "stopped", "active_at_start", "churn_percent"),
             "churn_percent",
+            _("Stopped, in per cent of running gifts"),
         ),
         Figure(
             "failed-charges",
             _("Failed charges and how many were recovered"),
             ("month", "charges", "failed", "failed_percent", "recovered"),
             "failed_percent",
+            _("Failed, in per cent of charges"),
         ),
         Figure(
             "retention",
             _("Retention by cohort (month of the first gift)"),
             ("month", "donors", "after_1", "after_3", "after_6"),
             "after_1",
+            _("Gave again a month later, in per cent"),
         ),
         Figure(
             "average-gift",
             _("Average gift"),
             ("month", "average", "average_oneoff", "average_recurring", "gifts"),
             "average",
+            _("Average gift"),
+            money=True,
         ),
     )
 }

@@ -8,12 +8,11 @@ from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from supporters.models import Supporter
-
 from .bank_reasons import CLASS_LABELS, ReasonClass, reason_class, reason_label
 from .models import (
     NET_AMOUNT,
     ZERO,
+    Donor,
     Payment,
     Recovery,
     SequenceType,
@@ -68,7 +67,9 @@ def month_totals(day: datetime.date) -> MonthTotals:
         monthly=Coalesce(Sum(NET_AMOUNT, filter=Q(sequence_type__in=MONTHLY_TYPES)), ZERO),
         gifts=count_rows(),
     )
-    new_supporters = Supporter.objects.filter(created_at__gte=start, created_at__lt=end).count()
+    # New donors: people whose first gift was paid this month (not everyone who typed an
+    # address into the form and never paid).
+    new_supporters = Donor.objects.filter(first_gift_at__gte=start, first_gift_at__lt=end).count()
     return MonthTotals(start=start, new_supporters=new_supporters, **sums)
 
 
@@ -102,25 +103,58 @@ def gifts_per_day(today: datetime.date, days: int = CHART_DAYS) -> list[dict]:
 
 
 def chart_bars(
-    series: list[dict], *, key: str = "total", width: int = 720, height: int = 200
+    series: list[dict],
+    *,
+    key: str = "total",
+    width: int = 720,
+    height: int = 200,
+    left: int = 72,
+    bottom: int = 40,
 ) -> dict:
     """Geometry for the inline SVG bar chart drawn by the template (no JavaScript), of each
-    entry's `key` (an empty value draws no bar)."""
-    peak = max((entry[key] or ZERO for entry in series), default=ZERO) or Decimal(1)
-    slot = width / max(len(series), 1)
+    entry's `key` (an empty value draws no bar): the bars in a plot area with a value axis on
+    the left (nothing, half and the highest value) and a time axis below (first and last
+    entry), each with room for its labels."""
+    top = 8
+    plot_width, plot_bottom = width - left, height - bottom
+    peak = max((entry[key] or ZERO for entry in series), default=ZERO)
+    scale = peak or Decimal(1)
+    slot = plot_width / max(len(series), 1)
     bars = []
     for index, entry in enumerate(series):
-        bar_height = float((entry[key] or ZERO) / peak) * (height - 20)
+        bar_height = float((entry[key] or ZERO) / scale) * (plot_bottom - top)
         bars.append(
             {
                 **entry,
-                "x": round(index * slot + 1, 2),
+                "value": entry[key],
+                "x": round(left + index * slot + 1, 2),
                 "width": round(max(slot - 2, 1), 2),
-                "y": round(height - bar_height, 2),
+                "y": round(plot_bottom - bar_height, 2),
                 "height": round(bar_height, 2),
             }
         )
-    return {"bars": bars, "width": width, "height": height, "peak": peak}
+    ticks = [
+        {"y": round(plot_bottom - part * (plot_bottom - top), 2), "value": peak * Decimal(part)}
+        for part in (0, 0.5, 1)
+    ]
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "peak": peak,
+        "axis": {
+            "left": left,
+            "bottom": plot_bottom,
+            "right": width,
+            "top": top,
+            "ticks": ticks,
+            "label_x": left - 6,
+            "label_y": plot_bottom + 16,
+            "title_y": height - 4,
+        },
+        "first": bars[0] if bars else None,
+        "last": bars[-1] if bars else None,
+    }
 
 
 def payments_for_export(start: datetime.date, end: datetime.date) -> QuerySet[Payment]:

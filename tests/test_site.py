@@ -182,3 +182,34 @@ def test_every_file_the_readme_and_docs_link_to_is_in_the_repository():
             assert path in tracked or any(t.startswith(path + "/") for t in tracked), (
                 f"{page.name} links to {target}, which is not in the repository"
             )
+
+
+def test_with_debug_on_a_wrong_address_shows_the_site_s_own_404(client, settings):
+    """`make run` runs with DEBUG on: a newcomer's typo gets the site's page, not Django's
+    list of URL patterns (which DEBUG_TECHNICAL_404 brings back)."""
+    settings.DEBUG = True
+    response = client.get("/en/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and "URLconf" not in html and "DEBUG = True" not in html
+    settings.DEBUG_TECHNICAL_404 = True
+    assert "URLconf" in client.get("/en/no-such-page/").content.decode()
+
+
+def test_the_demo_relaxes_the_limits_per_client_and_says_so():
+    """`make run` (DEMO=1) lets someone try every journey from one machine; without DEMO the
+    limits are the real ones."""
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings';"
+        "from django.conf import settings;"
+        "print(settings.DONATION_START_LIMIT_PER_HOUR, settings.LOGIN_CODE_CLIENT_LIMIT)"
+    )
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "1"}
+    real = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    demo = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "DEMO": "1"}, capture_output=True, text=True
+    )
+    assert real.stdout.split() == ["10", "10"], real.stderr
+    assert [int(n) for n in demo.stdout.split()] == [1000, 1000], demo.stderr
+    source = (Path(__file__).parents[1] / "core/management/commands/run_dev.py").read_text()
+    assert "limits per client" in source

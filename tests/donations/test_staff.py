@@ -180,3 +180,36 @@ def test_csv_cells_are_never_formulas(staff, name):
     assert row["supporter_name"] == "'" + name
     for cell in row.values():
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_the_dashboard_speaks_in_plurals_and_counts_donors_who_paid(staff, rows):
+    Supporter.objects.create(email="never-paid@example.org", name="Typed only")
+    from donations.models import Donor
+
+    for supporter in Supporter.objects.filter(email__in=["ann@example.org", "bob@example.org"]):
+        Donor.objects.create(supporter=supporter, first_gift_at=timezone.now())
+    response = staff.get(reverse("staff:dashboard"))
+    assert response.context["this_month"].new_supporters == 2  # not the one who never paid
+    html = response.content.decode()
+    assert "New donors (first gift paid)" in html
+    assert "0 active monthly donors give" in html
+    Subscription.objects.create(
+        mollie_id="sub_one",
+        donation=rows[0].donation,
+        supporter=Supporter.objects.get(email="ann@example.org"),
+        customer_id="cst_x",
+        amount=Decimal("10"),
+        status="active",
+        start_date=timezone.localdate(),
+    )
+    html = staff.get(reverse("staff:dashboard")).content.decode()
+    assert "1 active monthly donor gives" in html
+
+
+def test_every_chart_has_labelled_axes_and_each_bar_its_value(staff, rows):
+    for path in (reverse("staff:dashboard"), reverse("staff:regular_giving")):
+        html = staff.get(path).content.decode()
+        for chart in html.split('<svg class="chart"')[1:]:
+            chart = chart.split("</svg>")[0]
+            assert chart.count('class="axis"') == 2 and 'class="axis-title"' in chart
+            assert 'class="tick"' in chart and "<title>" in chart

@@ -44,6 +44,9 @@ class Command(BaseCommand):
                 "DEBUG=1 .venv/bin/python manage.py createsuperuser)\n"
                 f"  Payments:  {mollie}\n"
                 "  Emails are printed in this terminal. Stop with Ctrl+C.\n"
+                "  Demo: the limits per client (gift starts, mandates, login codes, objections)\n"
+                "  are relaxed so you can try every journey; production keeps them.\n"
+                "  Other ports: make run PORT=8080 SANDBOX_PORT=8081\n"
             )
         call_command("runserver", addrport)
 
