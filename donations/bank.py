@@ -23,10 +23,14 @@ from schwifty.exceptions import (
     SchwiftyException,
 )
 
-# Anything shaped like an IBAN: two letters, two digits, then 10 to 30 letters and digits,
-# possibly in groups with a space, a dot, a hyphen, an underscore or a slash or two between,
-# and glued to the words around it ("IBANNL91…", "…4300EUR"): a payer writes it any way.
-IBAN_LIKE = re.compile(r"[A-Z]{2}\d{2}(?:[\s.\-_/\u00a0]{0,2}[A-Z0-9]){10,32}", re.IGNORECASE)
+# Anything shaped like an IBAN: two letters, two digits, then 10 to 32 letters and digits,
+# with up to three characters of any other kind between any two of them (spaces, dots,
+# hyphens, dashes, colons, commas, invisible spaces), and glued to the words around it
+# ("IBANNL91…", "…4300EUR"): a payer writes it any way.
+_SEP = r"[^A-Za-z0-9\r\n]{0,3}"  # up to three of anything but letters, digits and new lines
+IBAN_LIKE = re.compile(
+    rf"[A-Z]{_SEP}[A-Z](?:{_SEP}\d){{2}}(?:{_SEP}[A-Z0-9]){{10,32}}", re.IGNORECASE
+)
 
 
 def iban_clean(value: str) -> str:

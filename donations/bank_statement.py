@@ -114,6 +114,10 @@ class Statement:
     created_at: datetime.datetime | None
     transfers: tuple[Transfer, ...]
     skipped: int
+    # Our own account(s) the statement is of, as keyed fingerprints of the compact IBAN or of
+    # the digits of a plain account number (ABN AMRO's MT940 writes "ABNANL2A/0886956927"),
+    # for `statement_is_of`: no account number in full leaves this module, ours neither.
+    account_numbers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,21 +207,20 @@ def _amount_unreadable(value: str = "") -> StatementUnreadable:
 
 
 def _key_of(read: _Read) -> str:
-    """The transfer's id, the same whatever file it is read from: our account, the booking
-    date, and a hash of the amount, the currency and the payer's account. Not the bank's own
-    reference, nor the place on the statement: a CAMT.053 and an MT940 file of the same day, or
-    a day statement and a month's statement, give them differently, and the same transfer read
-    from both must be found again. Transfers alike in all of these on one day are told apart by
-    their order (`_with_unique_keys`): a whole day is on every statement that covers it."""
+    """The transfer's id, the same whatever file it is read from: the booking day, and a hash
+    of the amount (to the cent: "50,", "50.0" and "50.00" are one amount), the currency and
+    the payer's account. Not our own account (statements are of ours only, and MT940 writes it
+    another way than CAMT.053), not the bank's own reference, nor the place on the statement:
+    a CAMT.053 and an MT940 file of the same day, or a day statement and a month's statement,
+    give those differently, and the same transfer read from both must be found again.
+    Transfers alike in all of these on one day are told apart by their order
+    (`_with_unique_keys`): a whole day is on every statement that covers it."""
     parts = (
-        read.booked_on.isoformat(),
-        str(read.amount),
+        str(read.amount.quantize(Decimal("0.01"))),
         read.currency,
         iban_fingerprint(read.payer_iban) if read.payer_iban else "",
     )
-    return f"{read.account_masked.replace(' ', '')}:{read.booked_on.isoformat()}:" + _sha256(
-        "\x1f".join(parts)
-    )
+    return f"{read.booked_on.isoformat()}:" + _sha256("\x1f".join(parts))
 
 
 def _sha256(text: str) -> str:
@@ -275,14 +278,21 @@ def _transfer(read: _Read) -> Transfer:
     )
 
 
+# Control characters (a NUL byte, say) have no place in a name or a description, and the
+# database refuses some of them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A description longer than this is cut before it is read for account numbers.
+_TEXT_MAX = 1000
+
+
 def _clean(text: str) -> str:
-    """Whitespace collapsed, any IBAN in it masked."""
-    return mask_ibans(" ".join(text.split()))
+    """Control characters out, whitespace collapsed, any IBAN in it masked."""
+    return mask_ibans(" ".join(_CONTROL.sub("", text[:_TEXT_MAX]).split()))
 
 
 def _end_to_end_id(value: str) -> str:
     """The payer's end-to-end id, "" when not given (an IBAN in it masked, like everywhere)."""
-    value = value.strip()
+    value = _CONTROL.sub("", value).strip()[:_TEXT_MAX]
     return "" if value.upper() == NOT_PROVIDED else mask_ibans(value)
 
 
@@ -392,15 +402,21 @@ def _camt_statement(root: Element) -> Statement:
         or _camt_datetime(camt.text(statements[0], "CreDtTm")),
         transfers=_with_unique_keys(_transfer(read) for read in reads if read is not None),
         skipped=reads.count(None),
+        account_numbers=tuple(
+            dict.fromkeys(_account_fingerprint(_camt_account_text(camt, s)) for s in statements)
+        ),
+    )
+
+
+def _camt_account_text(camt: _Camt, statement: Element) -> str:
+    return camt.text(statement, "Acct", "Id", "IBAN") or camt.text(
+        statement, "Acct", "Id", "Othr", "Id"
     )
 
 
 def _camt_account(camt: _Camt, statement: Element) -> str:
     """Our own account of a statement, masked."""
-    account = camt.text(statement, "Acct", "Id", "IBAN") or camt.text(
-        statement, "Acct", "Id", "Othr", "Id"
-    )
-    return iban_masked(account)
+    return iban_masked(_camt_account_text(camt, statement))
 
 
 def _camt_datetime(value: str) -> datetime.datetime | None:
@@ -537,11 +553,13 @@ def _mt940_statement(text: str) -> Statement:
     blocks = [b for b in _MT940_BLOCK.split(text) if b.lstrip().startswith(":20:")] or [text]
     transfers: list[Transfer] = []
     skipped = 0
-    accounts, ids = [], []
+    accounts, ids, numbers = [], [], []
     for block in blocks:
         parsed = _mt940_parsed(block)
-        account = _mt940_account(str(parsed.data.get("account_identification") or ""))
+        identification = str(parsed.data.get("account_identification") or "")
+        account = _mt940_account(identification)
         accounts.append(account)
+        numbers.append(_account_fingerprint(identification))
         ids.append(
             " ".join(
                 str(parsed.data.get(k) or "").strip()
@@ -562,6 +580,7 @@ def _mt940_statement(text: str) -> Statement:
         created_at=None,  # MT940 from Dutch banks says when the day ended, not when it was made
         transfers=_with_unique_keys(transfers),
         skipped=skipped,
+        account_numbers=tuple(dict.fromkeys(numbers)),
     )
 
 
@@ -593,6 +612,36 @@ def _mt940_account(value: str) -> str:
     return iban_masked(compact) if compact else ""
 
 
+def _account_number(value: str) -> str:
+    """An account as a statement names it, in a form to compare: the compact IBAN (a currency
+    after it dropped), or the digits of a plain account number without leading zeros."""
+    compact = _compact(value)
+    if _is_iban(compact):
+        return compact
+    currency = re.fullmatch(r"(.{8,}?)[A-Z]{3}", compact)
+    if currency and _is_iban(currency[1]):
+        return currency[1]
+    digits = re.sub(r"\D", "", compact.rsplit("/", 1)[-1])
+    return digits.lstrip("0")
+
+
+def _account_fingerprint(value: str) -> str:
+    number = _account_number(value)
+    return iban_fingerprint(number) if number else ""
+
+
+def statement_is_of(statement: Statement, iban: str) -> bool:
+    """Whether `statement` is of the account `iban` (by its IBAN, or its account number)."""
+    own = _compact(iban)
+    if not own:
+        return False
+    number = re.sub(r"\D", "", own[4:]).lstrip("0")  # the account number in the BBAN
+    ours = {iban_fingerprint(own), iban_fingerprint(number)}
+    return bool(statement.account_numbers) and all(
+        found in ours for found in statement.account_numbers
+    )
+
+
 def _is_iban(value: str) -> bool:
     return bool(value) and find_ibans(value) == [value]
 
@@ -610,7 +659,7 @@ def _mt940_read(data: dict[str, Any], account: str, currency: str) -> _Read | No
     counterparty = [*fields.get("CNTP", "").split("/"), "", "", ""]
     iban = _compact(fields.get("IBAN") or counterparty[0])
     if not _is_iban(iban):
-        iban = _mt940_iban_in(str(data.get("extra_details") or ""))
+        iban = _mt940_iban_in(str(data.get("extra_details") or "")) or _mt940_iban_in(details)
     if "REMI" in fields:
         remittance = _mt940_remittance(fields["REMI"])
     else:  # structured without a description (payer and references only), or free text

@@ -1,5 +1,11 @@
 """Errors the donations services raise; the gateway turns Mollie's client errors into these."""
 
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.money import euro
+
 
 class PaymentProviderError(Exception):
     """Base for every problem talking to the payment provider."""
@@ -65,3 +71,30 @@ class AccountRefused(GiftError):
 class MandateNotMade(GiftError):
     """The mandate agreed to could not be made (Mollie refused it or was away): the donor
     checks the details and agrees again."""
+
+
+class SimilarGiftExists(GiftError):
+    """A recorded gift of the same amount for the same supporter around that day exists."""
+
+    def __init__(self, payment) -> None:
+        self.payment = payment
+        super().__init__(
+            _("A gift of %(amount)s was recorded for this supporter on %(day)s already.")
+            % {"amount": euro(payment.amount), "day": timezone.localdate(payment.paid_at)}
+        )
+
+
+class StatementNotOurs(GiftError):
+    """The statement is not of the organisation's account (ORG_IBAN)."""
+
+    def __init__(self) -> None:
+        if settings.ORGANISATION["iban"]:
+            message = _(
+                "This statement is not of the organisation's account (%(iban)s). Export the "
+                "statement of that account."
+            ) % {"iban": settings.ORGANISATION["iban"]}
+        else:
+            message = _(
+                "Set the organisation's account (ORG_IBAN) first: only its statements are read."
+            )
+        super().__init__(message)

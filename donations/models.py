@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import ExpressionWrapper, F
+from django.db.models import Case, ExpressionWrapper, F, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -460,6 +460,16 @@ class SequenceType(models.TextChoices):
 # What we keep of a payment: the amount less what was refunded and charged back. The one
 # definition, in SQL for sums in the database (reports, totals) and as `Payment.amount_kept`
 # for a row in hand (statements, the gifts table, refunds); a test holds the two together.
+# The day a gift counts on (docs/gift-dates.md): a direct debit (a regular gift's charge, or
+# a collection on a mandate by IBAN) on its collection day, the day Mollie made it, since the
+# money leaves the donor's account then; anything else on the day it was paid.
+GIFT_DAY = Case(
+    When(sequence_type="recurring", then=F("created_at")),
+    When(method="directdebit", then=F("created_at")),
+    default=F("paid_at"),
+    output_field=models.DateTimeField(),
+)
+
 NET_AMOUNT = ExpressionWrapper(
     F("amount") - F("amount_refunded") - F("amount_charged_back"),
     output_field=models.DecimalField(max_digits=12, decimal_places=2),
@@ -668,6 +678,29 @@ class Payment(models.Model):
     @property
     def is_oneoff(self) -> bool:
         return self.sequence_type == SequenceType.ONEOFF
+
+    @property
+    def gift_at(self):
+        """The moment the gift counts on (GIFT_DAY): a direct debit's collection, else when it
+        was paid; for a payment not paid (yet), when it was made."""
+        if self.sequence_type == SequenceType.RECURRING or self.method == "directdebit":
+            return self.created_at
+        return self.paid_at or self.created_at
+
+    @property
+    def frequency(self) -> str:
+        """How often the gift this payment belongs to is given (its donation's frequency)."""
+        donation = self.donation if self.donation_id else None
+        if donation is None and self.subscription_id:
+            donation = self.subscription.donation
+        return donation.frequency if donation is not None else Frequency.ONEOFF
+
+    @property
+    def is_being_collected(self) -> bool:
+        """A direct debit the bank has not settled yet (it takes some days)."""
+        return self.status in (PaymentStatus.OPEN, PaymentStatus.PENDING) and (
+            self.sequence_type == SequenceType.RECURRING or self.method == "directdebit"
+        )
 
     @property
     def is_recorded(self) -> bool:
@@ -1016,8 +1049,17 @@ class BankTransfer(models.Model):
         blank=True,
     )
     statement_name = models.CharField(_("statement file"), max_length=200, blank=True)
-    # Why a transfer that names a donor still waits (for staff to decide), in words.
+    # Why a transfer that names a donor still waits (for staff to decide), in words, and whom
+    # it names.
     note = models.CharField(_("note"), max_length=300, blank=True)
+    suggested = models.ForeignKey(
+        Supporter,
+        verbose_name=_("names the supporter"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
     imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 

@@ -16,6 +16,7 @@ from core.export import export_money, export_time
 from supporters.models import Supporter
 
 from .models import (
+    GIFT_DAY,
     NET_AMOUNT,
     PAYMENT_HISTORY_COLUMNS,
     ZERO,
@@ -70,6 +71,12 @@ def donation_by_token(*, token: str) -> Donation | None:
     return Donation.objects.select_related("supporter").filter(public_token=token).first()
 
 
+HISTORY_GIFT_COLUMNS = (
+    "donation__frequency",
+    "subscription__donation__frequency",
+)
+
+
 def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
     """Every payment of `supporter`, newest first, with only the fields the history shows.
 
@@ -78,10 +85,12 @@ def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
     """
     return (
         Payment.objects.filter(supporter=supporter)
-        .only(*PAYMENT_HISTORY_COLUMNS)
+        # The gift's frequency ("monthly", "every quarter") comes along in the same query.
+        .select_related("donation", "subscription__donation")
+        .only(*PAYMENT_HISTORY_COLUMNS, *HISTORY_GIFT_COLUMNS)
         # By the date the list shows (paid, else made): a gift recorded later for an earlier
         # day takes its place among the others.
-        .order_by(Coalesce("paid_at", "created_at").desc(), "-pk")
+        .order_by(Coalesce(GIFT_DAY, "created_at").desc(), "-pk")
     )
 
 
@@ -145,16 +154,25 @@ class GivingTotals:
     years: list[int]
 
 
+def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    zone = timezone.get_current_timezone()
+    return datetime.datetime(year, 1, 1, tzinfo=zone), datetime.datetime(
+        year + 1, 1, 1, tzinfo=zone
+    )
+
+
 def supporter_totals(*, supporter: Supporter) -> GivingTotals:
     """What the supporter gave this year and in all (refunds and chargebacks deducted)."""
     paid = Payment.objects.paid().filter(supporter=supporter)
     year = timezone.localdate().year
-    sums = paid.aggregate(
-        this_year=Coalesce(Sum(NET_AMOUNT, filter=Q(paid_at__year=year)), ZERO),
+    start, end = _year_bounds(year)
+    this_year = Q(gift_day__gte=start, gift_day__lt=end)
+    sums = paid.annotate(gift_day=GIFT_DAY).aggregate(
+        this_year=Coalesce(Sum(NET_AMOUNT, filter=this_year), ZERO),
         all_time=Coalesce(Sum(NET_AMOUNT), ZERO),
     )
     # A paid row without a payment date (made by hand, say) has no year: no statement link.
-    dated = paid.filter(paid_at__isnull=False).annotate(year=ExtractYear("paid_at"))
+    dated = paid.filter(paid_at__isnull=False).annotate(year=ExtractYear(GIFT_DAY))
     years = sorted(set(dated.values_list("year", flat=True).distinct()), reverse=True)
     return GivingTotals(years=years, **sums)
 
@@ -170,14 +188,15 @@ class Statement:
 
 
 def supporter_statement(*, supporter: Supporter, year: int) -> Statement:
-    """The supporter's paid gifts in `year`, for a yearly statement (refunds deducted)."""
-    zone = timezone.get_current_timezone()
-    start = datetime.datetime(year, 1, 1, tzinfo=zone)
-    end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
+    """The supporter's paid gifts that count on a day of `year` (GIFT_DAY, docs/gift-dates.md),
+    for a yearly statement (refunds deducted)."""
+    start, end = _year_bounds(year)
     payments = list(
         Payment.objects.paid()
-        .filter(supporter=supporter, paid_at__gte=start, paid_at__lt=end)
-        .order_by("paid_at", "pk")
+        .annotate(gift_day=GIFT_DAY)
+        .select_related("donation", "subscription__donation")
+        .filter(supporter=supporter, gift_day__gte=start, gift_day__lt=end)
+        .order_by("gift_day", "pk")
     )
     gross = sum((p.amount for p in payments), ZERO)
     refunded = sum((p.amount_returned for p in payments), ZERO)
@@ -201,7 +220,7 @@ def supporter_statement(*, supporter: Supporter, year: int) -> Statement:
 def _pays_agreement(payment: Payment, agreement: PeriodicAgreement) -> bool:
     """Whether a paid payment counts against `agreement`: a transfer that named it, or a charge
     of its regular gift, from the agreement's first day."""
-    if timezone.localdate(payment.paid_at) < agreement.start_date:
+    if timezone.localdate(payment.gift_at) < agreement.start_date:
         return False
     if payment.agreement_id == agreement.pk:
         return True
@@ -337,8 +356,5 @@ def agreement_by_number(*, number: str) -> PeriodicAgreement | None:
 
 def transfers_waiting(limit: int = 200) -> list[BankTransfer]:
     """Imported transfers that wait for staff to assign or ignore them, oldest first."""
-    return list(
-        BankTransfer.objects.filter(status=BankTransfer.Status.WAITING).order_by("booked_on", "pk")[
-            :limit
-        ]
-    )
+    waiting = BankTransfer.objects.filter(status=BankTransfer.Status.WAITING)
+    return list(waiting.select_related("suggested").order_by("booked_on", "pk")[:limit])

@@ -23,7 +23,7 @@ from supporters.services import supporter_get_or_create
 
 from . import attribution, insight, reports, selectors, services
 from .bank_statement import MAX_BYTES, StatementUnreadable, statement_read
-from .exceptions import GiftNotChangeable
+from .exceptions import GiftNotChangeable, SimilarGiftExists, StatementNotOurs
 from .models import PAYMENT_COLUMNS, RecordedMethod
 
 EXPORT_COLUMNS = [
@@ -308,6 +308,11 @@ class RecordGiftForm(WhoseForm):
     reference = forms.CharField(label=_("Reference or note"), max_length=140, required=False)
     # One per form shown: the same form sent twice records one gift.
     key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
+    anyway = forms.BooleanField(
+        label=_("Record it even if a gift of this amount was recorded around that day"),
+        required=False,
+        help_text=_("Only when it is really another gift, not the same money twice."),
+    )
 
     field_order = ["email", "name", "paid_on", "amount", "method", "reference", "agreement"]
 
@@ -344,6 +349,11 @@ def record_gift(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             payment = _gift_record(request, form)
+        except SimilarGiftExists as error:
+            form.add_error("anyway", str(error))
+            return _staff_page(
+                request, "donations/staff/record_gift.html", _("Record a gift"), 400, form=form
+            )
         except GiftNotChangeable as error:
             form.add_error("agreement", str(error))
             return _staff_page(
@@ -376,6 +386,7 @@ def _gift_record(request: HttpRequest, form: RecordGiftForm):
         actor=actor_of(request),
         agreement=data["agreement_row"],
         key=data["key"] or None,
+        similar_is_fine=data["anyway"],
     )
 
 
@@ -400,13 +411,12 @@ def bank_statement(request: HttpRequest) -> HttpResponse:
                 # One byte more than the reader takes: a larger file is refused, not read whole.
                 data = upload.read(MAX_BYTES + 1)
                 statement = statement_read(data, filename=upload.name)
-            except StatementUnreadable as error:
-                form.add_error("statement", str(error))
-            else:
                 report = services.statement_import(
                     statement=statement, filename=upload.name, actor=actor_of(request)
                 )
                 status = 200
+            except (StatementUnreadable, StatementNotOurs) as error:
+                form.add_error("statement", str(error))
     return _staff_page(
         request,
         "donations/staff/bank_statement.html",

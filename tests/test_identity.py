@@ -95,20 +95,24 @@ def test_a_published_privacy_article_replaces_the_built_in_statement(client, set
 
 def test_the_logo_is_drawn_at_its_own_proportions(client, settings):
     make_campaign_with_articles()
-    settings.ORG_LOGO = "img/demo-logo.svg"  # viewBox 236 by 40
+    settings.ORG_LOGO = "img/demo-logo.svg"  # viewBox 40 by 40: a mark
     html = client.get("/en/").content.decode()
     brand = html[
         html.index('<a class="brand"') : html.index("</a>", html.index('<a class="brand"'))
     ]
-    assert 'width="236" height="40"' in brand
-    assert 'alt="Digitale Rechten Nu"' in brand and "/static/img/demo-logo" in brand
+    assert 'width="40" height="40"' in brand and "/static/img/demo-logo" in brand
+    # The mark is decoration; the organisation's configured name is the link's text.
+    assert 'alt=""' in brand and '<span class="brand-name">Stichting Digitale Rechten Nu' in brand
 
 
 def test_without_a_readable_logo_the_name_is_shown(client, settings):
     make_campaign_with_articles()
     settings.ORG_LOGO = "img/missing.svg"
     html = client.get("/en/").content.decode()
-    assert '<a class="brand" href="/en/">Digitale Rechten Nu</a>' in html
+    assert (
+        '<a class="brand" href="/en/"><span class="brand-name">Stichting Digitale Rechten Nu'
+        "</span></a>"
+    ) in html
     assert [w.id for w in checks.organisation_details_check(None) if w.id == "core.W013"]
 
 

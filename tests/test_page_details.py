@@ -145,7 +145,7 @@ def test_success_and_failure_pages_say_what_the_original_says():
             {"payment": None, "retry_url": "/x", "organisation": {"email": "info@example.org"}},
         )
     assert "You're an official supporter of a free internet!" in success
-    assert "login code for the supporter area arrives by email as soon as possible" in success
+    assert "thank-you email on its way to you holds a login code for the supporter area" in success
     assert "your payment was not processed" in failure and "Please try again." in failure
     assert '<a href="mailto:info@example.org">info@example.org</a>' in failure
 

@@ -213,3 +213,18 @@ def test_the_demo_relaxes_the_limits_per_client_and_says_so():
     assert [int(n) for n in demo.stdout.split()] == [1000, 1000], demo.stderr
     source = (Path(__file__).parents[1] / "core/management/commands/run_dev.py").read_text()
     assert "limits per client" in source
+
+
+@pytest.mark.django_db
+def test_the_small_things_a_first_visitor_met(client):
+    """The header carries the organisation's configured name, the footer's link suits someone
+    logged in as well as a newcomer, the search box says what it is for."""
+    from .campaign.factories import make_campaign_with_articles
+
+    make_campaign_with_articles()
+    html = client.get("/en/").content.decode()
+    assert '<span class="brand-name">Stichting Digitale Rechten Nu</span>' in html
+    assert ">Supporter area</a>" in html and "Supporters: log in" not in html
+    assert 'placeholder="Search this site"' in html
+    source = (Path(__file__).parents[1] / "templates/donations/success.html").read_text()
+    assert "as soon as possible" not in source and "thank-you email" in source

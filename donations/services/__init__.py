@@ -16,6 +16,8 @@ from ..exceptions import (
     PaymentProviderRefused,
     PaymentProviderUnavailable,
     RefundNotPossible,
+    SimilarGiftExists,
+    StatementNotOurs,
 )
 from .agreements import (
     DONOR_FIELDS,
@@ -80,6 +82,8 @@ __all__ = [
     "PaymentProviderUnavailable",
     "ReconcileReport",
     "RefundNotPossible",
+    "SimilarGiftExists",
+    "StatementNotOurs",
     "SyncResult",
     "agreement_sign",
     "agreement_sign_by_transfer",

@@ -2,6 +2,7 @@
 
 import contextlib
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core.actors import Actor
@@ -51,9 +52,16 @@ def supporter_gifts_anonymise(*, supporter: Supporter) -> None:
     # Transfers from the donor's bank: who paid, from which account and what they wrote go;
     # the amount and the day stay with the payment. Their transfer reference goes too, so a
     # later transfer with it waits for staff instead of joining an erased record.
-    BankTransfer.objects.filter(payment__supporter=supporter).update(
-        payer_name="", payer_account="", payer_fingerprint="", remittance=""
+    # That covers the transfers that became their gifts, those from the same accounts (one
+    # waiting again after an undone gift, say) and those that named them.
+    accounts = set(
+        BankTransfer.objects.filter(payment__supporter=supporter)
+        .exclude(payer_fingerprint="")
+        .values_list("payer_fingerprint", flat=True)
     )
+    BankTransfer.objects.filter(
+        Q(payment__supporter=supporter) | Q(payer_fingerprint__in=accounts) | Q(suggested=supporter)
+    ).update(payer_name="", payer_account="", payer_fingerprint="", remittance="", note="")
     TransferReference.objects.filter(supporter=supporter).delete()
     Subscription.objects.filter(supporter=supporter).update(mollie_data={}, customer_id="")
     Donation.objects.filter(supporter=supporter).update(mollie_customer_id="")
@@ -61,4 +69,4 @@ def supporter_gifts_anonymise(*, supporter: Supporter) -> None:
     # whose account it was; at Mollie they went with the customers.
     mandates = BankMandate.objects.filter(donation__supporter=supporter)
     mandates.end(BankMandate.End.GIFT_STOPPED)
-    mandates.update(iban_masked="", revoked_at=timezone.now())
+    mandates.update(iban_masked="", iban_fingerprint="", revoked_at=timezone.now())

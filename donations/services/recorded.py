@@ -11,12 +11,14 @@ supporter by the reference the site gave them (`transfer_reference_for`) or by a
 agreement's number in its description; the rest wait for staff to assign or ignore them.
 """
 
+import dataclasses
 import datetime
 import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +29,9 @@ from supporters.models import Supporter
 
 from .. import audit
 from ..bank import mask_ibans
-from ..bank_statement import Statement, Transfer
-from ..exceptions import GiftNotChangeable
+from ..bank_statement import Statement, Transfer, statement_is_of
+from ..exceptions import GiftNotChangeable, SimilarGiftExists, StatementNotOurs
 from ..models import (
-    BankMandate,
     BankTransfer,
     Donation,
     Frequency,
@@ -94,25 +95,60 @@ def gift_record(
     origin: str = PaymentOrigin.STAFF,
     agreement: PeriodicAgreement | None = None,
     key: str | None = None,
+    similar_is_fine: bool = True,
 ) -> Payment:
     """Record a gift that did not come through Mollie, with its audit row, in one transaction.
+
     `key` is the recording form's own: the same form sent twice (two clicks, at once or one
-    after the other) records one gift, the first. Raises GiftNotChangeable for an agreement of
-    another supporter."""
+    after the other) records one gift, the first; the key with other details raises
+    GiftNotChangeable. Unless `similar_is_fine`, a gift of the same amount recorded for the
+    supporter within SAME_GIFT_DAYS (by hand or from the bank) raises SimilarGiftExists: it may
+    be this very money. Raises GiftNotChangeable for an agreement of another supporter or a
+    day outside it."""
     if agreement is not None and agreement.supporter_id != supporter.pk:
         raise GiftNotChangeable(_("This agreement belongs to another supporter."))
     if agreement is not None and not _pays(agreement, paid_on):
         raise GiftNotChangeable(_("This day is outside the years of the agreement."))
     if key and (earlier := Payment.objects.filter(record_key=key).first()) is not None:
-        return earlier
+        return _the_same(earlier, supporter, amount, paid_on)
+    if not similar_is_fine and (similar := _similar_gift(supporter, amount, paid_on)):
+        raise SimilarGiftExists(similar)
     try:
         return _gift_record(
             supporter, paid_on, amount, method, reference, actor, origin, agreement, key
         )
     except IntegrityError:
         if key and (earlier := Payment.objects.filter(record_key=key).first()) is not None:
-            return earlier  # the other click, at the same moment
+            return _the_same(earlier, supporter, amount, paid_on)  # the other click, at once
         raise
+
+
+def _the_same(earlier: Payment, supporter: Supporter, amount: Decimal, paid_on) -> Payment:
+    """The gift a form's key recorded before, when it is the one asked for again."""
+    if (earlier.supporter_id, earlier.amount, timezone.localdate(earlier.paid_at)) != (
+        supporter.pk,
+        amount,
+        paid_on,
+    ):
+        raise GiftNotChangeable(_("This form was sent before with other details: open it anew."))
+    return earlier
+
+
+def _similar_gift(supporter: Supporter, amount: Decimal, day: datetime.date) -> Payment | None:
+    """A counting gift recorded outside Mollie for `supporter` of `amount` near `day`."""
+    window = datetime.timedelta(days=SAME_GIFT_DAYS)
+    return (
+        Payment.objects.filter(
+            supporter=supporter,
+            status=PaymentStatus.PAID,
+            amount=amount,
+            paid_at__date__gte=day - window,
+            paid_at__date__lte=day + window,
+        )
+        .exclude(origin=PaymentOrigin.MOLLIE)
+        .order_by("paid_at")
+        .first()
+    )
 
 
 def _gift_record(supporter, paid_on, amount, method, reference, actor, origin, agreement, key):
@@ -235,20 +271,17 @@ def _pays(agreement: PeriodicAgreement, day: datetime.date) -> bool:
 
 
 def _account_known(supporter: Supporter, fingerprint: str) -> bool:
-    """Whether this account paid `supporter` before (a transfer staff or a reference matched,
-    or a mandate by IBAN)."""
+    """Whether money from this account reached us as `supporter`'s gift before: a transfer
+    matched or assigned to them that still counts. Not a mandate by IBAN: anyone can give
+    one with any address and their own account, before anything is collected."""
     if not fingerprint:
         return False
-    return (
-        BankTransfer.objects.filter(
-            payer_fingerprint=fingerprint,
-            payment__supporter=supporter,
-            status__in=[BankTransfer.Status.MATCHED, BankTransfer.Status.ASSIGNED],
-        ).exists()
-        or BankMandate.objects.filter(
-            iban_fingerprint=fingerprint, donation__supporter=supporter
-        ).exists()
-    )
+    return BankTransfer.objects.filter(
+        payer_fingerprint=fingerprint,
+        payment__supporter=supporter,
+        payment__status=PaymentStatus.PAID,
+        status__in=[BankTransfer.Status.MATCHED, BankTransfer.Status.ASSIGNED],
+    ).exists()
 
 
 def _checked_match(transfer: Transfer, match: Match) -> Match:
@@ -259,23 +292,11 @@ def _checked_match(transfer: Transfer, match: Match) -> Match:
     if transfer.amount > MATCH_MAX_AMOUNT:
         match.note = _("A large amount: check it before it becomes a gift.")
         return match
-    window = datetime.timedelta(days=SAME_GIFT_DAYS)
-    by_hand = (
-        Payment.objects.filter(
-            supporter=match.supporter,
-            origin=PaymentOrigin.STAFF,
-            amount=transfer.amount,
-            paid_at__date__gte=transfer.booked_on - window,
-            paid_at__date__lte=transfer.booked_on + window,
-            bank_transfer__isnull=True,
-        )
-        .order_by("paid_at")
-        .first()
-    )
-    if by_hand is not None:
+    similar = _similar_gift(match.supporter, transfer.amount, transfer.booked_on)
+    if similar is not None:
         match.note = _(
-            "A gift of this amount was recorded by hand on %(day)s: perhaps this transfer."
-        ) % {"day": timezone.localdate(by_hand.paid_at).isoformat()}
+            "A gift of this amount was recorded for this donor on %(day)s: perhaps this transfer."
+        ) % {"day": timezone.localdate(similar.paid_at).isoformat()}
     return match
 
 
@@ -283,9 +304,12 @@ def statement_import(*, statement: Statement, filename: str, actor: Actor) -> Im
     """Store the statement's incoming transfers (each once) and record the gifts of those that
     match; report what happened. One transaction: all of it or nothing. Safe to run twice, and
     twice at once: a transfer's key is unique, and the second import of it counts as read."""
+    if not statement_is_of(statement, settings.ORGANISATION["iban"]):
+        raise StatementNotOurs
     report = ImportReport(skipped=statement.skipped)
     with transaction.atomic():
-        for transfer in statement.transfers:
+        # In the order of their keys: two imports at once take the rows' locks in one order.
+        for transfer in sorted(_with_references(statement.transfers), key=lambda t: t.key):
             _transfer_import(transfer, filename, actor, report)
         audit_record(
             actor=actor,
@@ -296,6 +320,21 @@ def statement_import(*, statement: Statement, filename: str, actor: Actor) -> Im
             data={"file": filename[:200], **report.__dict__},
         )
     return report
+
+
+def _with_references(transfers: tuple[Transfer, ...]) -> list[Transfer]:
+    """The transfers, each key with the donor's reference in its description, if any: two
+    transfers alike but for the donor they name stay two, whichever of them a statement
+    covering part of a day holds (numbered again within what is alike, in file order)."""
+    seen: dict[str, int] = {}
+    keyed = []
+    for transfer in transfers:
+        codes = REFERENCE_RE.findall(_squeezed(transfer.remittance))
+        base = transfer.key.split("#", 1)[0] + (f":{codes[0]}" if codes else "")
+        seen[base] = seen.get(base, 0) + 1
+        key = base if seen[base] == 1 else f"{base}#{seen[base]}"
+        keyed.append(dataclasses.replace(transfer, key=key))
+    return keyed
 
 
 def _transfer_import(transfer: Transfer, filename: str, actor: Actor, report: ImportReport):
@@ -321,8 +360,8 @@ def _transfer_import(transfer: Transfer, filename: str, actor: Actor, report: Im
                     row, match.supporter, match.agreement, actor, BankTransfer.Status.MATCHED
                 )
             elif match.note:
-                row.note = f"{match.note} ({match.supporter.email})"[:300]
-                row.save(update_fields=["note"])
+                row.note, row.suggested = match.note[:300], match.supporter
+                row.save(update_fields=["note", "suggested"])
     except IntegrityError:  # the same transfer stored by an import running at once
         report.repeated += 1
         return
@@ -404,8 +443,13 @@ def gift_void(*, payment_id: int, actor: Actor) -> Payment:
             raise GiftNotChangeable(_("Only a recorded gift that counts can be undone."))
         payment.status, payment.failed_at = PaymentStatus.CANCELED, timezone.now()
         payment.save(update_fields=["status", "failed_at"])
+        # The transfer waits again, still saying whose gift it was (and so erased with them).
         reopened = BankTransfer.objects.filter(payment=payment).update(
-            payment=None, status=BankTransfer.Status.WAITING, decided_at=None
+            payment=None,
+            status=BankTransfer.Status.WAITING,
+            decided_at=None,
+            suggested_id=payment.supporter_id,
+            note=_("Was recorded as this donor's gift, then undone."),
         )
         audit_record(
             actor=actor,

@@ -9,8 +9,10 @@ from django.utils.translation import gettext
 
 from core.money import euro
 from donations.bank_reasons import reason_label
+from donations.models import Frequency
 
 register = template.Library()
+FREQUENCY_LABELS = dict(Frequency.choices)
 
 
 @register.simple_tag
@@ -20,19 +22,19 @@ def gift_rows(payments) -> SafeString:
     A page of gifts is the one long list a supporter sees; formatting its cells through the
     template engine, five lookups and filters per row, cost as much as the rest of the page.
     """
-    one_off, regular = gettext("one-off"), gettext("regular gift")
     check = gettext("payment method check")
     fmt = "SHORT_DAY_FORMAT"  # config/formats: "1 dec 2026", "1 Dec 2026"
     reversed_ = gettext("reversed by your bank")
+    collecting = gettext("being collected")
     return format_html_join(
         "\n",
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
-                date_format(timezone.localtime(payment.paid_at or payment.created_at), fmt),
+                date_format(timezone.localtime(payment.gift_at), fmt),
                 euro(payment.amount),
-                _kind(payment, check, one_off, regular),
-                reversed_ if payment.amount_charged_back else payment.get_status_display(),
+                _kind(payment, check),
+                _status(payment, reversed_, collecting),
                 # An en dash when nothing went back to the donor.
                 euro(payment.amount_returned) if payment.amount_returned else "\u2013",
             )
@@ -41,12 +43,25 @@ def gift_rows(payments) -> SafeString:
     )
 
 
-def _kind(payment, check: str, one_off: str, regular: str) -> str:
-    if payment.is_verification:
-        return check
-    if payment.is_recorded:  # a transfer or cash we recorded: "bank transfer (recorded by us)"
+def _status(payment, reversed_: str, collecting: str) -> str:
+    if payment.amount_charged_back:
+        return reversed_
+    if payment.is_being_collected:  # a direct debit takes some days: say so, not "open"
+        return collecting
+    return payment.get_status_display()
+
+
+def _kind(payment, check: str) -> str:
+    return gift_kind(payment) if not payment.is_verification else check
+
+
+@register.filter
+def gift_kind(payment) -> str:
+    """What a payment was, in the words of the gift: "monthly", "one-off", "bank transfer
+    (recorded by us)": the same in the list of gifts and on the yearly statement."""
+    if payment.is_recorded:  # a transfer or cash we recorded
         return gettext("%(how)s (recorded by us)") % {"how": payment.recorded_label}
-    return one_off if payment.is_oneoff else regular
+    return str(FREQUENCY_LABELS.get(payment.frequency, payment.frequency))
 
 
 @register.filter

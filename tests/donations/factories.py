@@ -12,8 +12,9 @@ def make_payment(
     supporter, amount="10.00", *, paid_at=None, refunded="0", status="paid", kind="oneoff"
 ) -> Payment:
     """A payment of `supporter` with its own donation; paid now unless `paid_at` says when."""
+    frequency = "oneoff" if kind == "oneoff" else "monthly"  # a first payment or a charge
     donation = Donation.objects.create(
-        supporter=supporter, amount=Decimal(amount), frequency="oneoff", language="nl"
+        supporter=supporter, amount=Decimal(amount), frequency=frequency, language="nl"
     )
     return Payment.objects.create(
         mollie_id=f"tr_{secrets.token_hex(8)}",

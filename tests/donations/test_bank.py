@@ -85,6 +85,12 @@ def test_an_account_holder_is_refused_outside_sepas_characters(name):
         "NL91ABNA0417164300_gift",
         "nl91/abna/0417/1643/00",
         "gift van NL91 ABNA 0417 1643 00, bedankt",
+        "NL 91 ABNA 0417 1643 00",
+        "NL91 - ABNA - 0417 - 1643 - 00",
+        "NL91\u2013ABNA\u20130417\u20131643\u201300",
+        "NL91:ABNA:0417:1643:00",
+        "NL91,ABNA,0417,1643,00",
+        "NL91\u200bABNA\u200b0417\u200b1643\u200b00",
     ],
 )
 def test_an_iban_written_with_any_separator_or_glued_to_words_is_masked(written):

@@ -22,6 +22,13 @@ from ..supporters.conftest import log_in
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def our_account(settings):
+    """The statements here are of the organisation's own account."""
+    settings.ORGANISATION = {**settings.ORGANISATION, "iban": "NL39 RABO 0300 0652 64"}
+
+
 STAFF = Actor(kind="staff", label="staff:test")
 
 

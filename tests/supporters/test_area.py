@@ -158,12 +158,12 @@ def test_history_rows_show_date_amount_kind_status_and_refund(client):
     html = client.get(url("home")).content.decode()
     # Newest first; the date is Amsterdam's (already 3 March there), amounts in English style.
     assert "<tr><td>" + timezone.localdate().strftime("%-d %b %Y") in html
-    assert "<td>€\u00a05.00</td><td>regular gift</td><td>failed</td><td>\u2013</td></tr>" in html
+    assert "<td>€\u00a05.00</td><td>monthly</td><td>failed</td><td>\u2013</td></tr>" in html
     assert (
         "<tr><td>3 Mar 2026</td><td>€\u00a01,234.50</td><td>one-off</td><td>paid</td>"
         "<td>€\u00a04.50</td></tr>"
     ) in html
-    assert html.index("regular gift</td><td>failed") < html.index("3 Mar 2026")
+    assert html.index("monthly</td><td>failed") < html.index("3 Mar 2026")
 
 
 def test_history_is_paginated(client):
@@ -332,3 +332,43 @@ def test_erasure_with_mollie_down_erases_nothing(
     monthly_donor.refresh_from_db()
     assert monthly_donor.email.endswith("@example.org")
     assert client.get(url("home")).status_code == 200
+
+
+def test_a_direct_debit_is_dated_by_its_collection_day_and_shown_while_being_collected(client):
+    """The March charge shows as March even when its outcome arrived in April; a charge the
+    bank is still collecting is listed, as being collected, and counts in no total yet."""
+    ann = make_supporter()
+    march = make_payment(ann, "10.00", kind="recurring")
+    Payment.objects.filter(pk=march.pk).update(
+        created_at=datetime.datetime(2026, 3, 5, 9, tzinfo=datetime.UTC),
+        paid_at=datetime.datetime(2026, 4, 9, 9, tzinfo=datetime.UTC),
+    )
+    pending = make_payment(ann, "10.00", kind="recurring", status="pending")
+    Payment.objects.filter(pk=pending.pk).update(
+        created_at=datetime.datetime(2026, 6, 5, 9, tzinfo=datetime.UTC)
+    )
+    log_in(client, ann)
+    html = client.get(url("home")).content.decode()
+    assert "<tr><td>5 Mar 2026</td><td>€\u00a010.00</td><td>monthly</td><td>paid</td>" in html
+    assert (
+        "<tr><td>5 Jun 2026</td><td>€\u00a010.00</td><td>monthly</td><td>being collected</td>"
+        in html
+    )
+    assert "9 Apr 2026" not in html
+    assert client.get(url("home")).context["totals"].this_year == Decimal("10.00")
+
+
+def test_a_charge_collected_in_december_counts_in_that_year_s_statement(client):
+    ann = make_supporter()
+    charge = make_payment(ann, "25.00", kind="recurring")
+    Payment.objects.filter(pk=charge.pk).update(
+        created_at=datetime.datetime(2025, 12, 30, 9, tzinfo=datetime.UTC),
+        paid_at=datetime.datetime(2026, 1, 3, 9, tzinfo=datetime.UTC),
+    )
+    log_in(client, ann)
+    statement = client.get(url("statement", year=2025))
+    assert statement.status_code == 200
+    assert statement.context["statement"].net == Decimal("25.00")
+    assert "30 December 2025" in statement.content.decode()
+    assert client.get(url("statement", year=2026)).status_code == 404
+    assert client.get(url("home")).context["totals"].years == [2025]
