@@ -130,6 +130,8 @@ class Article(models.Model):
     )
     guide_tips_html = models.TextField(editable=False, default="")
     search_text = models.TextField(editable=False, default="")
+    # The guide's steps and tips as plain text, for search (kept by guide_text_refresh).
+    guide_text = models.TextField(editable=False, default="")
     hero_image = models.ImageField(
         _("hero image"),
         upload_to="articles/",
@@ -169,8 +171,9 @@ class Article(models.Model):
         self.body_html = render_markdown(self.body)
         self.guide_tips_html = render_markdown(self.guide_tips) if self.guide_tips else ""
         self.search_text = strip_tags(self.body_html)
+        self.guide_text = self.guide_text_now()
         if kwargs.get("update_fields") is not None:
-            derived = {"body_html", "guide_tips_html", "search_text"}
+            derived = {"body_html", "guide_tips_html", "search_text", "guide_text"}
             kwargs["update_fields"] = {*kwargs["update_fields"], *derived}
         super().save(*args, **kwargs)
         images_refresh(self, ("hero_image", "hero_variants"))
@@ -180,6 +183,16 @@ class Article(models.Model):
             if self.campaign_id:
                 return reverse("campaign:home")
             return reverse("campaign:article", kwargs={"slug": self.slug})
+
+    def guide_text_now(self) -> str:
+        """The guide's steps (titles and instructions) and the tips after them, as text."""
+        parts = [strip_tags(self.guide_tips_html)] if self.guide_tips_html else []
+        if self.pk:
+            for title, html in self.steps.order_by("position", "id").values_list(
+                "title", "instructions_html"
+            ):
+                parts += [title, strip_tags(html)]
+        return "\n".join(parts)
 
     def hero(self) -> dict | None:
         """The image at the top: the article's own, else its campaign's; with its alt text."""
@@ -228,6 +241,13 @@ class GuideStep(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "instructions_html"}
         super().save(*args, **kwargs)
         images_refresh(self, ("image", "image_variants"))
+        guide_text_refresh(self.article_id)
+
+    def delete(self, *args, **kwargs):
+        article_id = self.article_id
+        result = super().delete(*args, **kwargs)
+        guide_text_refresh(article_id)
+        return result
 
     def clean(self) -> None:
         if self.image and not self.image_alt.strip():
@@ -327,3 +347,10 @@ class CampaignLink(models.Model):
             raise ValidationError(
                 _("Amount and frequency are preset on the gift form only: let the link lead there.")
             )
+
+
+def guide_text_refresh(article_id: int) -> None:
+    """Write an article's guide text again after one of its steps changed."""
+    article = Article.objects.filter(pk=article_id).first()
+    if article is not None:
+        Article.objects.filter(pk=article_id).update(guide_text=article.guide_text_now())

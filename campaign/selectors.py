@@ -2,9 +2,17 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.utils.translation import get_language
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.translation import get_language, override
+from django.utils.translation import gettext as _
+
+from core.cache import public_pages_generation
 
 from .models import GIVING_PAGE, Article, Campaign, CampaignLink, GuideStep
 
@@ -85,7 +93,7 @@ def article_search(*, query: str, language: str) -> QuerySet[Article]:
     the lead, then the body). Other databases get a simple fallback: every word must appear
     somewhere, and articles with the words in their title rank first.
     """
-    articles = Article.objects.published().filter(language=language)
+    articles = Article.objects.published().filter(language=language).select_related("campaign")
     if connection.vendor == "postgresql":
         return _search_postgres(articles, query, SEARCH_CONFIGS.get(language, "simple"))
     return _search_fallback(articles, query)
@@ -98,10 +106,16 @@ def _search_postgres(articles: QuerySet[Article], query: str, config: str) -> Qu
         SearchVector("title", weight="A", config=config)
         + SearchVector("lead", weight="B", config=config)
         + SearchVector("search_text", weight="C", config=config)
+        + SearchVector("guide_text", weight="C", config=config)
     )
+    guide = SearchVector("guide_text", config=config)
     search_query = SearchQuery(query, config=config, search_type="websearch")
     return (
-        articles.annotate(document=vector, rank=SearchRank(vector, search_query))
+        articles.annotate(
+            document=vector,
+            rank=SearchRank(vector, search_query),
+            guide_rank=SearchRank(guide, search_query),
+        )
         .filter(document=search_query)
         .order_by("-rank", "-published_at")
     )
@@ -112,14 +126,84 @@ def _search_fallback(articles: QuerySet[Article], query: str) -> QuerySet[Articl
     if not terms:
         return articles.none()
     rank = Value(0)
+    in_guide = Q()
     for term in terms:
         articles = articles.filter(
-            Q(title__icontains=term) | Q(lead__icontains=term) | Q(search_text__icontains=term)
+            Q(title__icontains=term)
+            | Q(lead__icontains=term)
+            | Q(search_text__icontains=term)
+            | Q(guide_text__icontains=term)
         )
+        in_guide &= Q(guide_text__icontains=term)
         rank = rank + Case(
             When(title__icontains=term, then=Value(4)),
             When(lead__icontains=term, then=Value(2)),
             default=Value(1),
             output_field=IntegerField(),
         )
-    return articles.annotate(rank=rank).order_by("-rank", "-published_at")
+    guide_rank = Case(When(in_guide, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return articles.annotate(rank=rank, guide_rank=guide_rank).order_by("-rank", "-published_at")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    title: str
+    summary: str
+    url: str
+
+
+def site_search(*, query: str, language: str) -> list[SearchHit]:
+    """Every public text a reader can see that matches `query`, in `language`: the articles
+    and the campaign (title, lead, body, and the guide's steps and tips), the guide page when
+    its steps or tips match, and the giving page; best first. Stemmed on PostgreSQL (one query
+    for the articles, one for the giving page), every word somewhere otherwise."""
+    articles = list(article_search(query=query, language=language))
+    hits = []
+    for article in articles:
+        current = article.campaign_id and article.campaign.is_current
+        if current and article.guide_rank:
+            hits.append(
+                SearchHit(
+                    title=_("How to object, step by step"),
+                    summary=article.title,
+                    url=reverse("campaign:guide"),
+                )
+            )
+        hits.append(SearchHit(article.title, article.lead, article.get_absolute_url()))
+    if _page_matches(giving_text(language), query, language):
+        hits.append(
+            SearchHit(
+                title=_("About giving"),
+                summary=_("How we use your gift, tax deduction, stopping a monthly gift."),
+                url=reverse("campaign:giving"),
+            )
+        )
+    return hits
+
+
+def giving_text(language: str) -> str:
+    """The giving page's text in `language`, as a reader sees it (kept while content stays)."""
+    key = f"search:giving:{language}:{public_pages_generation()}"
+    text = cache.get(key)
+    if text is None:
+        with override(language):
+            html = render_to_string(
+                "campaign/_giving_text.html", {"organisation": settings.ORGANISATION}
+            )
+        text = " ".join(strip_tags(html).split())
+        cache.set(key, text, timeout=3600)
+    return text
+
+
+def _page_matches(text: str, query: str, language: str) -> bool:
+    if connection.vendor == "postgresql":
+        config = SEARCH_CONFIGS.get(language, "simple")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT to_tsvector(%s::regconfig, %s) @@ websearch_to_tsquery(%s::regconfig, %s)",
+                [config, text, config, query],
+            )
+            return bool(cursor.fetchone()[0])
+    terms = [term.lower() for term in query.split() if term][:MAX_SEARCH_TERMS]
+    lowered = text.lower()
+    return bool(terms) and all(term in lowered for term in terms)

@@ -115,7 +115,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "error": _("Please use at most %(count)d characters.") % {"count": MAX_QUERY_LENGTH},
         }
         return render(request, "campaign/search.html", context, status=400)
-    results = list(selectors.article_search(query=query, language=get_language())) if query else []
+    results = selectors.site_search(query=query, language=get_language()) if query else []
     return render(request, "campaign/search.html", {"query": query, "results": results})
 
 
@@ -124,7 +124,7 @@ def search_count(request: HttpRequest) -> JsonResponse:
     """How many results a search has, for the header search as the reader types (site.js);
     the search page itself works without it."""
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    count = selectors.article_search(query=query, language=get_language()).count() if query else 0
+    count = len(selectors.site_search(query=query, language=get_language())) if query else 0
     text = ngettext("%(count)d result", "%(count)d results", count) % {"count": count}
     response = JsonResponse({"count": count, "text": text})
     patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)

@@ -1,6 +1,7 @@
 """Public campaign pages: both languages, the guide, caching, cookies and query counts."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils.translation import override
 
@@ -161,6 +162,8 @@ def test_public_page_query_counts(
     client, campaign, django_assert_num_queries, name, kwargs, query, queries
 ):
     make_article(language="en", slug="extra", title="Extra reading")
+    if name == "campaign:search" and connection.vendor == "postgresql":
+        queries += 1  # the giving page's text, stemmed by the database as the articles are
     with django_assert_num_queries(queries):
         assert client.get(url(name, "en", **kwargs) + query).status_code == 200
 

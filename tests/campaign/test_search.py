@@ -80,3 +80,68 @@ def test_postgres_uses_language_stemming(client, on_postgres):
     make_article(language="nl", slug="stam", title="Bezwaren", body="Wij maken bezwaar.")
     assert result_titles(search(client, "objection")) == ["Objections"]
     assert result_titles(search(client, "bezwaar", "nl")) == ["Bezwaren"]
+
+
+# --- Every public text a reader can see (the guide, its tips, the campaign, the giving page) --
+
+
+@pytest.fixture
+def campaign_with_guide():
+    from campaign.models import GuideStep
+
+    from .factories import make_campaign_with_articles
+
+    campaign = make_campaign_with_articles(steps=0)
+    for article, step_title, tip in (
+        (campaign.articles.get(language="en"), "Open the Privacy Centre", "Check the Settings"),
+        (campaign.articles.get(language="nl"), "Open het Privacycentrum", "Kijk bij Instellingen"),
+    ):
+        article.guide_tips = tip
+        article.body = "Meta wants your posts for its AI; your privacy is at stake."
+        article.save()
+        GuideStep.objects.create(article=article, position=1, title=step_title, instructions="x")
+    return campaign
+
+
+def urls(response) -> list[str]:
+    return [hit.url for hit in response.context["results"]]
+
+
+@pytest.mark.parametrize(
+    ("language", "query"),
+    [
+        ("en", "Privacy Centre"),
+        ("nl", "Privacycentrum"),
+        ("en", "settings"),
+        ("nl", "instellingen"),
+    ],
+)
+def test_the_guide_s_steps_and_tips_find_the_guide_page(
+    client, campaign_with_guide, language, query
+):
+    found = urls(search(client, query, language))
+    assert f"/{language}/guide/" in found
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_privacy_finds_the_campaign(client, campaign_with_guide, language):
+    assert f"/{language}/" in urls(search(client, "privacy", language))
+
+
+@pytest.mark.parametrize(("language", "query"), [("en", "ANBI"), ("nl", "belastingaftrek")])
+def test_the_giving_page_is_found_by_its_text(client, language, query):
+    assert f"/{language}/giving/" in urls(search(client, query, language))
+
+
+def test_a_step_changed_later_is_found_by_its_new_words(client, campaign_with_guide):
+    step = campaign_with_guide.articles.get(language="en").steps.get()
+    step.title = "Find the objection form"
+    step.save()
+    assert "/en/guide/" in urls(search(client, "objection form"))
+    assert "/en/guide/" not in urls(search(client, "Privacy Centre"))
+
+
+def test_stemming_finds_other_forms_of_a_word_on_postgresql(
+    client, campaign_with_guide, on_postgres
+):
+    assert "/en/guide/" in urls(search(client, "setting"))  # "Settings" in the tips
