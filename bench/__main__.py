@@ -248,9 +248,12 @@ def main() -> int:
             rows.append(
                 _row(f"R7 {key}, 1,000,000 payments (p50)", f"{ms} ms", "<= 300 ms", ms <= 300)
             )
-        for period, ms in board["sources_p50_ms"].items():
-            name = f"R7 gifts per source, {period.replace('_', ' ')}, 1,000,000 payments (p50)"
-            rows.append(_row(name, f"{ms} ms", "<= 300 ms", ms <= 300))
+        # Like the regular-giving figures, a year is the figure R7 holds; two years is shown.
+        sources = board["sources_p50_ms"]
+        name = "R7 gifts per source, 365 days, 1,000,000 payments (p50)"
+        year = sources["365_days"]
+        rows.append(_row(name, f"{year} ms", "<= 300 ms", year <= 300))
+        rows.append(("gifts per source, 730 days (p50)", f"{sources['730_days']} ms", "", ""))
         rows.append(
             (
                 "regular-giving page, all five figures (p50)",

@@ -54,13 +54,14 @@ def fill(rows: int = ROWS, *, vacuum: bool = True) -> None:
             INSERT INTO donations_donation
                 (public_token, supporter_id, amount, frequency, language, created_supporter,
                  start_error, mollie_customer_id, route, created_at, source_link_id,
-                 source_campaign_id, source_page)
+                 source_campaign_id, source_page, first_paid_at)
             SELECT 'bench-' || n, %s + (n %% 20000), 10,
                    CASE WHEN n %% 2 = 0 THEN 'monthly' ELSE 'oneoff' END, 'nl', false, '', '',
                    'checkout', now() - (n %% 730) * interval '1 day',
                    CASE WHEN n %% 8 < 6 THEN (ARRAY[%s, %s, %s])[1 + n %% 3] END,
                    CASE WHEN n %% 8 < 7 THEN %s END,
-                   CASE WHEN n %% 8 = 6 THEN 'campaign' ELSE '' END
+                   CASE WHEN n %% 8 = 6 THEN 'campaign' ELSE '' END,
+                   CASE WHEN n %% 5 > 0 THEN now() - (n %% 730) * interval '1 day' END
             FROM generate_series(1, 20000) AS n
             """,
             [first_supporter, *links, campaign],

@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, When
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,14 +42,6 @@ def _paid_payments_of(donations: QuerySet[Donation]) -> Q:
     return Q(donation__in=donations) | Q(subscription__donation__in=donations)
 
 
-def donation_is_paid() -> Exists | Q:
-    """Whether a donation has a paid payment (its first one, or a charge of its subscription)."""
-    paid = Payment.objects.paid()
-    return Exists(paid.filter(donation=OuterRef("pk"))) | Exists(
-        paid.filter(subscription__donation=OuterRef("pk"))
-    )
-
-
 # --- Campaign goals (registered with campaign.goals by the app's ready()) ---------------------
 
 
@@ -65,15 +57,16 @@ def _goal_window(first: datetime.date | None, last: datetime.date | None) -> Q:
 def goal_new_regular_donors(
     campaign: Campaign, first: datetime.date | None, last: datetime.date | None
 ) -> int:
-    """People who started a regular gift from the campaign (its links and pages) whose payment
-    came in within the goal's days; each person once, however many gifts they started."""
-    paid = Payment.objects.paid().filter(_goal_window(first, last))
+    """People who started a regular gift from the campaign (its links and pages) whose first
+    payment came in within the goal's days; each person once, however many gifts they started."""
+    window = Q()
+    if first:
+        window &= Q(first_paid_at__gte=_day_start(first))
+    if last:
+        window &= Q(first_paid_at__lt=_day_start(last + datetime.timedelta(days=1)))
     return (
-        Donation.objects.filter(source_campaign=campaign, frequency__in=REGULAR)
-        .filter(
-            Exists(paid.filter(donation=OuterRef("pk")))
-            | Exists(paid.filter(subscription__donation=OuterRef("pk")))
-        )
+        Donation.objects.filter(window, source_campaign=campaign, frequency__in=REGULAR)
+        .exclude(first_paid_at=None)
         .values("supporter")
         .distinct()
         .count()
@@ -172,7 +165,7 @@ def source_figures(start: datetime.date, end: datetime.date) -> SourceFigures:
             for name in names:
                 entry[name] = entry.get(name, 0) + (row[name] or 0)
 
-    paid = started.filter(donation_is_paid())
+    paid = started.exclude(first_paid_at=None)
     add(started.values(*SOURCE_FIELDS).annotate(started=count_rows()).order_by(), "started")
     add(
         paid.values(*SOURCE_FIELDS)

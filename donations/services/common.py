@@ -1,12 +1,13 @@
 """Helpers shared by the donation services."""
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from campaign.selectors import gift_source
 
-from ..models import Donor
+from ..models import Donation, Donor
 
 WEBHOOK_SALT = "donations.webhook"
 
@@ -55,3 +56,10 @@ def donor_first_gift(*, supporter_id: int, paid_at) -> None:
     Donor.objects.bulk_create(
         [Donor(supporter_id=supporter_id, first_gift_at=paid_at)], ignore_conflicts=True
     )
+
+
+def donation_first_paid(*, donation_id: int | None, subscription_id: int | None, paid_at) -> None:
+    """Remember when a gift was first paid: its first payment, or by mandate (no first
+    payment) the first charge of its subscription. One UPDATE; a later call changes nothing."""
+    whose = Q(pk=donation_id) if donation_id else Q(subscription__pk=subscription_id)
+    Donation.objects.filter(whose, first_paid_at__isnull=True).update(first_paid_at=paid_at)

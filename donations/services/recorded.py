@@ -160,6 +160,7 @@ def _gift_record(supporter, paid_on, amount, method, reference, actor, origin, a
             frequency=Frequency.ONEOFF,
             language=supporter.language,
             route=PaymentRoute.RECORDED,
+            first_paid_at=paid_at,
         )
         payment = Payment.objects.create(
             donation=donation,

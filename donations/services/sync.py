@@ -23,7 +23,7 @@ from ..models import (
     Subscription,
 )
 from .charges import CHARGED_BACK, subscription_charge_settled, subscription_charged
-from .common import donor_first_gift
+from .common import donation_first_paid, donor_first_gift
 from .mandates import mandate_change_follow
 from .recovery import recovery_decide, recovery_follow_up
 from .subscriptions import subscription_start
@@ -273,3 +273,8 @@ def _events_announce(
         )
     if first_gift:
         donor_first_gift(supporter_id=payment.supporter_id, paid_at=payment.paid_at)
+        donation_first_paid(
+            donation_id=payment.donation_id,
+            subscription_id=payment.subscription_id,
+            paid_at=payment.paid_at,
+        )

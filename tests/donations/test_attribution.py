@@ -209,7 +209,12 @@ def test_the_figures_per_source_add_up_and_take_a_fixed_number_of_queries(
 
     def gift(amount, frequency, *, paid, refunded="0", **source):
         donation = Donation.objects.create(
-            supporter=ann, amount=Decimal(amount), frequency=frequency, language="en", **source
+            supporter=ann,
+            amount=Decimal(amount),
+            frequency=frequency,
+            language="en",
+            first_paid_at=now if paid else None,  # as the sync writes it when a gift is paid
+            **source,
         )
         if paid:
             Payment.objects.create(
@@ -463,3 +468,16 @@ def test_gifts_recorded_outside_mollie_count_as_money_only_on_a_row_of_their_own
     today = timezone.localdate()
     [row] = attribution.source_figures(today, today).rows
     assert (row.kind, row.started, row.paid, row.raised) == ("recorded", 0, 0, Decimal("40.00"))
+
+
+def test_a_gift_knows_when_it_was_first_paid_by_checkout_and_by_mandate(client, mollie, settings):
+    donation, mollie_id = start(client, "en", frequency="monthly")
+    assert Donation.objects.get(pk=donation.pk).first_paid_at is None
+    pay(client, mollie, donation, mollie_id, "paid")
+    webhook(client, mollie_id)
+    first = Donation.objects.get(pk=donation.pk).first_paid_at
+    assert first == Payment.objects.get(mollie_id=mollie_id).paid_at
+    subscription = Subscription.objects.get(donation=donation)
+    charge = charge_settled(mollie, subscription.mollie_id, "paid")
+    webhook(client, charge["id"])
+    assert Donation.objects.get(pk=donation.pk).first_paid_at == first  # a later charge: no
