@@ -128,6 +128,9 @@ MIDDLEWARE = [
     "core.theme.ThemeStyleMiddleware",
     "core.http.SiteNotFoundMiddleware",
 ]
+# The demo keeps the local Mollie sandbox's time, which its overview moves on (core/demo_clock.py).
+if DEMO and env.bool("DEMO_FOLLOWS_SANDBOX_CLOCK", default=True):
+    MIDDLEWARE.insert(0, "core.demo_clock.DemoClockMiddleware")
 
 ROOT_URLCONF = "config.urls"
 FORMAT_MODULE_PATH = ["config.formats"]

@@ -68,6 +68,17 @@ def _without_grouping(value: str) -> str:
     return value
 
 
+def euro_short(amount) -> str:
+    """An amount as a price tag: `10` → `€ 10`, `12.5` → `€ 12,50` (the cents only when there
+    are any), in the reader's language: the campaign box and the gift form write them alike."""
+    if amount in (None, ""):
+        return ""
+    value = Decimal(str(amount))
+    if value == value.to_integral_value():
+        return "€\u00a0" + number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+    return euro(value)
+
+
 def parse_amount(
     text: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None
 ) -> Decimal:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from core.money import AMOUNT_RE, euro, parse_amount
+from core.money import AMOUNT_RE, euro_short, parse_amount
 from core.names import PersonNameField
 
 from .bank import iban_clean
@@ -128,7 +128,7 @@ class DonationForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        presets = [(str(a), euro(Decimal(a))) for a in settings.DONATION_PRESET_AMOUNTS]
+        presets = [(str(a), euro_short(a)) for a in settings.DONATION_PRESET_AMOUNTS]
         self.fields["amount"].choices = [*presets, (OTHER, _("Other amount"))]
         if not self.is_bound and "amount" not in self.initial:
             self.initial["amount"] = str(settings.DONATION_DEFAULT_AMOUNT)
@@ -207,6 +207,8 @@ def initial_from_query(query) -> dict:
     if query.get("frequency") in dict(frequency_choices()):
         initial["frequency"] = query["frequency"]
     amount = query.get("amount", "").strip()
+    if amount == OTHER:  # the campaign box's own "other amount"
+        amount = query.get("other_amount", "").strip()[:20]
     if amount:
         presets = {str(a) for a in settings.DONATION_PRESET_AMOUNTS}
         if amount in presets:

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
 from ..images import FALLBACK, mime_type
-from ..money import euro, euro_in_words
+from ..money import euro, euro_in_words, euro_short
 
 register = template.Library()
 
@@ -72,6 +72,7 @@ def field_widget(field):
 
 
 register.filter("euro", euro)
+register.filter("euro_short", euro_short)
 
 
 @register.filter

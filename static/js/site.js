@@ -33,6 +33,47 @@
       });
     }
 
+    // The gift form's button names the gift as it is chosen ("Give € 10 a month"); without
+    // this file it says "Continue", which is never wrong.
+    var giftForm = document.querySelector("[data-gift-form]");
+    var giftButton = giftForm && giftForm.querySelector("[data-gift-button]");
+    if (giftButton) {
+      var plain = giftButton.textContent;
+      var locale = document.documentElement.lang === "nl" ? "nl-NL" : "en-GB";
+      var chosenAmount = function () {
+        var chosen = giftForm.querySelector("input[name=amount]:checked");
+        if (!chosen) { return null; }
+        var typed = chosen.value;
+        if (typed === "other") {
+          var other = giftForm.querySelector("input[name=other_amount]");
+          typed = other ? other.value.replace(/[\s\u00a0€]/g, "") : "";
+          if (!/^\d{1,9}([.,]\d{1,2})?$/.test(typed)) { return null; }  // the server explains
+          typed = typed.replace(",", ".");
+        }
+        var number = Number(typed);
+        if (!(number > 0)) { return null; }
+        var cents = number % 1 !== 0;
+        return "\u20ac\u00a0" + new Intl.NumberFormat(locale, {
+          minimumFractionDigits: cents ? 2 : 0, maximumFractionDigits: 2
+        }).format(number);
+      };
+      var nameTheGift = function () {
+        var route = giftForm.querySelector("input[name=route]:checked");
+        var frequency = giftForm.querySelector("input[name=frequency]:checked");
+        var amount = chosenAmount();
+        if (route && route.value === "mandate") {
+          giftButton.textContent = giftButton.dataset.mandate;
+        } else if (frequency && amount && giftButton.dataset[frequency.value]) {
+          giftButton.textContent = giftButton.dataset[frequency.value].replace("%(amount)s", amount);
+        } else {
+          giftButton.textContent = plain;
+        }
+      };
+      giftForm.addEventListener("change", nameTheGift);
+      giftForm.addEventListener("input", nameTheGift);
+      nameTheGift();
+    }
+
     document.querySelectorAll("[data-share]").forEach(function (button) {
       if (!navigator.share) { return; }
       button.parentElement.classList.add("available");

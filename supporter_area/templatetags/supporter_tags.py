@@ -3,7 +3,7 @@
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html_join
+from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
@@ -26,9 +26,17 @@ def gift_rows(payments) -> SafeString:
     fmt = "SHORT_DAY_FORMAT"  # config/formats: "1 dec 2026", "1 Dec 2026"
     reversed_ = gettext("reversed by your bank")
     collecting = gettext("being collected")
+    labels = [
+        gettext("Date"),
+        gettext("Amount"),
+        gettext("Kind"),
+        gettext("Status"),
+        gettext("Refunded or reversed"),
+    ]
+    row = "".join(f'<td data-label="{conditional_escape(label)}">{{}}</td>' for label in labels)
     return format_html_join(
         "\n",
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        f"<tr>{row}</tr>",
         (
             (
                 date_format(timezone.localtime(payment.gift_at), fmt),

@@ -31,7 +31,8 @@ TEXT = {
         "other_amount_field": "Other amount in euros",
         "name": "Your name",
         "email": "Your email address",
-        "pay": "Continue",
+        # The gift form's button names the gift once it is chosen ("Give € 25 a month").
+        "pay": re.compile(r"^(Continue|Give)\b"),
         "amount_error": "Enter an amount in euros using digits",
         "thanks": "Thank you!",
         "failed": "Your gift did not go through",
@@ -73,7 +74,7 @@ TEXT = {
         "other_amount_field": "Ander bedrag in euro",
         "name": "Je naam",
         "email": "Je e-mailadres",
-        "pay": "Verder",
+        "pay": re.compile(r"^(Verder|Geef)\b"),
         "amount_error": "Vul een bedrag in euro in met cijfers",
         "thanks": "Dank je wel!",
         "failed": "Je gift is niet gelukt",

@@ -157,3 +157,19 @@ def test_the_return_address_given_to_mollie_comes_from_the_public_url(client, mo
     assert response.status_code == 303
     (payment,) = mollie.store.payments.values()
     assert payment["redirectUrl"].startswith("https://gifts.example.org/en/donate/return/")
+
+
+def test_the_gift_form_names_the_gift_on_its_button_and_says_how_giving_works(client):
+    html = client.get(donate_url("nl")).content.decode()
+    assert 'data-monthly="Geef %(amount)s per maand"' in html  # site.js fills in the amount
+    assert ">Verder</button>" in html  # without JavaScript: never a wrong promise
+    assert "Zo geef je" in html and "ANBI" in html and "iDEAL" in html
+    assert "€\u00a010</label>" in html  # whole euros as on the campaign page, not "€ 10,00"
+
+
+def test_the_campaign_box_s_other_amount_reaches_the_gift_form(client):
+    response = client.get(
+        donate_url("en"), {"frequency": "monthly", "amount": "other", "other_amount": "12,50"}
+    )
+    initial = response.context["form"].initial
+    assert (initial["amount"], initial["other_amount"]) == ("other", "12,50")

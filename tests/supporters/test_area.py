@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,12 @@ from supporters.models import Supporter
 from ..donations.conftest import mollie, start  # noqa: F401 (fixture used by these tests)
 from ..donations.factories import make_payment
 from .conftest import CLOSED_TO_LIMITED, last_code, log_in, make_supporter, url, wrong_code
+
+
+def cells(html: str) -> str:
+    """The page with the cells' column names (data-label, for phones) left out."""
+    return re.sub(r' data-label="[^"]*"', "", html)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +162,7 @@ def test_history_rows_show_date_amount_kind_status_and_refund(client):
     make_payment(ann, "1234.50", paid_at=late_evening, refunded="4.50")
     make_payment(ann, "5.00", status="failed", kind="recurring")
     log_in(client, ann)
-    html = client.get(url("home")).content.decode()
+    html = cells(client.get(url("home")).content.decode())
     # Newest first; the date is Amsterdam's (already 3 March there), amounts in English style.
     assert "<tr><td>" + timezone.localdate().strftime("%-d %b %Y") in html
     assert "<td>€\u00a05.00</td><td>monthly</td><td>failed</td><td>\u2013</td></tr>" in html
@@ -348,7 +355,7 @@ def test_a_direct_debit_is_dated_by_its_collection_day_and_shown_while_being_col
         created_at=datetime.datetime(2026, 6, 5, 9, tzinfo=datetime.UTC)
     )
     log_in(client, ann)
-    html = client.get(url("home")).content.decode()
+    html = cells(client.get(url("home")).content.decode())
     assert "<tr><td>5 Mar 2026</td><td>€\u00a010.00</td><td>monthly</td><td>paid</td>" in html
     assert (
         "<tr><td>5 Jun 2026</td><td>€\u00a010.00</td><td>monthly</td><td>being collected</td>"
@@ -372,3 +379,13 @@ def test_a_charge_collected_in_december_counts_in_that_year_s_statement(client):
     assert "30 December 2025" in statement.content.decode()
     assert client.get(url("statement", year=2026)).status_code == 404
     assert client.get(url("home")).context["totals"].years == [2025]
+
+
+def test_every_cell_of_the_gifts_table_says_its_column_for_phones(client):
+    ann = make_supporter()
+    make_payment(ann, "5.00")
+    log_in(client, ann)
+    html = client.get(url("home")).content.decode()
+    for label in ("Date", "Amount", "Kind", "Status", "Refunded or reversed"):
+        assert f'<td data-label="{label}">' in html
+    assert 'class="stacking"' in html

@@ -1,0 +1,123 @@
+"""What a first visitor tripped over, checked at 320, 390 and 1366 px in a real Chromium: a way to
+give stays in reach on a phone, the gift form uses the width it has and names the gift on its
+button, and the supporter area's tables read on the smallest phone."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from donations.models import Donation, Payment
+from supporters.models import Supporter
+
+from .helpers import TEXT, check_page, latest_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SMALL = {"width": 320, "height": 640}
+PHONE = {"width": 390, "height": 844}
+WIDE = {"width": 1366, "height": 900}
+
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.mark.parametrize("viewport", [SMALL, PHONE], ids=["320", "390"])
+def test_on_a_phone_donate_stays_in_reach_and_hides_nothing(page_factory, site, viewport):
+    page = page_factory(viewport=viewport, language="nl")
+    page.goto(f"{site.url}/nl/")
+    bar = page.locator(".donate-bar")
+    page.mouse.wheel(0, 3000)
+    page.wait_for_timeout(200)
+    expect(bar.get_by_role("link", name="Doneer")).to_be_in_viewport()
+    # At the very end the page has room for the bar: the footer's last line is above it.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_timeout(200)
+    last = page.locator(".site-footer > p").bounding_box()
+    assert last["y"] + last["height"] <= bar.bounding_box()["y"] + 1
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    check_page(page, f"home with the donate bar {viewport['width']}")
+
+
+def test_without_javascript_the_bar_is_there_and_on_a_wide_screen_it_is_not(page_factory, site):
+    phone = page_factory(viewport=PHONE, language="en", javascript=False)
+    phone.goto(f"{site.url}/en/guide/")
+    expect(phone.locator(".donate-bar")).to_be_visible()
+    wide = page_factory(viewport=WIDE, language="en")
+    wide.goto(f"{site.url}/en/")
+    expect(wide.locator(".donate-bar")).to_be_hidden()
+
+
+@pytest.mark.parametrize("viewport", [SMALL, PHONE, WIDE], ids=["320", "390", "1366"])
+def test_the_gift_form_uses_its_width_and_names_the_gift(page_factory, site, viewport):
+    page = page_factory(viewport=viewport, language="en")
+    page.goto(f"{site.url}/en/donate/")
+    form = page.locator("form.donate-form")
+    trust = page.locator(".donate-trust")
+    email = page.get_by_role("textbox", name="Your email address")
+    if viewport == WIDE:  # two columns: how giving works beside the form
+        assert trust.bounding_box()["x"] > form.bounding_box()["x"] + form.bounding_box()["width"]
+    else:  # one column; the fields take the whole width
+        assert email.bounding_box()["width"] >= form.bounding_box()["width"] - 2
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    button = page.locator("[data-gift-button]")
+    expect(button).to_have_text(re.compile(r"^Give €\s10 a month$"))
+    page.get_by_role("radio", name="One time").check()
+    page.get_by_role("radio", name="Other amount", exact=True).check()
+    page.get_by_role("textbox", name="Other amount in euros").fill("12,50")
+    expect(button).to_have_text(re.compile(r"^Give €\s12\.50$"))
+    check_page(page, f"gift form {viewport['width']}")
+
+
+def test_the_campaign_box_takes_another_amount(page_factory, site):
+    page = page_factory(viewport=PHONE, language="nl")
+    page.goto(f"{site.url}/nl/")
+    box = page.get_by_role("region", name=TEXT["nl"]["donate_box"])
+    box.get_by_role("radio", name="Ander bedrag").check()
+    box.get_by_role("textbox", name="Ander bedrag in euro").fill("17")
+    box.get_by_role("button", name=TEXT["nl"]["continue_to_donate"]).click()
+    expect(page.get_by_role("textbox", name="Ander bedrag in euro")).to_have_value("17")
+    expect(page.locator("[data-gift-button]")).to_have_text(re.compile(r"^Geef €\s17 per maand$"))
+
+
+def test_the_area_s_tables_read_at_320_px(page_factory, site):
+    ann = Supporter.objects.create(email="small@example.org", name="Ann", language="nl")
+    for day, amount in ((3, "1234.50"), (5, "10.00")):
+        donation = Donation.objects.create(
+            supporter=ann, amount=Decimal(amount), frequency="monthly", language="nl"
+        )
+        Payment.objects.create(
+            mollie_id=f"tr_small{day}",
+            donation=donation,
+            supporter=ann,
+            status="paid",
+            sequence_type="first",
+            amount=Decimal(amount),
+            amount_refunded=Decimal("4.50"),
+            paid_at=datetime.datetime(2026, 3, day, 12, tzinfo=datetime.UTC),
+        )
+    page = page_factory(viewport=SMALL, language="nl")
+    mail.outbox.clear()
+    page.goto(f"{site.url}/nl/supporters/login/")
+    page.get_by_role("textbox", name=TEXT["nl"]["email"]).fill(ann.email)
+    page.get_by_role("textbox", name=TEXT["nl"]["email"]).press("Enter")
+    page.get_by_role("textbox", name=TEXT["nl"]["code"]).fill(latest_code(ann.email))
+    page.get_by_role("button", name=TEXT["nl"]["log_in"], exact=True).click()
+    table = page.get_by_role("table")
+    expect(table).to_be_visible()
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    # Every cell fits: "Terugbetaald of teruggeboekt" is not cut to "Terugb…", dates stay whole.
+    assert page.evaluate(
+        "[...document.querySelectorAll('table.stacking td')]"
+        ".every(td => td.scrollWidth <= td.clientWidth + 1)"
+    )
+    check_page(page, "area table 320")
+    page.goto(f"{site.url}/nl/supporters/statement/2026/")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert page.evaluate(
+        "[...document.querySelectorAll('table.stacking td')]"
+        ".every(td => td.scrollWidth <= td.clientWidth + 1)"
+    )
+    check_page(page, "statement 320")
