@@ -65,29 +65,8 @@ def subscription_start(*, donation: Donation) -> Subscription | None:
     )
     if first is None:
         return None
-    customer_id = donation.mollie_customer_id
-    mandate_id = _first_payment_mandate(first)
     start_date = schedule.first_charge(timezone.localdate(first.paid_at), months=donation.months)
-    try:
-        data = gateway.subscription_create(
-            customer_id=customer_id,
-            amount=donation.amount,
-            interval=mollie_interval(donation.months),
-            start_date=start_date,
-            description=_subscription_description(donation),
-            webhook_url=webhook_url(),
-            metadata={"donation_id": donation.pk},
-            idempotency_key=f"donation-{donation.pk}-subscription",
-            mandate_id=mandate_id,
-        )
-    except PaymentProviderRefused as error:
-        data = _subscription_find(customer_id, donation)
-        if data is None:
-            raise error from None
-    try:
-        return _subscription_store(donation, data, start_date, first=first)
-    except IntegrityError:  # a concurrent call stored it a moment ago
-        return Subscription.objects.get(donation=donation)
+    return _subscription_make(donation, _first_payment_mandate(first), start_date, first=first)
 
 
 def subscription_start_on_mandate(
@@ -100,6 +79,16 @@ def subscription_start_on_mandate(
     existing = Subscription.objects.filter(donation=donation).first()
     if existing is not None:
         return existing
+    return _subscription_make(donation, mandate_id, start_date, awaits_first_gift=True)
+
+
+def _subscription_make(
+    donation: Donation, mandate_id: str, start_date: date, **stored
+) -> Subscription:
+    """Create the gift's subscription at Mollie, pinned to `mandate_id`, and store it: once,
+    whatever happens (a stable idempotency key; after a refusal, the one a lost answer made is
+    found by its description; a concurrent call's row is the row). `stored` goes to
+    `_subscription_store`."""
     customer_id = donation.mollie_customer_id
     try:
         data = gateway.subscription_create(
@@ -118,8 +107,8 @@ def subscription_start_on_mandate(
         if data is None:
             raise error from None
     try:
-        return _subscription_store(donation, data, start_date, awaits_first_gift=True)
-    except IntegrityError:
+        return _subscription_store(donation, data, start_date, **stored)
+    except IntegrityError:  # a concurrent call stored it a moment ago
         return Subscription.objects.get(donation=donation)
 
 
