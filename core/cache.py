@@ -9,6 +9,12 @@ and its gzip and brotli forms, and each reader gets the one their `Accept-Encodi
 (with `Vary: Accept-Encoding`). A hit then costs no compression at all. These pages hold no
 secret (no CSRF token, no session data: `public_page` views must not touch either), so
 compressing them cannot leak one (BREACH needs a secret and the reader's input in one body).
+
+When a stored page is out of date (its time ran out, or staff saved content since), one request
+makes it again while the others are served the old copy, marked "stale" and not to be kept by
+any cache in front. Without that, every request that arrived during the render (dozens a second
+on a busy campaign page, whose goal bar keeps it only 20 seconds) would render and compress the
+same page at once.
 """
 
 import gzip
@@ -28,6 +34,12 @@ COMPRESS_MIN_BYTES = 512
 _CODING = re.compile(r"^\s*([a-z*]+)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$", re.IGNORECASE)
 
 GENERATION_KEY = "public-pages:generation"
+# A stored page is kept this long after it is out of date, to be served while one request makes
+# it again; a page nobody asked for in that time is made afresh by whoever asks next.
+STALE_KEEP_SECONDS = 300
+# How long the request making a page again holds the right to: should it never finish (a
+# crashed worker), another request takes over after this.
+REMAKE_LOCK_SECONDS = 10
 
 
 def public_pages_generation() -> int:
@@ -52,11 +64,12 @@ def public_pages_invalidate() -> None:
 
 def _page_key(request: HttpRequest) -> str:
     # The language is part of the path (/nl/, /en/). The host is part of the key as well: a
-    # page is never served to another host than the one it was made for.
+    # page is never served to another host than the one it was made for. The generation is in
+    # the entry, not the key, so an out-of-date page can still be served while it is made again.
     where = f"{request.get_host()}\n{request.path}"
     digest = hashlib.sha256(where.encode()).hexdigest()[:40]
-    # "v2": entries hold the compressed forms too (older entries held the plain page only).
-    return f"public-page:v2:{public_pages_generation()}:{digest}"
+    # "v3": entries hold (generation, fresh until, headers, forms).
+    return f"public-page:v3:{digest}"
 
 
 def _storable(request: HttpRequest) -> bool:
@@ -122,6 +135,8 @@ def _respond(request: HttpRequest, headers, forms: dict[str, bytes], state: str)
     response = HttpResponse(forms[coding])
     for name, value in headers:
         response[name] = value
+    if state == "stale":  # out of date already: no cache in front may keep it
+        patch_cache_control(response, max_age=0)
     if len(forms) > 1:
         patch_vary_headers(response, ["Accept-Encoding"])
     if coding != "identity":
@@ -136,7 +151,8 @@ class PublicPageCacheMiddleware:
 
     Sits right after the security and static-file middleware. A page is stored once the whole
     stack has produced it (headers included: CSP, frame options, cache control), and served
-    from the shared cache until its time runs out or staff change content.
+    from the shared cache until its time runs out or staff change content; then one request
+    makes it again while the others get the old copy (see the module's docstring).
     """
 
     STORED_HEADERS_SKIP = {"set-cookie", "x-page-cache", "content-length", "content-encoding"}
@@ -148,12 +164,26 @@ class PublicPageCacheMiddleware:
         if not _storable(request):
             return self.get_response(request)
         key = _page_key(request)
-        stored = cache.get(key)
+        found = cache.get_many([GENERATION_KEY, key])  # one round trip to the cache for a hit
+        generation = found.get(GENERATION_KEY) or public_pages_generation()
+        stored = found.get(key)
         if stored is not None:
-            headers, forms = stored
-            return _respond(request, headers, forms, "hit")
-        response = self.get_response(request)
-        if (
+            made_in, fresh_until, headers, forms = stored
+            if made_in == generation and time.time() < fresh_until:
+                return _respond(request, headers, forms, "hit")
+            if not cache.add(f"{key}:remaking", 1, timeout=REMAKE_LOCK_SECONDS):
+                return _respond(request, headers, forms, "stale")
+        try:
+            response = self.get_response(request)
+            return self._stored(request, response, key, generation, replaces=stored is not None)
+        finally:
+            if stored is not None:
+                cache.delete(f"{key}:remaking")
+
+    def _stored(self, request, response: HttpResponse, key: str, generation, *, replaces: bool):
+        """`response` as served and stored, when it is a public page; otherwise `response`, and
+        the older copy it `replaces` is dropped (the page may be gone, or no longer public)."""
+        if not (
             getattr(response, "public_page", False)
             and request.method == "GET"
             and response.status_code == 200
@@ -161,12 +191,16 @@ class PublicPageCacheMiddleware:
             and not response.streaming
             and not response.has_header("Content-Encoding")
         ):
-            headers = [
-                (name, value)
-                for name, value in response.items()
-                if name.lower() not in self.STORED_HEADERS_SKIP
-            ]
-            forms = compressed_forms(response.content)
-            cache.set(key, (headers, forms), timeout=page_seconds(response))
-            return _respond(request, headers, forms, "miss")
-        return response
+            if replaces and request.method == "GET":
+                cache.delete(key)
+            return response
+        headers = [
+            (name, value)
+            for name, value in response.items()
+            if name.lower() not in self.STORED_HEADERS_SKIP
+        ]
+        forms = compressed_forms(response.content)
+        seconds = page_seconds(response)
+        entry = (generation, time.time() + seconds, headers, forms)
+        cache.set(key, entry, timeout=seconds + STALE_KEEP_SECONDS)
+        return _respond(request, headers, forms, "miss")
