@@ -223,7 +223,7 @@ def test_the_small_things_a_first_visitor_met(client):
 
     make_campaign_with_articles()
     html = client.get("/en/").content.decode()
-    assert '<span class="brand-name">Stichting Digitale Rechten Nu</span>' in html
+    assert 'class="brand-name"' in html and "Stichting Digitale Rechten Nu</span>" in html
     assert ">Supporter area</a>" in html and "Supporters: log in" not in html
     assert 'placeholder="Search this site"' in html
     source = (Path(__file__).parents[1] / "templates/donations/success.html").read_text()
