@@ -116,7 +116,19 @@ def check_page(page, label: str) -> None:
         assert not violations, f"{label}: axe found {details}"
     assert page.watch.foreign_requests() == [], label
     assert page.watch.console_errors == [], f"{label}: {page.watch.console_errors}"
+    assert page.evaluate(MARKERS_IN_A_ROW) == [], f"{label}: a list's bullets sit on its items"
     CHECKED_PAGES.add(label)
+
+
+# The list items laid out side by side (a flex row) that still draw a bullet: a bullet is drawn
+# outside its item, so it lands on the item before it ("Change the amount• Pause my gift").
+MARKERS_IN_A_ROW = """
+[...document.querySelectorAll('li')].filter(li => li.offsetParent !== null
+  && getComputedStyle(li.parentElement).display.includes('flex')
+  && getComputedStyle(li).listStyleType !== 'none'
+  && getComputedStyle(li).display === 'list-item'
+).map(li => li.textContent.trim().slice(0, 40))
+"""
 
 
 def latest_code(to: str) -> str:
