@@ -171,7 +171,10 @@ class PublicPageCacheMiddleware:
             made_in, fresh_until, headers, forms = stored
             if made_in == generation and time.time() < fresh_until:
                 return _respond(request, headers, forms, "hit")
-            if not cache.add(f"{key}:remaking", 1, timeout=REMAKE_LOCK_SECONDS):
+            # A HEAD never remakes a page (it could neither store the page nor drop it).
+            if request.method != "GET" or not cache.add(
+                f"{key}:remaking", 1, timeout=REMAKE_LOCK_SECONDS
+            ):
                 return _respond(request, headers, forms, "stale")
         try:
             response = self.get_response(request)
@@ -181,17 +184,22 @@ class PublicPageCacheMiddleware:
                 cache.delete(f"{key}:remaking")
 
     def _stored(self, request, response: HttpResponse, key: str, generation, *, replaces: bool):
-        """`response` as served and stored, when it is a public page; otherwise `response`, and
-        the older copy it `replaces` is dropped (the page may be gone, or no longer public)."""
+        """`response` as served and stored, when it is a public page; otherwise `response`.
+
+        When the page is no longer public (taken down: a 404, a redirect), the older copy it
+        `replaces` is dropped. When only this request's answer cannot be stored (it sets a
+        cookie, because the request came with a stale one), the older copy stays for the next
+        request to remake: a made-up cookie must not be a way to empty the cache.
+        """
+        public = getattr(response, "public_page", False) and response.status_code == 200
         if not (
-            getattr(response, "public_page", False)
+            public
             and request.method == "GET"
-            and response.status_code == 200
             and not response.cookies
             and not response.streaming
             and not response.has_header("Content-Encoding")
         ):
-            if replaces and request.method == "GET":
+            if replaces and not public:
                 cache.delete(key)
             return response
         headers = [

@@ -6,11 +6,12 @@ every 20 seconds.
 """
 
 import pytest
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
 
 from campaign.models import Article
-from core.cache import PublicPageCacheMiddleware, public_pages_invalidate
+from core.cache import PublicPageCacheMiddleware, _page_key, public_pages_invalidate
 
 from .factories import make_campaign_with_articles
 
@@ -130,3 +131,29 @@ def test_the_campaign_page_with_a_goal_is_made_again_after_its_20_seconds_and_af
     article.title = "A newer title"
     article.save()
     assert "A newer title" in client.get("/en/").content.decode()
+
+
+def test_a_made_up_cookie_does_not_drop_the_stored_page(client, fixed_clock):
+    """A request with a session cookie that is no session gets a cookie back (Django clears
+    it), so its answer cannot be stored; that must not drop the old copy, or every visit with
+    a made-up cookie after a page's time would leave the next readers all rendering it."""
+    make_campaign_with_articles(steps=1)
+    client.get("/en/")
+    fixed_clock.shift(61)
+    client.cookies["sessionid"] = "x"
+    made_up = client.get("/en/")
+    assert "X-Page-Cache" not in made_up and made_up.cookies["sessionid"].value == ""
+    request = RequestFactory().get("/en/")
+    assert cache.get(_page_key(request)) is not None  # still there for the readers meanwhile
+    client.cookies.clear()
+    assert client.get("/en/")["X-Page-Cache"] == "miss"  # the next reader makes it again
+
+
+def test_a_head_request_never_takes_the_remake(page, fixed_clock):
+    view, ask = page
+    ask()
+    fixed_clock.shift(21)
+    middleware = PublicPageCacheMiddleware(view)
+    head = middleware(RequestFactory().head("/en/", HTTP_ACCEPT_ENCODING="identity"))
+    assert head["X-Page-Cache"] == "stale" and view.made == 1
+    assert ask()["X-Page-Cache"] == "miss" and view.made == 2
