@@ -270,8 +270,14 @@ DIRECT_DEBIT_STOP_LINK_DAYS = env.int("DIRECT_DEBIT_STOP_LINK_DAYS", default=60)
 DIRECT_DEBIT_PER_CLIENT_PER_DAY = env.int(
     "DIRECT_DEBIT_PER_CLIENT_PER_DAY", default=3 if not DEMO else CLIENT_LIMIT_DEMO
 )
-DIRECT_DEBIT_PER_ADDRESS_PER_DAY = env.int("DIRECT_DEBIT_PER_ADDRESS_PER_DAY", default=2)
-DIRECT_DEBIT_PER_IBAN_PER_MONTH = env.int("DIRECT_DEBIT_PER_IBAN_PER_MONTH", default=2)
+# The demo relaxes these too: trying the journeys means the README's one test IBAN and one
+# address, again and again.
+DIRECT_DEBIT_PER_ADDRESS_PER_DAY = env.int(
+    "DIRECT_DEBIT_PER_ADDRESS_PER_DAY", default=2 if not DEMO else CLIENT_LIMIT_DEMO
+)
+DIRECT_DEBIT_PER_IBAN_PER_MONTH = env.int(
+    "DIRECT_DEBIT_PER_IBAN_PER_MONTH", default=2 if not DEMO else CLIENT_LIMIT_DEMO
+)
 
 # --- Supporters ------------------------------------------------------------------------------
 # Login codes (docs/security.md): how long one works, how many wrong tries an address gets in
@@ -280,7 +286,7 @@ DIRECT_DEBIT_PER_IBAN_PER_MONTH = env.int("DIRECT_DEBIT_PER_IBAN_PER_MONTH", def
 LOGIN_CODE_VALID_MINUTES = 10
 LOGIN_CODE_WRONG_TRIES = 5
 LOGIN_CODE_WINDOW_MINUTES = 15
-LOGIN_CODES_PER_ADDRESS = 3
+LOGIN_CODES_PER_ADDRESS = 3 if not DEMO else CLIENT_LIMIT_DEMO
 LOGIN_CODE_CLIENT_LIMIT = env.int(
     "LOGIN_CODE_CLIENT_LIMIT", default=10 if not DEMO else CLIENT_LIMIT_DEMO
 )

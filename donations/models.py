@@ -563,7 +563,9 @@ class Payment(models.Model):
         null=True,
         blank=True,
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When the payment was made at Mollie (Mollie's createdAt for a charge Mollie made on its
+    # own, which we learn of days later when a direct debit is paid), else when we made it.
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed or ended"), null=True, blank=True)
     mollie_data = models.JSONField(_("last data from Mollie"), default=dict, blank=True)

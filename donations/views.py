@@ -219,8 +219,9 @@ def mandate_sign(request: HttpRequest) -> HttpResponse:
         )
     except DirectDebitLimitReached:
         message = _(
-            "Several direct debits were set up from here, for this address or this account in a "
-            "short time. Please try again tomorrow, or pay now instead."
+            "Several direct debits were set up lately from here, for this address or for this "
+            "account, so we cannot take another one now. Please pay now instead, or try again "
+            "later."
         )
         return _mandate_page(request, gift, status=429, general_error=message)
     except AccountRefused:

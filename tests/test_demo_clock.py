@@ -36,3 +36,30 @@ def test_without_the_demo_the_site_keeps_its_own_time(settings):
 
     assert "core.demo_clock.DemoClockMiddleware" not in live.MIDDLEWARE
     assert timezone.now.__module__ == "django.utils.timezone"
+
+
+def test_the_demo_reconciles_with_the_sandbox_in_the_background(monkeypatch):
+    """The sandbox sends no webhook for a charge it is still collecting; `make run` runs
+    reconciliation every minute, as production's timer does, so the area shows it."""
+    import subprocess
+    import threading
+
+    from core.management.commands import run_dev
+
+    ran = []
+    called = threading.Event()
+
+    def run(command, **kwargs):
+        ran.append((command, kwargs["cwd"]))
+        called.set()
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(run_dev.subprocess, "run", run)
+    stop = run_dev.Command()._reconcile_every(0.01)
+    try:
+        assert called.wait(5)
+    finally:
+        stop.set()
+    command, cwd = ran[0]
+    assert command[1:3] == ["manage.py", "sync_payments"] and (cwd / "manage.py").exists()
+    assert run_dev.RECONCILE_SECONDS <= 60

@@ -107,3 +107,30 @@ def test_bank_details_stored_before_redaction_are_masked():
         "consumerBic": "ABNANL2A",
     }
     assert rows["tr_old2"]["details"] == {"consumerAccount": "ann@example.org"}
+
+
+def test_charges_stored_so_far_are_dated_by_the_day_mollie_made_them():
+    """A charge stored when its "paid" arrived keeps Mollie's createdAt as its date; a payment
+    of ours and a charge whose data has no usable createdAt keep theirs."""
+    old = migrate([("donations", "0013_gifts_first_paid_and_source_index")])
+    supporter = old.get_model("supporters", "Supporter").objects.create(email="ann@example.org")
+    donation = old.get_model("donations", "Donation").objects.create(
+        public_token="t" * 20, supporter=supporter, amount=10, frequency="monthly", language="nl"
+    )
+    payment = old.get_model("donations", "Payment")
+    for mollie_id, sequence, data in [
+        ("tr_charge", "recurring", {"createdAt": "2026-03-05T09:30:00+00:00"}),
+        ("tr_first", "first", {"createdAt": "2026-02-05T09:30:00+00:00"}),
+        ("tr_odd", "recurring", {"createdAt": "yesterday"}),
+    ]:
+        payment.objects.create(
+            mollie_id=mollie_id, donation=donation, supporter=supporter, status="paid",
+            sequence_type=sequence, amount=10, mollie_data=data,
+        )  # fmt: skip
+    stored = dict(payment.objects.values_list("mollie_id", "created_at"))
+
+    new = migrate()
+    dates = dict(new.get_model("donations", "Payment").objects.values_list("mollie_id", "created_at"))
+    assert dates["tr_charge"] == datetime.datetime(2026, 3, 5, 9, 30, tzinfo=datetime.UTC)
+    assert dates["tr_first"] == stored["tr_first"]
+    assert dates["tr_odd"] == stored["tr_odd"]

@@ -202,15 +202,18 @@ def test_the_demo_relaxes_the_limits_per_client_and_says_so():
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings';"
         "from django.conf import settings;"
-        "print(settings.DONATION_START_LIMIT_PER_HOUR, settings.LOGIN_CODE_CLIENT_LIMIT)"
+        "print(settings.DONATION_START_LIMIT_PER_HOUR, settings.LOGIN_CODE_CLIENT_LIMIT,"
+        " settings.LOGIN_CODES_PER_ADDRESS, settings.DIRECT_DEBIT_PER_CLIENT_PER_DAY,"
+        " settings.DIRECT_DEBIT_PER_ADDRESS_PER_DAY, settings.DIRECT_DEBIT_PER_IBAN_PER_MONTH)"
     )
     env = {"PATH": "/usr/bin:/bin", "DEBUG": "1"}
     real = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     demo = subprocess.run(
         [sys.executable, "-c", code], env={**env, "DEMO": "1"}, capture_output=True, text=True
     )
-    assert real.stdout.split() == ["10", "10"], real.stderr
-    assert [int(n) for n in demo.stdout.split()] == [1000, 1000], demo.stderr
+    assert real.stdout.split() == ["10", "10", "3", "3", "2", "2"], real.stderr
+    # Every limit on what one person may try: the README's test IBAN and one address too.
+    assert [int(n) for n in demo.stdout.split()] == [1000] * 6, demo.stderr
     source = (Path(__file__).parents[1] / "core/management/commands/run_dev.py").read_text()
     assert "limits per client" in source
 

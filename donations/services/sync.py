@@ -186,6 +186,9 @@ def _payment_adopt(data: MolliePayment) -> Payment | None:
         sequence_type=data.sequence_type,
         amount=data.amount,
         retry_of_id=data.retry_of if data.retry_of and subscription else None,
+        # Dated by when Mollie made it: a direct debit is collected then, and we may learn of
+        # it only when it is paid, days later (docs/gift-dates.md).
+        created_at=data.created_at or timezone.now(),
     )
     events = _payment_fields(payment, data)
     recovery_decide(payment, events)

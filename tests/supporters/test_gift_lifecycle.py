@@ -585,3 +585,39 @@ def test_staff_export_the_agreements(client, mollie, gift, django_user_model):  
     assert response["Content-Type"] == "text/csv"
     body = b"".join(response.streaming_content).decode()
     assert agreement.transaction_number in body and "Utrecht" in body
+
+
+# --- The day a charge counts on --------------------------------------------------------------
+
+
+def test_a_debit_the_site_learns_of_only_when_paid_is_dated_by_its_collection_day(
+    client,
+    mollie,  # noqa: F811
+    gift,
+):
+    """Mollie calls no webhook while a direct debit is being collected: the first the site
+    hears of a charge may be its "paid" days later. It is dated by the day Mollie made it,
+    not by the day we stored it (which the site's clock, here still 15 June, would give)."""
+    [due] = mollie.advance_clock(to="2026-07-15", outcome="pending", settle="paid")["charged"]
+    assert mollie.advance_clock(days=3)["settled"] == [due]
+    webhook(client, due)
+    charge = Payment.objects.get(mollie_id=due)
+    made = parse_datetime(mollie.store.payments[due]["createdAt"])
+    assert charge.created_at == made and charge.gift_at == made
+    html = client.get(url("home")).content.decode()
+    assert "15 Jul 2026" in html and "15 Jun 2026" in html  # the June gift and the July charge
+
+
+def test_reconciliation_shows_a_debit_being_collected_under_its_collection_day(
+    client,
+    mollie,  # noqa: F811
+    gift,
+):
+    """How the site learns of a charge Mollie is still collecting (no webhook is sent for it):
+    reconciliation's list of recent payments; the area then shows it as being collected."""
+    [due] = mollie.advance_clock(to="2026-07-15", outcome="pending")["charged"]
+    assert services.payments_reconcile(older_than_minutes=0, workers=1).errors == []
+    charge = Payment.objects.get(mollie_id=due)
+    assert charge.created_at == parse_datetime(mollie.store.payments[due]["createdAt"])
+    html = client.get(url("home")).content.decode()
+    assert "15 Jul 2026" in html and "being collected" in html
