@@ -30,6 +30,23 @@ _GROUPED = {
 }
 
 
+# Whole euros the Dutch way: "25,-", "€ 2.500,-" (and with a point or a dash of any length).
+_WHOLE_EUROS = re.compile(r"(?P<whole>\d[\d.,]*?)(?P<mark>[.,])[-\u2013\u2014]{1,2}")
+
+
+def _whole_euros(value: str) -> str:
+    """`25,-` → `25`, `2.500,-` → `2500`: the mark before the dash is the decimal one, so the
+    other separator can only group thousands. Anything else is returned as it was."""
+    found = _WHOLE_EUROS.fullmatch(value)
+    if found is None:
+        return value
+    group = "." if found["mark"] == "," else ","
+    whole = found["whole"]
+    if re.fullmatch(rf"[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+", whole):
+        return whole.replace(group, "")
+    return whole
+
+
 def _without_grouping(value: str) -> str:
     """`value` with its thousands separators taken out when they can only be that:
     `1.000,00` (Dutch), `1,000.00` (English), `1 000,50`, `1.000.000`. A single `.` or `,`
@@ -38,7 +55,8 @@ def _without_grouping(value: str) -> str:
     is returned as it was, for the checks that follow."""
     value = _SPACES.sub(" ", value)
     for group, decimal in _GROUPED.items():
-        pattern = rf"\d{{1,3}}(?:{re.escape(group)}\d{{3}})+(?:{decimal}\d{{1,2}})?"
+        # A group of thousands never starts with 0: "0.500" is too many decimals.
+        pattern = rf"[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+(?:{decimal}\d{{1,2}})?"
         grouped = re.fullmatch(pattern, value)
         if grouped is None:
             continue
@@ -48,7 +66,7 @@ def _without_grouping(value: str) -> str:
         cents = value[len(whole) + 1 :] if len(whole) < len(value) else ""
         whole = whole.replace(group, "")
         return f"{whole}.{cents}" if cents else whole
-    if re.fullmatch(r"\d{1,3}[.,]\d{3}", value):
+    if re.fullmatch(r"[1-9]\d{0,2}[.,]\d{3}", value):
         digits = value.replace(".", "").replace(",", "")
         raise forms.ValidationError(
             _(
@@ -82,8 +100,8 @@ def euro_short(amount) -> str:
 def parse_amount(
     text: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None
 ) -> Decimal:
-    """Turn what a donor typed (`10`, `10.50`, `10,50`, `€ 10`, `1.000,00`, `1,000.00`) into
-    euros with two decimals.
+    """Turn what a donor typed (`10`, `10.50`, `10,50`, `€ 10`, `1.000,00`, `1,000.00`,
+    `25,-`) into euros with two decimals.
 
     Raises ValidationError with a message meant for the donor for anything else, and for
     amounts outside `minimum` and `maximum` (by default DONATION_MIN_AMOUNT and _MAX_AMOUNT).
@@ -93,7 +111,7 @@ def parse_amount(
         raise forms.ValidationError(_("Enter an amount."), code="required")
     if value.startswith("-"):
         raise forms.ValidationError(_("Enter an amount above zero."), code="negative")
-    value = _without_grouping(value)
+    value = _without_grouping(_whole_euros(value))
     if TOO_MANY_DECIMALS_RE.match(value):
         raise forms.ValidationError(
             _("Use at most two decimals, for example 12,50."), code="decimals"

@@ -128,6 +128,11 @@ class DonationForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.is_bound and self.data.get(self.add_prefix("other_amount"), "").strip():
+            # An amount typed in "other amount" is the one meant, whichever button was left
+            # ticked (the page's script ticks "other" as one types; without it, nothing does).
+            self.data = self.data.copy()
+            self.data[self.add_prefix("amount")] = OTHER
         presets = [(str(a), euro_short(a)) for a in settings.DONATION_PRESET_AMOUNTS]
         self.fields["amount"].choices = [*presets, (OTHER, _("Other amount"))]
         if not self.is_bound and "amount" not in self.initial:
@@ -207,15 +212,17 @@ def initial_from_query(query) -> dict:
     if query.get("frequency") in dict(frequency_choices()):
         initial["frequency"] = query["frequency"]
     amount = query.get("amount", "").strip()
-    if amount == OTHER:  # the campaign box's own "other amount"
-        amount = query.get("other_amount", "").strip()[:20]
-    if amount:
-        presets = {str(a) for a in settings.DONATION_PRESET_AMOUNTS}
-        if amount in presets:
-            initial["amount"] = amount
-        elif AMOUNT_RE.match(amount):
-            initial["amount"] = OTHER
-            initial["other_amount"] = amount
+    # The campaign box's "other amount", typed with "other" ticked or not, is the one meant;
+    # as typed, so that an amount the form cannot read gets its message when it is sent.
+    other = query.get("other_amount", "").strip()[:20]
+    if other:
+        initial["amount"] = OTHER
+        initial["other_amount"] = other
+    elif amount in {str(a) for a in settings.DONATION_PRESET_AMOUNTS}:
+        initial["amount"] = amount
+    elif AMOUNT_RE.match(amount):  # ?amount=40 from a link
+        initial["amount"] = OTHER
+        initial["other_amount"] = amount
     return initial
 
 

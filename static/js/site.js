@@ -33,6 +33,39 @@
       });
     }
 
+    // An amount typed in "other amount" is the gift (the server takes it so too): typing
+    // ticks "other", and choosing a fixed amount empties the field.
+    document.querySelectorAll("input[name=other_amount]").forEach(function (other) {
+      var form = other.form;
+      if (!form) { return; }
+      var otherChoice = form.querySelector("input[name=amount][value=other]");
+      other.addEventListener("input", function () {
+        if (otherChoice && other.value.trim()) { otherChoice.checked = true; }
+      });
+      form.querySelectorAll("input[name=amount]").forEach(function (choice) {
+        choice.addEventListener("change", function () {
+          if (choice.checked && choice.value !== "other") { other.value = ""; }
+        });
+      });
+    });
+
+    // An amount as the server reads it (core/money.py): 10, 12,50, 1.000,00, 1,000.00,
+    // 1 000, 25,-; null for anything else, which the server explains when the form is sent.
+    var parseEuro = function (text) {
+      var value = text.replace(/[\s\u00a0\u202f\u20ac]/g, "");
+      var whole = value.match(/^(\d[\d.,]*?)([.,])[-\u2013\u2014]{1,2}$/);
+      if (whole) {
+        var grouped = whole[2] === "," ? /^[1-9]\d{0,2}(\.\d{3})+$/ : /^[1-9]\d{0,2}(,\d{3})+$/;
+        value = grouped.test(whole[1]) ? whole[1].replace(/[.,]/g, "") : whole[1];
+      } else if (/^[1-9]\d{0,2}(\.\d{3})+(,\d{1,2})?$/.test(value) && !/^\d+\.\d{3}$/.test(value)) {
+        value = value.replace(/\./g, "");
+      } else if (/^[1-9]\d{0,2}(,\d{3})+(\.\d{1,2})?$/.test(value) && !/^\d+,\d{3}$/.test(value)) {
+        value = value.replace(/,/g, "");
+      }
+      if (!/^\d{1,9}([.,]\d{1,2})?$/.test(value)) { return null; }
+      return Number(value.replace(",", "."));
+    };
+
     // The gift form's button names the gift as it is chosen ("Give € 10 a month"); without
     // this file it says "Continue", which is never wrong.
     var giftForm = document.querySelector("[data-gift-form]");
@@ -43,14 +76,11 @@
       var chosenAmount = function () {
         var chosen = giftForm.querySelector("input[name=amount]:checked");
         if (!chosen) { return null; }
-        var typed = chosen.value;
-        if (typed === "other") {
+        var number = Number(chosen.value);
+        if (chosen.value === "other") {
           var other = giftForm.querySelector("input[name=other_amount]");
-          typed = other ? other.value.replace(/[\s\u00a0€]/g, "") : "";
-          if (!/^\d{1,9}([.,]\d{1,2})?$/.test(typed)) { return null; }  // the server explains
-          typed = typed.replace(",", ".");
+          number = other ? parseEuro(other.value) : null;
         }
-        var number = Number(typed);
         if (!(number > 0)) { return null; }
         var cents = number % 1 !== 0;
         return "\u20ac\u00a0" + new Intl.NumberFormat(locale, {

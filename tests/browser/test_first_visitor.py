@@ -65,9 +65,15 @@ def test_the_gift_form_uses_its_width_and_names_the_gift(page_factory, site, vie
     button = page.locator("[data-gift-button]")
     expect(button).to_have_text(re.compile(r"^Give €\s10 a month$"))
     page.get_by_role("radio", name="One time").check()
-    page.get_by_role("radio", name="Other amount", exact=True).check()
-    page.get_by_role("textbox", name="Other amount in euros").fill("12,50")
+    other = page.get_by_role("textbox", name="Other amount in euros")
+    other.fill("12,50")  # typing ticks "other amount"
+    expect(page.get_by_role("radio", name="Other amount", exact=True)).to_be_checked()
     expect(button).to_have_text(re.compile(r"^Give €\s12\.50$"))
+    other.fill("1.000,-")  # as the server reads it
+    expect(button).to_have_text(re.compile(r"^Give €\s1,000$"))
+    page.get_by_role("radio", name="€ 25").check()  # a fixed amount empties the field
+    expect(other).to_have_value("")
+    expect(button).to_have_text(re.compile(r"^Give €\s25$"))
     check_page(page, f"gift form {viewport['width']}")
 
 
@@ -75,8 +81,8 @@ def test_the_campaign_box_takes_another_amount(page_factory, site):
     page = page_factory(viewport=PHONE, language="nl")
     page.goto(f"{site.url}/nl/")
     box = page.get_by_role("region", name=TEXT["nl"]["donate_box"])
-    box.get_by_role("radio", name="Ander bedrag").check()
-    box.get_by_role("textbox", name="Ander bedrag in euro").fill("17")
+    box.get_by_role("textbox", name="Ander bedrag in euro").fill("17")  # ticks "Ander bedrag"
+    expect(box.get_by_role("radio", name="Ander bedrag")).to_be_checked()
     box.get_by_role("button", name=TEXT["nl"]["continue_to_donate"]).click()
     expect(page.get_by_role("textbox", name="Ander bedrag in euro")).to_have_value("17")
     expect(page.locator("[data-gift-button]")).to_have_text(re.compile(r"^Geef €\s17 per maand$"))

@@ -1,7 +1,6 @@
 """The donate form: pre-filling, every bad amount and email, honeypot, limits, other sites."""
 
 import pytest
-from django import forms
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings, strategies
 
@@ -42,14 +41,13 @@ def test_form_has_labelled_radio_groups_in_both_languages(client):
         ("1.000,00", "1000.00"),  # thousands the Dutch way
         ("1,000.00", "1000.00"),  # and the English way
         ("1\u00a0250,50", "1250.50"),  # in groups with a (non-breaking) space
-        ("€ 2.500,-", None),
+        ("25,-", "25.00"),  # whole euros, the Dutch way
+        ("€ 2.500,-", "2500.00"),  # the comma before the dash is the decimal one
+        ("1,000.-", "1000.00"),
+        ("25,\u2013", "25.00"),  # with an en dash
     ],
 )
 def test_amounts_people_type_are_understood(typed, expected):
-    if expected is None:  # the Dutch ",-" for "no cents" is not taken (yet): a clear message
-        with pytest.raises(forms.ValidationError):
-            parse_amount(typed)
-        return
     assert str(parse_amount(typed)) == expected
 
 
@@ -63,6 +61,9 @@ BAD_AMOUNTS = [
     ("1.000", "We cannot tell whether 1.000 means"),  # a thousand, or one euro?
     ("2,500", "Write it without the separator (2500)"),
     ("1.000.00", "Enter an amount in euros using digits"),
+    ("0.500", "Use at most two decimals"),  # no thousand starts with 0
+    ("2,500,-", "We cannot tell whether 2,500 means"),
+    (",-", "Enter an amount in euros using digits"),
     ("ten", "Enter an amount in euros using digits"),
     ("1e3", "Enter an amount in euros using digits"),
     ("\u0661\u0660", "Enter an amount in euros using digits"),  # Arabic-Indic digits
@@ -173,3 +174,30 @@ def test_the_campaign_box_s_other_amount_reaches_the_gift_form(client):
     )
     initial = response.context["form"].initial
     assert (initial["amount"], initial["other_amount"]) == ("other", "12,50")
+
+
+def test_an_amount_typed_in_other_amount_is_the_one_given(client):
+    """Without the page's script nothing ticks "other amount" as one types in its field: the
+    typed amount is still the gift, not the preset left ticked."""
+    response = client.post(donate_url(), {**FORM, "amount": "10", "other_amount": "40"})
+    assert response.status_code == 303  # to the checkout
+    assert Donation.objects.get().amount == 40
+    response = client.post(donate_url(), {**FORM, "amount": "10", "other_amount": "ten"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["other_amount"]
+
+
+@pytest.mark.parametrize(
+    ("query", "amount", "other"),
+    [
+        ({"amount": "10", "other_amount": "40"}, "other", "40"),  # typed, "other" not ticked
+        ({"amount": "other", "other_amount": "1.000,00"}, "other", "1.000,00"),
+        ({"amount": "other", "other_amount": "€ 40"}, "other", "€ 40"),
+        ({"amount": "other", "other_amount": "lots"}, "other", "lots"),  # explained on sending
+        ({"amount": "25", "other_amount": ""}, "25", None),
+    ],
+)
+def test_the_campaign_box_s_amount_reaches_the_gift_form_as_typed(client, query, amount, other):
+    response = client.get(donate_url("en"), {"frequency": "monthly", **query})
+    initial = response.context["form"].initial
+    assert initial["amount"] == amount and initial.get("other_amount") == other
