@@ -33,6 +33,15 @@
       });
     }
 
+    // On a phone the Donate bar steps aside while the campaign's donate box is in view.
+    var donateBar = document.querySelector(".donate-bar");
+    var donateBox = document.querySelector(".donate-cta");
+    if (donateBar && donateBox && "IntersectionObserver" in window) {
+      new IntersectionObserver(function (entries) {
+        donateBar.classList.toggle("beside-the-box", entries[0].isIntersecting);
+      }).observe(donateBox);
+    }
+
     // An amount typed in "other amount" is the gift (the server takes it so too): typing
     // ticks "other", and choosing a fixed amount empties the field.
     document.querySelectorAll("input[name=other_amount]").forEach(function (other) {

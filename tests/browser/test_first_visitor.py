@@ -41,6 +41,42 @@ def test_on_a_phone_donate_stays_in_reach_and_hides_nothing(page_factory, site, 
     check_page(page, f"home with the donate bar {viewport['width']}")
 
 
+@pytest.mark.parametrize("path", ["/en/", "/en/guide/", "/en/giving/"])
+def test_on_a_phone_what_has_keyboard_focus_is_never_under_the_donate_bar(
+    page_factory, site, path
+):
+    page = page_factory(viewport={"width": 320, "height": 568}, language="en")
+    page.goto(f"{site.url}{path}")
+    bar = page.locator(".donate-bar")
+    hidden = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        found = page.evaluate(
+            """() => {
+              const el = document.activeElement;
+              if (!el || el === document.body || el.closest('.donate-bar')) return null;
+              const box = el.getBoundingClientRect();
+              return {bottom: box.bottom, text: (el.textContent || el.name || '').trim()};
+            }"""
+        )
+        if found is None:
+            continue
+        top = bar.bounding_box()["y"] if bar.is_visible() else 568
+        if found["bottom"] > top + 1:
+            hidden.append(found["text"][:30])
+    assert hidden == [], f"under the bar: {hidden}"
+
+
+def test_the_bar_steps_aside_while_the_campaign_s_donate_box_is_in_view(page_factory, site):
+    page = page_factory(viewport=PHONE, language="en")
+    page.goto(f"{site.url}/en/")
+    bar = page.locator(".donate-bar")
+    page.locator(".donate-cta").scroll_into_view_if_needed()
+    expect(bar).to_be_hidden()
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    expect(bar).to_be_visible()
+
+
 def test_without_javascript_the_bar_is_there_and_on_a_wide_screen_it_is_not(page_factory, site):
     phone = page_factory(viewport=PHONE, language="en", javascript=False)
     phone.goto(f"{site.url}/en/guide/")
