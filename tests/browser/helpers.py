@@ -117,7 +117,19 @@ def check_page(page, label: str) -> None:
     assert page.watch.foreign_requests() == [], label
     assert page.watch.console_errors == [], f"{label}: {page.watch.console_errors}"
     assert page.evaluate(MARKERS_IN_A_ROW) == [], f"{label}: a list's bullets sit on its items"
+    assert page.evaluate(NARROW_FIELDS_ON_A_PHONE) == [], f"{label}: fields narrower than forms"
     CHECKED_PAGES.add(label)
+
+
+# On a phone (below 48em) a form's text fields take its whole width (the search box in the
+# header excepted: it shares its row with its button).
+NARROW_FIELDS_ON_A_PHONE = """
+window.innerWidth >= 768 ? [] :
+[...document.querySelectorAll('form input[type=text], form input[type=email]')].filter(input =>
+  input.offsetParent !== null && !input.closest('[role=search]')
+  && input.getBoundingClientRect().width < input.form.getBoundingClientRect().width - 2
+).map(input => input.name)
+"""
 
 
 # The list items laid out side by side (a flex row) that still draw a bullet: a bullet is drawn
