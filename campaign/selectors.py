@@ -5,7 +5,17 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -108,15 +118,19 @@ def _search_postgres(articles: QuerySet[Article], query: str, config: str) -> Qu
         + SearchVector("search_text", weight="C", config=config)
         + SearchVector("guide_text", weight="C", config=config)
     )
-    guide = SearchVector("guide_text", config=config)
     search_query = SearchQuery(query, config=config, search_type="websearch")
     return (
         articles.annotate(
             document=vector,
             rank=SearchRank(vector, search_query),
-            guide_rank=SearchRank(guide, search_query),
+            guide_document=SearchVector("guide_text", config=config),
         )
         .filter(document=search_query)
+        # Whether the guide's own text matches (@@), not whether it ranks above zero: ts_rank
+        # gives a guide holding one of two words a tiny rank that is not a match.
+        .annotate(
+            in_guide=ExpressionWrapper(Q(guide_document=search_query), output_field=BooleanField())
+        )
         .order_by("-rank", "-published_at")
     )
 
@@ -141,8 +155,8 @@ def _search_fallback(articles: QuerySet[Article], query: str) -> QuerySet[Articl
             default=Value(1),
             output_field=IntegerField(),
         )
-    guide_rank = Case(When(in_guide, then=Value(1)), default=Value(0), output_field=IntegerField())
-    return articles.annotate(rank=rank, guide_rank=guide_rank).order_by("-rank", "-published_at")
+    in_guide = ExpressionWrapper(in_guide, output_field=BooleanField())
+    return articles.annotate(rank=rank, in_guide=in_guide).order_by("-rank", "-published_at")
 
 
 @dataclass(frozen=True)
@@ -161,11 +175,11 @@ def site_search(*, query: str, language: str) -> list[SearchHit]:
     hits = []
     for article in articles:
         current = article.campaign_id and article.campaign.is_current
-        if current and article.guide_rank:
+        if current and article.in_guide:
             hits.append(
                 SearchHit(
                     title=_("How to object, step by step"),
-                    summary=article.title,
+                    summary=_("Every step of the objection, with where to find it."),
                     url=reverse("campaign:guide"),
                 )
             )

@@ -145,3 +145,11 @@ def test_stemming_finds_other_forms_of_a_word_on_postgresql(
     client, campaign_with_guide, on_postgres
 ):
     assert "/en/guide/" in urls(search(client, "setting"))  # "Settings" in the tips
+
+
+def test_the_guide_is_listed_only_when_its_own_text_has_every_word(client, campaign_with_guide):
+    """"centre stake": the campaign matches ("Centre" in the guide, "stake" in the body), the
+    guide alone does not. PostgreSQL ranked that guide just above zero, which read as a match."""
+    found = urls(search(client, "centre stake"))
+    assert "/en/" in found and "/en/guide/" not in found
+    assert "/en/guide/" in urls(search(client, "centre settings"))
