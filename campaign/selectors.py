@@ -136,7 +136,10 @@ def _search_postgres(articles: QuerySet[Article], query: str, config: str) -> Qu
 
 
 def _search_fallback(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
-    terms = [term for term in query.split() if term][:MAX_SEARCH_TERMS]
+    # As PostgreSQL's web search reads them: quotes group words (here: each word must still
+    # be there), and a single letter finds nothing on its own.
+    words = (word.strip("\"'“”‘’") for word in query.split())
+    terms = [word for word in words if len(word) > 1][:MAX_SEARCH_TERMS]
     if not terms:
         return articles.none()
     rank = Value(0)

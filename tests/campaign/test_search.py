@@ -153,3 +153,10 @@ def test_the_guide_is_listed_only_when_its_own_text_has_every_word(client, campa
     found = urls(search(client, "centre stake"))
     assert "/en/" in found and "/en/guide/" not in found
     assert "/en/guide/" in urls(search(client, "centre settings"))
+
+
+@pytest.mark.parametrize(("query", "found"), [('"privacy"', True), ("a", False), ("'AI'", True)])
+def test_quotes_and_single_letters_read_as_a_reader_means_them(
+    client, campaign_with_guide, query, found
+):
+    assert ("/en/" in urls(search(client, query))) is found
