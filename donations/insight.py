@@ -53,6 +53,7 @@ class Figure:
     value: str  # the row key the chart draws
     axis_title: str  # what the chart's value axis counts
     money: bool = False  # the value is an amount in euros
+    percent: bool = False  # the value is a percentage (its axis says so on every tick)
 
 
 FIGURES = {
@@ -72,6 +73,7 @@ FIGURES = {
             ("month", "started", "stopped", "active_at_start", "churn_percent"),
             "churn_percent",
             _("Stopped, in per cent of running gifts"),
+            percent=True,
         ),
         Figure(
             "failed-charges",
@@ -79,6 +81,7 @@ FIGURES = {
             ("month", "charges", "failed", "failed_percent", "recovered"),
             "failed_percent",
             _("Failed, in per cent of charges"),
+            percent=True,
         ),
         Figure(
             "retention",
@@ -86,6 +89,7 @@ FIGURES = {
             ("month", "donors", "after_1", "after_3", "after_6"),
             "after_1",
             _("Gave again a month later, in per cent"),
+            percent=True,
         ),
         Figure(
             "average-gift",

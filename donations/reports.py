@@ -114,8 +114,9 @@ def chart_bars(
     """Geometry for the inline SVG bar chart drawn by the template (no JavaScript), of each
     entry's `key` (an empty value draws no bar): the bars in a plot area with a value axis on
     the left (nothing, half and the highest value) and a time axis below (first and last
-    entry), each with room for its labels."""
-    top = 8
+    entry), each with room for its labels, and the value axis's title in a band above the
+    plot (clear of the highest value's label). With nothing to draw, the only tick is 0."""
+    top = 26
     plot_width, plot_bottom = width - left, height - bottom
     peak = max((entry[key] or ZERO for entry in series), default=ZERO)
     scale = peak or Decimal(1)
@@ -135,7 +136,7 @@ def chart_bars(
         )
     ticks = [
         {"y": round(plot_bottom - part * (plot_bottom - top), 2), "value": peak * Decimal(part)}
-        for part in (0, 0.5, 1)
+        for part in ((0, 0.5, 1) if peak else (0,))
     ]
     return {
         "bars": bars,

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -213,3 +214,21 @@ def test_every_chart_has_labelled_axes_and_each_bar_its_value(staff, rows):
             chart = chart.split("</svg>")[0]
             assert chart.count('class="axis"') == 2 and 'class="axis-title"' in chart
             assert 'class="tick"' in chart and "<title>" in chart
+
+
+def test_a_chart_s_axis_title_sits_above_its_highest_value_and_percentages_say_so():
+    from donations.reports import chart_bars
+
+    chart = chart_bars([{"total": Decimal("12.50")}, {"total": Decimal("5")}])
+    highest = min(tick["y"] for tick in chart["axis"]["ticks"])
+    # The title is drawn from y=4 down, one line of 12 px: the top label (centred on its y)
+    # starts below it.
+    assert highest - 6 > 4 + 14
+    nothing = chart_bars([{"total": Decimal("0")}, {"total": None}])
+    assert [tick["value"] for tick in nothing["axis"]["ticks"]] == [0]  # not "0, 0, 0"
+
+
+def test_percentage_charts_mark_their_ticks(staff, rows):
+    html = staff.get(reverse("staff:regular_giving")).content.decode()
+    churn = html.split('<svg class="chart"')[2].split("</svg>")[0]
+    assert re.search(r'<text class="tick"[^>]*>0%</text>', churn), churn[:400]
