@@ -243,12 +243,6 @@ class GuideStep(models.Model):
         images_refresh(self, ("image", "image_variants"))
         guide_text_refresh(self.article_id)
 
-    def delete(self, *args, **kwargs):
-        article_id = self.article_id
-        result = super().delete(*args, **kwargs)
-        guide_text_refresh(article_id)
-        return result
-
     def clean(self) -> None:
         if self.image and not self.image_alt.strip():
             raise ValidationError({"image_alt": ALT_TEXT_NEEDED})

@@ -55,7 +55,7 @@ class MonthTotals:
     oneoff: Decimal
     monthly: Decimal
     gifts: int
-    new_supporters: int
+    new_donors: int
 
 
 def month_totals(day: datetime.date) -> MonthTotals:
@@ -69,8 +69,8 @@ def month_totals(day: datetime.date) -> MonthTotals:
     )
     # New donors: people whose first gift was paid this month (not everyone who typed an
     # address into the form and never paid).
-    new_supporters = Donor.objects.filter(first_gift_at__gte=start, first_gift_at__lt=end).count()
-    return MonthTotals(start=start, new_supporters=new_supporters, **sums)
+    new_donors = Donor.objects.filter(first_gift_at__gte=start, first_gift_at__lt=end).count()
+    return MonthTotals(start=start, new_donors=new_donors, **sums)
 
 
 def monthly_donors() -> dict:

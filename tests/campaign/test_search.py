@@ -160,3 +160,13 @@ def test_quotes_and_single_letters_read_as_a_reader_means_them(
     client, campaign_with_guide, query, found
 ):
     assert ("/en/" in urls(search(client, query))) is found
+
+
+def test_steps_deleted_together_leave_the_guide_unfindable_by_their_words(
+    client, campaign_with_guide
+):
+    """The admin's "delete selected" deletes a queryset, which calls no model's delete()."""
+    from campaign.models import GuideStep
+
+    GuideStep.objects.filter(article__language="en").delete()
+    assert "/en/guide/" not in urls(search(client, "Privacy Centre"))

@@ -190,7 +190,7 @@ def test_the_dashboard_speaks_in_plurals_and_counts_donors_who_paid(staff, rows)
     for supporter in Supporter.objects.filter(email__in=["ann@example.org", "bob@example.org"]):
         Donor.objects.create(supporter=supporter, first_gift_at=timezone.now())
     response = staff.get(reverse("staff:dashboard"))
-    assert response.context["this_month"].new_supporters == 2  # not the one who never paid
+    assert response.context["this_month"].new_donors == 2  # not the one who never paid
     html = response.content.decode()
     assert "New donors (first gift paid)" in html
     assert "0 active monthly donors give" in html
