@@ -131,13 +131,13 @@ def parse_amount(
     maximum = Decimal(settings.DONATION_MAX_AMOUNT) if maximum is None else maximum
     if amount < minimum:
         raise forms.ValidationError(
-            _("The smallest gift we can process is %(minimum)s.") % {"minimum": euro(minimum)},
+            _("The smallest gift we can process is %(minimum)s.") % {"minimum": euro_short(minimum)},
             code="min",
         )
     if amount > maximum:
         raise forms.ValidationError(
             _("Online gifts can be at most %(maximum)s. For a larger gift, please contact us.")
-            % {"maximum": euro(maximum)},
+            % {"maximum": euro_short(maximum)},
             code="max",
         )
     return amount

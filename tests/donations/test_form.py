@@ -69,8 +69,8 @@ BAD_AMOUNTS = [
     ("\u0661\u0660", "Enter an amount in euros using digits"),  # Arabic-Indic digits
     ("NaN", "Enter an amount in euros using digits"),
     ("1,5", None),
-    ("1", "The smallest gift we can process is"),
-    ("5000.01", "Online gifts can be at most"),
+    ("1", "The smallest gift we can process is €\u00a02."),  # a limit, written as a price
+    ("5000.01", "Online gifts can be at most €\u00a05,000."),
     ("99999999999", "Enter an amount in euros using digits"),
 ]
 
