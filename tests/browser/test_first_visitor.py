@@ -163,3 +163,24 @@ def test_the_area_s_tables_read_at_320_px(page_factory, site):
         ".every(td => td.scrollWidth <= td.clientWidth + 1)"
     )
     check_page(page, "statement 320")
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_on_a_wide_screen_the_search_box_shows_its_whole_placeholder(
+    page_factory, site, language
+):
+    page = page_factory(viewport=WIDE, language=language)
+    page.goto(f"{site.url}/{language}/")
+    fits = page.evaluate(
+        """() => {
+          const input = document.querySelector('.site-search input');
+          const style = getComputedStyle(input);
+          const context = document.createElement('canvas').getContext('2d');
+          context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+          const room = input.clientWidth - parseFloat(style.paddingLeft)
+            - parseFloat(style.paddingRight);
+          return context.measureText(input.placeholder).width <= room;
+        }"""
+    )
+    assert fits
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
