@@ -61,6 +61,19 @@ def demo_clock_refresh(force: bool = False) -> datetime.timedelta:
     return offset
 
 
+def demo_clock_for_command() -> bool:
+    """In a command run beside the demo (reconciliation every minute under `make run`), keep
+    the sandbox's time as the site's requests do; True when it does. Otherwise a subscription
+    compared "a day ago" by the moved clock would never be due again by the real one."""
+    if "core.demo_clock.DemoClockMiddleware" not in settings.MIDDLEWARE:
+        return False
+    if not settings.MOLLIE_API_ENDPOINT:
+        return False
+    demo_clock_install()
+    demo_clock_refresh(force=True)
+    return True
+
+
 class DemoClockMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

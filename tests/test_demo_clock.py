@@ -63,3 +63,21 @@ def test_the_demo_reconciles_with_the_sandbox_in_the_background(monkeypatch):
     command, cwd = ran[0]
     assert command[1:3] == ["manage.py", "sync_payments"] and (cwd / "manage.py").exists()
     assert run_dev.RECONCILE_SECONDS <= 60
+
+
+def test_reconciliation_beside_the_demo_keeps_the_sandbox_s_time(demo_sandbox, settings):
+    """`make run`'s reconciliation runs as a command, outside any request: it keeps the
+    sandbox's time too, or a gift compared "a day ago" by the moved clock would never be due
+    again by the real one (the area's next date stayed behind the sandbox's)."""
+    from core.demo_clock import demo_clock_for_command
+
+    demo_clock_uninstall()
+    demo_sandbox.advance_clock(days=40)
+    settings.MIDDLEWARE = ["core.demo_clock.DemoClockMiddleware", *settings.MIDDLEWARE]
+    before = timezone.now()
+    assert demo_clock_for_command()
+    assert timezone.now() - before > datetime.timedelta(days=39)
+    settings.MIDDLEWARE = settings.MIDDLEWARE[1:]
+    demo_clock_uninstall()
+    assert not demo_clock_for_command()  # without the demo: the real clock
+    assert timezone.now() - before < datetime.timedelta(days=1)

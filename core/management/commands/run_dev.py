@@ -68,7 +68,7 @@ class Command(BaseCommand):
 
         def loop() -> None:
             while not stop.wait(seconds):
-                done = subprocess.run(  # noqa: S603 (our own command, fixed arguments)
+                done = subprocess.run(
                     [sys.executable, "manage.py", "sync_payments", "--verbosity", "0"],
                     cwd=settings.BASE_DIR,
                     capture_output=True,

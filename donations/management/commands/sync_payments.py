@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.demo_clock import demo_clock_for_command
 from core.outbox import emails_requeue_stale
 from donations.services import payments_reconcile
 from donations.services.reconcile import SUBSCRIPTIONS_PER_RUN
@@ -42,6 +43,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, older_than: int, workers: int, all_subscriptions: bool, **options
     ) -> None:
+        demo_clock_for_command()  # in the demo, the sandbox's time (core/demo_clock.py)
         started = time.monotonic()
         report = payments_reconcile(
             older_than_minutes=older_than, workers=workers, all_subscriptions=all_subscriptions
