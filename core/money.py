@@ -44,7 +44,9 @@ def _whole_euros(value: str) -> str:
     whole = found["whole"]
     if re.fullmatch(rf"[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+", whole):
         return whole.replace(group, "")
-    return whole
+    if whole.isdigit():
+        return whole
+    return value  # "2.50,-": cents and "no cents" at once; refused by the checks that follow
 
 
 def _without_grouping(value: str) -> str:
@@ -97,6 +99,11 @@ def euro_short(amount) -> str:
     return euro(value)
 
 
+def _example() -> str:
+    """12,50 in Dutch, 12.50 in English: an example written the reader's way."""
+    return number_format(Decimal("12.50"), decimal_pos=2, use_l10n=True)
+
+
 def parse_amount(
     text: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None
 ) -> Decimal:
@@ -114,11 +121,13 @@ def parse_amount(
     value = _without_grouping(_whole_euros(value))
     if TOO_MANY_DECIMALS_RE.match(value):
         raise forms.ValidationError(
-            _("Use at most two decimals, for example 12,50."), code="decimals"
+            _("Use at most two decimals, for example %(example)s.") % {"example": _example()},
+            code="decimals",
         )
     if not AMOUNT_RE.match(value):
         raise forms.ValidationError(
-            _("Enter an amount in euros using digits, for example 10 or 12,50."),
+            _("Enter an amount in euros using digits, for example 10 or %(example)s.")
+            % {"example": _example()},
             code="invalid",
         )
     try:
@@ -131,7 +140,8 @@ def parse_amount(
     maximum = Decimal(settings.DONATION_MAX_AMOUNT) if maximum is None else maximum
     if amount < minimum:
         raise forms.ValidationError(
-            _("The smallest gift we can process is %(minimum)s.") % {"minimum": euro_short(minimum)},
+            _("The smallest gift we can process is %(minimum)s.")
+            % {"minimum": euro_short(minimum)},
             code="min",
         )
     if amount > maximum:

@@ -66,6 +66,7 @@
       if (whole) {
         var grouped = whole[2] === "," ? /^[1-9]\d{0,2}(\.\d{3})+$/ : /^[1-9]\d{0,2}(,\d{3})+$/;
         value = grouped.test(whole[1]) ? whole[1].replace(/[.,]/g, "") : whole[1];
+        if (!/^\d+$/.test(value)) { return null; }  // "2.50,-": the server explains
       } else if (/^[1-9]\d{0,2}(\.\d{3})+(,\d{1,2})?$/.test(value) && !/^\d+\.\d{3}$/.test(value)) {
         value = value.replace(/\./g, "");
       } else if (/^[1-9]\d{0,2}(,\d{3})+(\.\d{1,2})?$/.test(value) && !/^\d+,\d{3}$/.test(value)) {

@@ -61,8 +61,10 @@ BAD_AMOUNTS = [
     ("1.000", "We cannot tell whether 1.000 means"),  # a thousand, or one euro?
     ("2,500", "Write it without the separator (2500)"),
     ("1.000.00", "Enter an amount in euros using digits"),
-    ("0.500", "Use at most two decimals"),  # no thousand starts with 0
-    ("2,500,-", "We cannot tell whether 2,500 means"),
+    ("0.500", "Use at most two decimals, for example 12.50."),  # no thousand starts with 0
+    ("2.50,-", "Enter an amount in euros using digits, for example 10 or 12.50."),
+    ("1,5,-", "Enter an amount in euros using digits"),
+    ("2,500,-", "Enter an amount in euros using digits"),  # a comma for both
     (",-", "Enter an amount in euros using digits"),
     ("ten", "Enter an amount in euros using digits"),
     ("1e3", "Enter an amount in euros using digits"),
