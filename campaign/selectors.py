@@ -135,11 +135,18 @@ def _search_postgres(articles: QuerySet[Article], query: str, config: str) -> Qu
     )
 
 
+QUOTES = "\"'\u201c\u201d\u2018\u2019"  # straight and curly quotes
+
+
+def _search_terms(query: str) -> list[str]:
+    """The words to look for without PostgreSQL, read as its web search reads them: quotes
+    group words (here: each word must still be there), a single letter finds nothing."""
+    words = (word.strip(QUOTES) for word in query.split())
+    return [word for word in words if len(word) > 1][:MAX_SEARCH_TERMS]
+
+
 def _search_fallback(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
-    # As PostgreSQL's web search reads them: quotes group words (here: each word must still
-    # be there), and a single letter finds nothing on its own.
-    words = (word.strip("\"'“”‘’") for word in query.split())
-    terms = [word for word in words if len(word) > 1][:MAX_SEARCH_TERMS]
+    terms = _search_terms(query)
     if not terms:
         return articles.none()
     rank = Value(0)
@@ -221,6 +228,6 @@ def _page_matches(text: str, query: str, language: str) -> bool:
                 [config, text, config, query],
             )
             return bool(cursor.fetchone()[0])
-    terms = [term.lower() for term in query.split() if term][:MAX_SEARCH_TERMS]
+    terms = [term.lower() for term in _search_terms(query)]
     lowered = text.lower()
     return bool(terms) and all(term in lowered for term in terms)

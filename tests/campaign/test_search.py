@@ -148,7 +148,7 @@ def test_stemming_finds_other_forms_of_a_word_on_postgresql(
 
 
 def test_the_guide_is_listed_only_when_its_own_text_has_every_word(client, campaign_with_guide):
-    """"centre stake": the campaign matches ("Centre" in the guide, "stake" in the body), the
+    """ "centre stake": the campaign matches ("Centre" in the guide, "stake" in the body), the
     guide alone does not. PostgreSQL ranked that guide just above zero, which read as a match."""
     found = urls(search(client, "centre stake"))
     assert "/en/" in found and "/en/guide/" not in found
@@ -160,6 +160,11 @@ def test_quotes_and_single_letters_read_as_a_reader_means_them(
     client, campaign_with_guide, query, found
 ):
     assert ("/en/" in urls(search(client, query))) is found
+
+
+@pytest.mark.parametrize(("query", "found"), [('"tax"', True), ("a", False), ("'", False)])
+def test_the_giving_page_reads_quotes_and_single_letters_alike(client, query, found):
+    assert ("/en/giving/" in urls(search(client, query))) is found
 
 
 def test_steps_deleted_together_leave_the_guide_unfindable_by_their_words(
