@@ -59,7 +59,7 @@ TEXT = {
         "donate_box": "Help ons door te gaan",
         "guide": "Zo maak je bezwaar",
         "giving": "Over doneren",
-        "search_field": "Zoek op deze site",
+        "search_field": "Zoek op de site",
         "search_button": "Zoeken",
         "search_term": "AVG",
         "rights_article": "Jouw privacyrechten in het kort",
@@ -125,7 +125,9 @@ def check_page(page, label: str) -> None:
 # header excepted: it shares its row with its button).
 NARROW_FIELDS_ON_A_PHONE = """
 window.innerWidth >= 768 ? [] :
-[...document.querySelectorAll('form input[type=text], form input[type=email]')].filter(input =>
+[...document.querySelectorAll(
+  'form input[type=text], form input[type=email], form input[type=date]'
+)].filter(input =>
   input.offsetParent !== null && !input.closest('[role=search]')
   && input.getBoundingClientRect().width < input.form.getBoundingClientRect().width - 2
 ).map(input => input.name)

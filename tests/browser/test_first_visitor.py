@@ -42,9 +42,7 @@ def test_on_a_phone_donate_stays_in_reach_and_hides_nothing(page_factory, site, 
 
 
 @pytest.mark.parametrize("path", ["/en/", "/en/guide/", "/en/giving/"])
-def test_on_a_phone_what_has_keyboard_focus_is_never_under_the_donate_bar(
-    page_factory, site, path
-):
+def test_on_a_phone_what_has_keyboard_focus_is_never_under_the_donate_bar(page_factory, site, path):
     page = page_factory(viewport={"width": 320, "height": 568}, language="en")
     page.goto(f"{site.url}{path}")
     bar = page.locator(".donate-bar")
@@ -165,11 +163,12 @@ def test_the_area_s_tables_read_at_320_px(page_factory, site):
     check_page(page, "statement 320")
 
 
+@pytest.mark.parametrize("width", [800, 900, 1366])
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_on_a_wide_screen_the_search_box_shows_its_whole_placeholder(
-    page_factory, site, language
+    page_factory, site, language, width
 ):
-    page = page_factory(viewport=WIDE, language=language)
+    page = page_factory(viewport={"width": width, "height": 900}, language=language)
     page.goto(f"{site.url}/{language}/")
     fits = page.evaluate(
         """() => {
@@ -184,3 +183,22 @@ def test_on_a_wide_screen_the_search_box_shows_its_whole_placeholder(
     )
     assert fits
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def test_the_agreement_form_s_fields_take_the_width_of_a_small_phone(page_factory, site):
+    """The periodic gift agreement asks for dates: on a phone they are as wide as the other
+    fields, with the same border."""
+    ann = Supporter.objects.create(email="dates@example.org", name="Ann", language="nl")
+    page = page_factory(viewport=SMALL, language="nl")
+    mail.outbox.clear()
+    page.goto(f"{site.url}/nl/supporters/login/")
+    page.get_by_role("textbox", name=TEXT["nl"]["email"]).fill(ann.email)
+    page.get_by_role("textbox", name=TEXT["nl"]["email"]).press("Enter")
+    page.get_by_role("textbox", name=TEXT["nl"]["code"]).fill(latest_code(ann.email))
+    page.get_by_role("button", name=TEXT["nl"]["log_in"], exact=True).click()
+    page.goto(f"{site.url}/nl/supporters/periodic-gift/by-transfer/")
+    dates = page.locator("input[type=date]")
+    assert dates.count() >= 1
+    assert dates.first.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    check_page(page, "agreement by transfer 320")
