@@ -126,6 +126,24 @@ def test_a_page_taken_down_is_not_served_from_nginx_s_old_copy_for_long(proxy, s
     assert status(page) == (404, "HIT")
 
 
+def test_a_404_made_in_a_reader_s_language_is_not_kept_for_the_next(proxy, settings):
+    """Outside /nl/ and /en/ the 404 is in the language the browser asks for (Vary:
+    Accept-Language): nginx, which keys on the coding only, keeps none of it."""
+    settings.ALLOWED_HOSTS = ["*"]
+    for language in ("nl", "en", "nl"):
+        request = urllib.request.Request(
+            f"{proxy}/no-such-page/", headers={"Accept-Language": language}
+        )
+        try:
+            urllib.request.urlopen(request, timeout=10)
+        except urllib.error.HTTPError as error:
+            assert error.code == 404
+            assert error.headers["X-Proxy-Cache"] != "HIT"
+            assert f'lang="{language}"' in error.read().decode()
+        else:
+            raise AssertionError("no 404")
+
+
 CSS = b"".join(b".rule-%d { margin: %dpx; }\n" % (n, n) for n in range(400))
 
 
