@@ -130,7 +130,8 @@ def test_charges_stored_so_far_are_dated_by_the_day_mollie_made_them():
     stored = dict(payment.objects.values_list("mollie_id", "created_at"))
 
     new = migrate()
-    dates = dict(new.get_model("donations", "Payment").objects.values_list("mollie_id", "created_at"))
+    rows = new.get_model("donations", "Payment").objects
+    dates = dict(rows.values_list("mollie_id", "created_at"))
     assert dates["tr_charge"] == datetime.datetime(2026, 3, 5, 9, 30, tzinfo=datetime.UTC)
     assert dates["tr_first"] == stored["tr_first"]
     assert dates["tr_odd"] == stored["tr_odd"]
