@@ -32,6 +32,9 @@ def start_gunicorn(sandbox_url: str, workers: int = 2) -> tuple[str, subprocess.
         **os.environ,
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "DEMO": "1",  # the demo organisation's details and logo, as `make run` shows them
+        # ... but not the demo's clock, which asks the sandbox for its time every two seconds
+        # from within a request: production has no such call.
+        "DEMO_FOLLOWS_SANDBOX_CLOCK": "0",
         "SERVE_MEDIA": "1",  # the hero image, which nginx would serve
         "MOLLIE_API_KEY": "test_benchmarkkey012345678901234567",
         "MOLLIE_API_ENDPOINT": sandbox_url,
