@@ -24,6 +24,16 @@ WIDE = {"width": 1366, "height": 900}
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
+def log_in_with_a_code(page, site, email: str) -> None:
+    """Into the supporter area in Dutch, with the code the login email carries."""
+    mail.outbox.clear()
+    page.goto(f"{site.url}/nl/supporters/login/")
+    page.get_by_role("textbox", name=TEXT["nl"]["email"]).fill(email)
+    page.get_by_role("textbox", name=TEXT["nl"]["email"]).press("Enter")
+    page.get_by_role("textbox", name=TEXT["nl"]["code"]).fill(latest_code(email))
+    page.get_by_role("button", name=TEXT["nl"]["log_in"], exact=True).click()
+
+
 @pytest.mark.parametrize("viewport", [SMALL, PHONE], ids=["320", "390"])
 def test_on_a_phone_donate_stays_in_reach_and_hides_nothing(page_factory, site, viewport):
     page = page_factory(viewport=viewport, language="nl")
@@ -139,12 +149,7 @@ def test_the_area_s_tables_read_at_320_px(page_factory, site):
             paid_at=datetime.datetime(2026, 3, day, 12, tzinfo=datetime.UTC),
         )
     page = page_factory(viewport=SMALL, language="nl")
-    mail.outbox.clear()
-    page.goto(f"{site.url}/nl/supporters/login/")
-    page.get_by_role("textbox", name=TEXT["nl"]["email"]).fill(ann.email)
-    page.get_by_role("textbox", name=TEXT["nl"]["email"]).press("Enter")
-    page.get_by_role("textbox", name=TEXT["nl"]["code"]).fill(latest_code(ann.email))
-    page.get_by_role("button", name=TEXT["nl"]["log_in"], exact=True).click()
+    log_in_with_a_code(page, site, ann.email)
     table = page.get_by_role("table")
     expect(table).to_be_visible()
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
@@ -190,12 +195,7 @@ def test_the_agreement_form_s_fields_take_the_width_of_a_small_phone(page_factor
     fields, with the same border."""
     ann = Supporter.objects.create(email="dates@example.org", name="Ann", language="nl")
     page = page_factory(viewport=SMALL, language="nl")
-    mail.outbox.clear()
-    page.goto(f"{site.url}/nl/supporters/login/")
-    page.get_by_role("textbox", name=TEXT["nl"]["email"]).fill(ann.email)
-    page.get_by_role("textbox", name=TEXT["nl"]["email"]).press("Enter")
-    page.get_by_role("textbox", name=TEXT["nl"]["code"]).fill(latest_code(ann.email))
-    page.get_by_role("button", name=TEXT["nl"]["log_in"], exact=True).click()
+    log_in_with_a_code(page, site, ann.email)
     page.goto(f"{site.url}/nl/supporters/periodic-gift/by-transfer/")
     dates = page.locator("input[type=date]")
     assert dates.count() >= 1
