@@ -87,3 +87,31 @@ def test_readers_are_not_queued_behind_waiting_form_posts(one_worker):
     for post in posts:
         post.join()
     assert answers == [400] * WAITING_POSTS
+
+
+def test_a_worker_keeps_what_it_loaded_out_of_the_garbage_collectors_sight():
+    """What a worker loads at its start and in its first requests lives as long as the worker;
+    frozen, it is not walked by every full collection, which holds all the worker's threads."""
+    import gc
+    import runpy
+    from types import SimpleNamespace
+
+    hooks = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    worker = SimpleNamespace(nr=0)
+    try:
+        hooks["post_worker_init"](worker)
+        at_start = gc.get_freeze_count()
+        assert at_start > 0
+        loaded_later = [[object()] for _ in range(1000)]  # a template, a translation, ...
+        worker.nr = hooks["FREEZE_AFTER_REQUESTS"] - 1
+        hooks["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() == at_start  # not yet
+        worker.nr += 1
+        hooks["post_request"](worker, None, {}, None)
+        after_warming = gc.get_freeze_count()
+        assert after_warming >= at_start + len(loaded_later)
+        worker.nr += 1
+        hooks["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() == after_warming  # once only
+    finally:
+        gc.unfreeze()
