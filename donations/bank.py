@@ -95,24 +95,13 @@ def _looks_valid(candidate: str) -> bool:
 def _iban_at_start(candidate: str) -> int:
     """How many characters of `candidate` (from its start) a valid IBAN takes up, separators
     between its groups included; 0 when it does not start with one. The IBAN's own length is
-    its country's, so only the letters and digits count.
-
-    People write an account in capitals or in small letters (a phone may capitalise the
-    first), never mixed: a stretch of a random token (`qA41DPeDWU8m…`) can pass the check
-    digits by chance (about one token in 20,000), and is not taken for an account because its
-    letters are of mixed case."""
+    its country's, so only the letters and digits count."""
     places = [index for index, char in enumerate(candidate) if char.isalnum()]
-    written = "".join(candidate[index] for index in places)
-    compact = written.upper()
+    compact = "".join(candidate[index] for index in places).upper()
     for length in range(15, min(len(compact), 34) + 1):
-        if _looks_valid(compact[:length]) and _one_case(written[:length]):
+        if _looks_valid(compact[:length]):
             return places[length - 1] + 1
     return 0
-
-
-def _one_case(written: str) -> bool:
-    letters = "".join(char for char in written if char.isalpha())
-    return letters.isupper() or letters.islower() or letters[1:].islower()
 
 
 def _ibans_in(text: str) -> list[tuple[int, int]]:
