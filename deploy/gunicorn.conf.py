@@ -38,21 +38,29 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "") or None
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 
-# Garbage collection. A worker holds about 100,000 objects once Django and the site are loaded,
-# and 125,000 after its first requests; a full collection walks them all while every thread of
-# the worker waits. Under G1's paced mix (bench/gunicorn_configs.py) on two cores, a full
-# collection held a worker 110-160 ms on average, several times a minute. What exists once the
-# worker has loaded the site and served its first requests lives as long as the worker, so it
-# is moved out of the collector's sight (gc.freeze): full collections then took 8-13 ms on
-# average. Garbage that a request leaves behind is still collected as before.
+# Garbage collection. Python's collector frees groups of objects that refer to each other in a
+# circle; now and then it walks every object the process holds (a full collection) while every
+# thread of the worker waits. A worker holds about 100,000 objects once the site is loaded and
+# 125,000 after its first requests (Django loads URLs, templates and translations lazily).
+# Under G1's paced mix on two cores (bench/gunicorn_configs.py), full collections held a
+# worker 110-160 ms on average, about twice a minute. What the worker holds then lives as long
+# as the worker, so it is collected once more and moved out of the collector's sight
+# (gc.freeze): full collections then took 8-13 ms on average, half as often. Each frozen object
+# is still freed when nothing refers to it any more. Needs max_requests above the warm-up.
 FREEZE_AFTER_REQUESTS = 300
 
 
-def post_worker_init(worker):
+def _freeze():
+    gc.collect()
     gc.freeze()
 
 
+def post_worker_init(worker):
+    _freeze()
+
+
 def post_request(worker, req, environ, resp):
+    # Two of a gthread worker's threads may both get here: freezing twice does no harm.
     if worker.nr >= FREEZE_AFTER_REQUESTS and not getattr(worker, "warm", False):
         worker.warm = True
-        gc.freeze()
+        _freeze()
