@@ -25,7 +25,9 @@ from .models import (
     Donation,
     MandateChange,
     Payment,
+    PaymentStatus,
     PeriodicAgreement,
+    SequenceType,
     Subscription,
     TransferReference,
 )
@@ -77,14 +79,24 @@ HISTORY_GIFT_COLUMNS = (
 )
 
 
+# A checkout the payer left or Mollie let run out: no money moved, and no one tried to
+# take any. A failed payment stays in the list (a card refused, a debit returned).
+ABANDONED = (PaymentStatus.CANCELED, PaymentStatus.EXPIRED)
+CHECKOUTS = (SequenceType.ONEOFF, SequenceType.FIRST)
+
+
 def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
-    """Every payment of `supporter`, newest first, with only the fields the history shows.
+    """Every payment of `supporter`, newest first, with only the fields the history shows,
+    but for abandoned checkouts: a donor who left the payment page and came back to pay saw
+    "open", then "expired", beside the real gift. A regular gift's charges are never left
+    out (they are no checkouts); the export keeps every payment.
 
     Mollie's raw JSON and the bookkeeping dates stay in the database: a page of gifts loads
     eight columns per row (with the key), not sixteen.
     """
     return (
         Payment.objects.filter(supporter=supporter)
+        .exclude(sequence_type__in=CHECKOUTS, status__in=ABANDONED)
         # The gift's frequency ("monthly", "every quarter") comes along in the same query.
         .select_related("donation", "subscription__donation")
         .only(*PAYMENT_HISTORY_COLUMNS, *HISTORY_GIFT_COLUMNS)

@@ -389,3 +389,28 @@ def test_every_cell_of_the_gifts_table_says_its_column_for_phones(client):
     for label in ("Date", "Amount", "Kind", "Status", "Refunded or reversed"):
         assert f'<td data-label="{label}">' in html
     assert 'class="stacking"' in html
+
+
+def test_a_checkout_left_or_run_out_is_not_listed_beside_the_gift(client, mollie):  # noqa: F811
+    """A donor who left the payment page and came back to pay saw "open", then "expired", beside
+    the gift they made. A checkout canceled or run out moved no money and is left out; a
+    refused payment and a regular gift's returned charge stay, and the export keeps them all."""
+    attempts = {}
+    for outcome in ("canceled", "expired", "failed", "paid"):
+        _donation, mollie_id = start(Client(), amount="25", email="ann@example.org")
+        mollie.checkout(mollie_id, outcome)
+        assert client.post(webhook_path(), {"id": mollie_id}).status_code == 200
+        attempts[outcome] = mollie_id
+    ann = Supporter.objects.get(email="ann@example.org")
+    assert set(ann.payments.values_list("status", flat=True)) == set(attempts)
+    make_payment(ann, "10.00", kind="recurring", status="failed")  # a returned charge
+    log_in(client, ann)
+    response = client.get(url("home"))
+    listed = [payment.status for payment in response.context["page"].object_list]
+    assert sorted(listed) == ["failed", "failed", "paid"]
+    html = cells(response.content.decode())
+    assert "expired" not in html and "canceled" not in html
+    assert "<td>€\u00a025.00</td><td>one-off</td><td>paid</td>" in html
+    assert "<td>€\u00a010.00</td><td>monthly</td><td>failed</td>" in html
+    exported = client.get(url("export")).content.decode()
+    assert all(mollie_id in exported for mollie_id in attempts.values())
