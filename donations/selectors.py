@@ -25,6 +25,7 @@ from .models import (
     Donation,
     MandateChange,
     Payment,
+    PaymentOrigin,
     PaymentStatus,
     PeriodicAgreement,
     SequenceType,
@@ -79,24 +80,26 @@ HISTORY_GIFT_COLUMNS = (
 )
 
 
-# A checkout the payer left or Mollie let run out: no money moved, and no one tried to
-# take any. A failed payment stays in the list (a card refused, a debit returned).
+# A checkout at Mollie (a one-off gift, the first payment of a regular gift, a payment method
+# check) that the payer canceled or let run out: no money moved. A regular gift's charges, a
+# refused payment and a gift staff recorded and then undid are other things, and stay listed.
 ABANDONED = (PaymentStatus.CANCELED, PaymentStatus.EXPIRED)
 CHECKOUTS = (SequenceType.ONEOFF, SequenceType.FIRST)
 
 
 def supporter_payments(*, supporter: Supporter) -> QuerySet[Payment]:
     """Every payment of `supporter`, newest first, with only the fields the history shows,
-    but for abandoned checkouts: a donor who left the payment page and came back to pay saw
-    "open", then "expired", beside the real gift. A regular gift's charges are never left
-    out (they are no checkouts); the export keeps every payment.
+    but for abandoned checkouts (ABANDONED, CHECKOUTS): a donor who left the payment page and
+    came back to pay saw "open", then "expired", beside the real gift. A checkout still open
+    is listed until it runs out (about 15 minutes for iDEAL, up to two weeks for a bank
+    transfer), since it may yet be paid. The export keeps every payment.
 
     Mollie's raw JSON and the bookkeeping dates stay in the database: a page of gifts loads
     eight columns per row (with the key), not sixteen.
     """
     return (
         Payment.objects.filter(supporter=supporter)
-        .exclude(sequence_type__in=CHECKOUTS, status__in=ABANDONED)
+        .exclude(origin=PaymentOrigin.MOLLIE, sequence_type__in=CHECKOUTS, status__in=ABANDONED)
         # The gift's frequency ("monthly", "every quarter") comes along in the same query.
         .select_related("donation", "subscription__donation")
         .only(*PAYMENT_HISTORY_COLUMNS, *HISTORY_GIFT_COLUMNS)

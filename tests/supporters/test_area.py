@@ -393,24 +393,50 @@ def test_every_cell_of_the_gifts_table_says_its_column_for_phones(client):
 
 def test_a_checkout_left_or_run_out_is_not_listed_beside_the_gift(client, mollie):  # noqa: F811
     """A donor who left the payment page and came back to pay saw "open", then "expired", beside
-    the gift they made. A checkout canceled or run out moved no money and is left out; a
-    refused payment and a regular gift's returned charge stay, and the export keeps them all."""
+    the gift they made. A checkout at Mollie canceled or run out (a one-off, a regular gift's
+    first payment, a payment method check) moved no money and is left out. A refused payment,
+    a regular gift's charge whatever became of it, and a gift staff recorded and then undid
+    stay; an open checkout stays until it runs out, as it may yet be paid; the export keeps
+    every payment."""
     attempts = {}
-    for outcome in ("canceled", "expired", "failed", "paid"):
+    for outcome in ("canceled", "expired", "failed", "open", "paid"):
         _donation, mollie_id = start(Client(), amount="25", email="ann@example.org")
         mollie.checkout(mollie_id, outcome)
         assert client.post(webhook_path(), {"id": mollie_id}).status_code == 200
         attempts[outcome] = mollie_id
     ann = Supporter.objects.get(email="ann@example.org")
     assert set(ann.payments.values_list("status", flat=True)) == set(attempts)
-    make_payment(ann, "10.00", kind="recurring", status="failed")  # a returned charge
+    hidden = [
+        make_payment(ann, "30.00", kind="first", status="expired"),  # a regular gift's first
+        make_payment(ann, "0.01", kind="first", status="canceled"),  # a payment method check
+    ]
+    Payment.objects.filter(pk=hidden[1].pk).update(is_verification=True)
+    listed = [
+        make_payment(ann, "10.00", kind="recurring", status="failed"),  # a charge refused
+        make_payment(ann, "11.00", kind="recurring", status="canceled"),
+        make_payment(ann, "12.00", kind="recurring", status="expired"),
+        make_payment(ann, "77.00"),  # recorded by staff, then undone
+    ]
+    Payment.objects.filter(pk=listed[-1].pk).update(
+        origin="staff", mollie_id=None, status="canceled"
+    )
     log_in(client, ann)
     response = client.get(url("home"))
-    listed = [payment.status for payment in response.context["page"].object_list]
-    assert sorted(listed) == ["failed", "failed", "paid"]
+    shown = {
+        (str(p.amount), p.sequence_type, p.status) for p in response.context["page"].object_list
+    }
+    assert shown == {
+        ("25.00", "oneoff", "failed"),
+        ("25.00", "oneoff", "open"),
+        ("25.00", "oneoff", "paid"),
+        ("10.00", "recurring", "failed"),
+        ("11.00", "recurring", "canceled"),
+        ("12.00", "recurring", "expired"),
+        ("77.00", "oneoff", "canceled"),
+    }
     html = cells(response.content.decode())
-    assert "expired" not in html and "canceled" not in html
     assert "<td>€\u00a025.00</td><td>one-off</td><td>paid</td>" in html
-    assert "<td>€\u00a010.00</td><td>monthly</td><td>failed</td>" in html
+    assert "<td>€\u00a025.00</td><td>one-off</td><td>expired</td>" not in html
     exported = client.get(url("export")).content.decode()
     assert all(mollie_id in exported for mollie_id in attempts.values())
+    assert all(payment.mollie_id in exported for payment in hidden)
